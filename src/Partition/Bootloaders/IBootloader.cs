@@ -1,0 +1,58 @@
+namespace Partition.Bootloaders;
+
+/// <summary>
+/// The bootloader's view of the A/B pair: which slot boots next, which are good, how many tries are left.
+/// The environment is the source of truth for boot order and attempts; every write is atomic
+/// (a reader sees the complete old state or the complete new state, never a torn one).
+/// Slots are named by their bootname ("A", "B") as the bootloader script knows them.
+/// </summary>
+public interface IBootloader
+{
+    /// <summary>Short backend name as written in update.conf: "grub", "uboot".</summary>
+    string Name { get; }
+
+    Task<BootState> ReadStateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Make <paramref name="bootname"/> the slot to boot next. <see cref="BootActivation.Trial"/>: boot it with
+    /// a limited number of tries; if it is not marked good in time the bootloader falls back to the other slot
+    /// by itself. <see cref="BootActivation.Permanent"/>: it becomes the primary good slot (a manual rollback).
+    /// One atomic environment write: this is the install's commit point.
+    /// </summary>
+    Task ActivateAsync(string bootname, BootActivation activation, CancellationToken cancellationToken);
+
+    /// <summary>Mark the slot good: it stays bootable and its try counter is reset (the health verdict's commit).</summary>
+    Task MarkGoodAsync(string bootname, CancellationToken cancellationToken);
+
+    /// <summary>Mark the slot bad: the bootloader never picks it (before an install writes it, or after a failed verdict).</summary>
+    Task MarkBadAsync(string bootname, CancellationToken cancellationToken);
+}
+
+public enum BootActivation
+{
+    Trial,
+    Permanent,
+}
+
+/// <summary>What the bootloader environment says, as read.</summary>
+/// <param name="Order">Boot order, first tried first (bootnames).</param>
+/// <param name="Slots">Per slot: good/bad and tries left.</param>
+/// <param name="Variables">The raw environment variables, for `updater status` and diagnosis.</param>
+public sealed record BootState(
+    IReadOnlyList<string> Order,
+    IReadOnlyList<SlotBootState> Slots,
+    IReadOnlyDictionary<string, string> Variables)
+{
+    /// <summary>The slot the bootloader would boot next by its own rule, or null when none is bootable.</summary>
+    public string? NextBoot => Order.FirstOrDefault(name => Slots.Any(s => s.Bootname == name && s.Bootable));
+
+    public SlotBootState? Slot(string bootname) => Slots.FirstOrDefault(s => s.Bootname == bootname);
+}
+
+/// <param name="Good">The slot is marked OK (RAUC's X_OK=1 / U-Boot's slot listed in BOOT_ORDER).</param>
+/// <param name="TriesLeft">Boot attempts left before the bootloader gives up on the slot.</param>
+/// <param name="Trial">The slot is on a trial boot: it was activated but not yet marked good.</param>
+public sealed record SlotBootState(string Bootname, bool Good, int TriesLeft, bool Trial)
+{
+    public bool Bootable => Good && TriesLeft > 0;
+}
