@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Partition.Devices;
+
+/// <summary>
+/// A slot's storage opened for reading or writing: a block device or a regular file. Knows its real size
+/// (FileStream reports 0 for block devices, so the size comes from BLKGETSIZE64) and, for block devices
+/// opened for writing, uses O_DIRECT so an image streams past the page cache instead of filling it.
+/// </summary>
+public sealed class SlotDevice : IDisposable
+{
+    /// <summary>Alignment for O_DIRECT buffers, offsets and lengths (covers 512 and 4096 byte sectors).</summary>
+    public const int DirectIoAlignment = 4096;
+
+    private SlotDevice(string path, SafeFileHandle handle, long size, bool isBlockDevice, bool direct)
+    {
+        Path = path;
+        Handle = handle;
+        Size = size;
+        IsBlockDevice = isBlockDevice;
+        IsDirect = direct;
+    }
+
+    public string Path { get; }
+
+    public SafeFileHandle Handle { get; }
+
+    /// <summary>Capacity in bytes: the block device's size, or the regular file's length.</summary>
+    public long Size { get; }
+
+    public bool IsBlockDevice { get; }
+
+    /// <summary>Opened with O_DIRECT: writes must be aligned to <see cref="DirectIoAlignment"/>.</summary>
+    public bool IsDirect { get; }
+
+    public static SlotDevice OpenRead(string path) => Open(path, write: false, direct: false);
+
+    /// <summary>Opens for writing; <paramref name="direct"/> asks for O_DIRECT, honoured for block devices.</summary>
+    public static SlotDevice OpenWrite(string path, bool direct) => Open(path, write: true, direct: direct);
+
+    private static SlotDevice Open(string path, bool write, bool direct)
+    {
+        var identity = DeviceIdentity.Of(path);
+        if (!identity.IsBlockDevice)
+        {
+            // A regular file keeps its length: an install overwrites it in place and never truncates it, so a
+            // file-backed slot behaves like a partition of fixed size.
+            var handle = File.OpenHandle(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite);
+            return new SlotDevice(path, handle, RandomAccess.GetLength(handle), false, false);
+        }
+
+        bool useDirect = write && direct;
+        int flags = (write ? NativeMethods.O_RDWR : NativeMethods.O_RDONLY) | NativeMethods.O_CLOEXEC
+                    | (useDirect ? NativeMethods.O_DIRECT : 0);
+        int fd = NativeMethods.Open(path, flags);
+        if (fd < 0)
+        {
+            throw new IOException($"{path}: cannot open: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+        var safe = new SafeFileHandle(fd, ownsHandle: true);
+        if (NativeMethods.IoctlUInt64(fd, NativeMethods.BLKGETSIZE64, out ulong size) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            safe.Dispose();
+            throw new IOException($"{path}: cannot read the block device's size: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+        return new SlotDevice(path, safe, checked((long)size), true, useDirect);
+    }
+
+    /// <summary>Flushes written data to stable storage (fsync): the install records nothing before this returns.</summary>
+    public void Flush()
+    {
+        bool added = false;
+        Handle.DangerousAddRef(ref added);
+        try
+        {
+            if (NativeMethods.Fsync((int)Handle.DangerousGetHandle()) != 0)
+            {
+                throw new IOException($"{Path}: fsync failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                Handle.DangerousRelease();
+            }
+        }
+    }
+
+    public void Dispose() => Handle.Dispose();
+}

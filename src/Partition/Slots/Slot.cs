@@ -1,0 +1,12 @@
+namespace Partition.Slots;
+
+/// <summary>
+/// One slot of an A/B pair as update.conf names it: <c>[slot.rootfs.0]</c> is class "rootfs", index 0.
+/// <paramref name="Device"/> is a block device or a regular file; <paramref name="Bootname"/> is how the
+/// bootloader script calls the slot ("A", "B").
+/// </summary>
+public sealed record Slot(string Class, int Index, string Device, string Bootname)
+{
+    /// <summary>"rootfs.0": the name used in messages, the state directory and the CLI.</summary>
+    public string Name => $"{Class}.{Index}";
+}
