@@ -1,1 +1,26 @@
-Console.WriteLine("updater");
+using System.CommandLine;
+using Updater.Cli;
+
+var root = new RootCommand("updater: atomic A/B OS image updates with automatic rollback")
+{
+    GlobalOptions.Config,
+    GlobalOptions.BootedSlot,
+};
+root.Subcommands.Add(StatusCommand.Create());
+root.Subcommands.Add(InstallCommand.Create());
+root.Subcommands.Add(SlotCommands.Rollback());
+root.Subcommands.Add(SlotCommands.Mark(good: true));
+root.Subcommands.Add(SlotCommands.Mark(good: false));
+root.Subcommands.Add(KeygenCommand.Create());
+root.Subcommands.Add(BundleCommand.Create());
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"updater: usage: {error.Message}");
+    }
+    return (int)Updater.ExitCode.Usage;
+}
+return await parsed.InvokeAsync().ConfigureAwait(false);

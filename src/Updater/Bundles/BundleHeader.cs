@@ -1,0 +1,104 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Updater.Bundles;
+
+/// <summary>
+/// The fixed 64-byte header at offset 0 of a bundle (docs/bundle-format.md). It only locates the signed
+/// manifest, its signature envelope and the data area; everything it points at is verified through the
+/// signature, so a forged header can only make verification fail. Its CRC32 turns a corrupt header into a
+/// clear "header corrupt" error instead of a confusing one further on.
+/// </summary>
+public sealed record BundleHeader(long ManifestOffset, long ManifestLength, long SignatureOffset, long SignatureLength, long DataOffset)
+{
+    public const int Size = 64;
+    public const uint FormatVersion = 1;
+    public const int MaxManifestLength = 1 << 20;
+
+    /// <summary>"UPDBNDL" and a newline: `head -c 8` says what the file is; a text-mode transfer breaks it visibly.</summary>
+    public static ReadOnlySpan<byte> Magic => "UPDBNDL\n"u8;
+
+    public byte[] ToBytes()
+    {
+        var bytes = new byte[Size];
+        var span = bytes.AsSpan();
+        Magic.CopyTo(span);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], FormatVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[12..], Size);
+        BinaryPrimitives.WriteInt64LittleEndian(span[16..], ManifestOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(span[24..], ManifestLength);
+        BinaryPrimitives.WriteInt64LittleEndian(span[32..], SignatureOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(span[40..], SignatureLength);
+        BinaryPrimitives.WriteInt64LittleEndian(span[48..], DataOffset);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[60..], Crc32.HashToUInt32(span[..60]));
+        return bytes;
+    }
+
+    /// <summary>Parses and checks the header against the bundle's real length.</summary>
+    public static BundleHeader Parse(ReadOnlySpan<byte> bytes, long bundleLength, string name)
+    {
+        if (bundleLength < Size || bytes.Length < Size)
+        {
+            throw new BundleFormatException($"{name}: {bundleLength} bytes is too short for a bundle (the header alone is {Size} bytes)");
+        }
+        if (!bytes[..8].SequenceEqual(Magic))
+        {
+            throw new BundleFormatException($"{name}: not an update bundle (bytes 0-7 are not the magic \"UPDBNDL\\n\")");
+        }
+        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(bytes[60..]);
+        if (Crc32.HashToUInt32(bytes[..60]) != storedCrc)
+        {
+            throw new BundleFormatException($"{name}: header corrupt (CRC32 at byte offset 60 does not match bytes 0-59)");
+        }
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+        if (version != FormatVersion)
+        {
+            throw new BundleFormatException($"{name}: bundle format version {version} at byte offset 8 is not supported (this updater reads version {FormatVersion})");
+        }
+        uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
+        if (headerSize != Size)
+        {
+            throw new BundleFormatException($"{name}: header size {headerSize} at byte offset 12, expected {Size}");
+        }
+        if (BinaryPrimitives.ReadUInt32LittleEndian(bytes[56..]) != 0)
+        {
+            throw new BundleFormatException($"{name}: reserved header bytes 56-59 are not zero");
+        }
+        var header = new BundleHeader(
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[16..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[24..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[32..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[40..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[48..]));
+        header.CheckLayout(bundleLength, name);
+        return header;
+    }
+
+    private void CheckLayout(long bundleLength, string name)
+    {
+        if (ManifestOffset != Size)
+        {
+            throw new BundleFormatException($"{name}: manifest offset {ManifestOffset} (header byte 16), expected {Size}");
+        }
+        if (ManifestLength <= 0 || ManifestLength > MaxManifestLength)
+        {
+            throw new BundleFormatException($"{name}: manifest length {ManifestLength} (header byte 24) is outside 1..{MaxManifestLength}");
+        }
+        if (SignatureOffset != ManifestOffset + ManifestLength)
+        {
+            throw new BundleFormatException($"{name}: signature offset {SignatureOffset} (header byte 32) does not follow the manifest");
+        }
+        if (SignatureLength <= 0 || SignatureLength > Crypto.SignatureEnvelope.MaxBytes)
+        {
+            throw new BundleFormatException($"{name}: signature length {SignatureLength} (header byte 40) is outside 1..{Crypto.SignatureEnvelope.MaxBytes}");
+        }
+        if (DataOffset < SignatureOffset + SignatureLength || DataOffset % 4096 != 0)
+        {
+            throw new BundleFormatException($"{name}: data offset {DataOffset} (header byte 48) must follow the signature and be a multiple of 4096");
+        }
+        if (DataOffset > bundleLength)
+        {
+            throw new BundleFormatException($"{name}: truncated: the data area starts at byte {DataOffset} but the bundle has {bundleLength} bytes");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+
+namespace Updater.Bundles;
+
+/// <summary>
+/// The signed description of a release (docs/bundle-format.md). Serialized as compact JSON with properties in
+/// declaration order; the signature covers the exact bytes, so readers never re-serialize to verify.
+/// </summary>
+public sealed record BundleManifest
+{
+    [JsonPropertyName("format")] public required int Format { get; init; }
+    [JsonPropertyName("compatible")] public required string Compatible { get; init; }
+    [JsonPropertyName("version")] public required string Version { get; init; }
+    [JsonPropertyName("security_version")] public required long SecurityVersion { get; init; }
+    [JsonPropertyName("allow_downgrade")] public bool AllowDowngrade { get; init; }
+    [JsonPropertyName("created")] public required string Created { get; init; }
+    [JsonPropertyName("description")] public string? Description { get; init; }
+    [JsonPropertyName("images")] public required IReadOnlyList<ImageManifest> Images { get; init; }
+}
+
+/// <summary>One image of a bundle: what slot class it goes to, its size and hash, and where its index and payload are.</summary>
+public sealed record ImageManifest
+{
+    [JsonPropertyName("slot_class")] public required string SlotClass { get; init; }
+    [JsonPropertyName("size")] public required long Size { get; init; }
+    [JsonPropertyName("sha256")] public required string Sha256 { get; init; }
+    [JsonPropertyName("chunk_size")] public required int ChunkSize { get; init; }
+    [JsonPropertyName("chunk_count")] public required long ChunkCount { get; init; }
+    [JsonPropertyName("compression")] public required string Compression { get; init; }
+    [JsonPropertyName("index")] public required IndexLocation Index { get; init; }
+    [JsonPropertyName("payload")] public required ByteRange Payload { get; init; }
+}
+
+/// <summary>Where an image's chunk index is, relative to the data area, and its SHA-256.</summary>
+public sealed record IndexLocation(
+    [property: JsonPropertyName("offset")] long Offset,
+    [property: JsonPropertyName("length")] long Length,
+    [property: JsonPropertyName("sha256")] string Sha256);
+
+/// <summary>A byte range relative to the start of the data area.</summary>
+public sealed record ByteRange(
+    [property: JsonPropertyName("offset")] long Offset,
+    [property: JsonPropertyName("length")] long Length);
+
+[JsonSerializable(typeof(BundleManifest))]
+[JsonSourceGenerationOptions(WriteIndented = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;

@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+
+namespace Updater.Bundles;
+
+/// <summary>
+/// `updater bundle verify`: everything an install would check, without a slot: every index against the
+/// manifest, every chunk against its index, each whole image against its SHA-256, and zeros in the gap
+/// before the data area (which no signature covers).
+/// </summary>
+public sealed class BundleVerifier
+{
+    private readonly VerifiedBundle _bundle;
+
+    public BundleVerifier(VerifiedBundle bundle)
+    {
+        _bundle = bundle;
+    }
+
+    public async Task VerifyAllAsync(CancellationToken cancellationToken)
+    {
+        var header = _bundle.Header;
+        long gapStart = header.SignatureOffset + header.SignatureLength;
+        var gap = new byte[header.DataOffset - gapStart];
+        await _bundle.Source.ReadExactlyAsync(gapStart, gap, cancellationToken).ConfigureAwait(false);
+        int nonZero = Array.FindIndex(gap, b => b != 0);
+        if (nonZero >= 0)
+        {
+            throw new BundleFormatException($"{_bundle.Name}: byte offset {gapStart + nonZero} in the padding before the data area is not zero");
+        }
+
+        foreach (var image in _bundle.Manifest.Images)
+        {
+            var index = await _bundle.ReadIndexAsync(image, cancellationToken).ConfigureAwait(false);
+            using var imageHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using var stream = await _bundle.Source.OpenRangeAsync(_bundle.PayloadOffset(image), image.Payload.Length, cancellationToken).ConfigureAwait(false);
+            var stored = new byte[ChunkIndex.MaxStoredLength(image.ChunkSize)];
+            var chunk = new byte[image.ChunkSize];
+            for (int i = 0; i < index.Entries.Count; i++)
+            {
+                var entry = index.Entries[i];
+                string what = $"{_bundle.Name}: image '{image.SlotClass}' chunk {i} (bundle byte offset {_bundle.PayloadOffset(image) + entry.Offset})";
+                await stream.ReadExactlyAsync(stored.AsMemory(0, entry.StoredLength), cancellationToken).ConfigureAwait(false);
+                var data = chunk.AsSpan(0, index.ChunkLength(i));
+                ChunkCodec.Decode(stored.AsSpan(0, entry.StoredLength), entry.Encoding, data, what);
+                if (!SHA256.HashData(data).AsSpan().SequenceEqual(entry.Sha256))
+                {
+                    throw new BundleFormatException($"{what}: SHA-256 does not match the signed index");
+                }
+                imageHash.AppendData(data);
+            }
+            string actual = Convert.ToHexStringLower(imageHash.GetHashAndReset());
+            if (actual != image.Sha256)
+            {
+                throw new BundleFormatException($"{_bundle.Name}: image '{image.SlotClass}' hashes to {actual}, the manifest says {image.Sha256}");
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using ZstdSharp;
+
+namespace Updater.Bundles;
+
+/// <summary>
+/// Compresses and decompresses single chunks with zstd. zstd contexts are expensive to create and not
+/// thread-safe, so each thread borrows one from a pool for the length of one call.
+/// </summary>
+public static class ChunkCodec
+{
+    public const int DefaultLevel = 3;
+
+    private static readonly ConcurrentBag<Decompressor> Decompressors = [];
+    private static readonly ConcurrentDictionary<int, ConcurrentBag<Compressor>> Compressors = new();
+
+    /// <summary>Compresses <paramref name="chunk"/> into <paramref name="destination"/>; stores it as is when zstd would not make it smaller.</summary>
+    public static (int Length, ChunkEncoding Encoding) Encode(ReadOnlySpan<byte> chunk, Span<byte> destination, int level)
+    {
+        var bag = Compressors.GetOrAdd(level, _ => []);
+        if (!bag.TryTake(out var compressor))
+        {
+            compressor = new Compressor(level);
+        }
+        try
+        {
+            if (compressor.TryWrap(chunk, destination, out int written) && written < chunk.Length)
+            {
+                return (written, ChunkEncoding.Zstd);
+            }
+        }
+        finally
+        {
+            bag.Add(compressor);
+        }
+        chunk.CopyTo(destination);
+        return (chunk.Length, ChunkEncoding.Stored);
+    }
+
+    /// <summary>
+    /// Restores a chunk into exactly <paramref name="destination"/>'s length. A frame that decodes to any other
+    /// length, or does not decode, is an error: the caller's hash check would catch it too, but this names it.
+    /// </summary>
+    public static void Decode(ReadOnlySpan<byte> stored, ChunkEncoding encoding, Span<byte> destination, string what)
+    {
+        if (encoding == ChunkEncoding.Stored)
+        {
+            if (stored.Length != destination.Length)
+            {
+                throw new BundleFormatException($"{what}: stored chunk has {stored.Length} bytes, expected {destination.Length}");
+            }
+            stored.CopyTo(destination);
+            return;
+        }
+        if (!Decompressors.TryTake(out var decompressor))
+        {
+            decompressor = new Decompressor();
+        }
+        try
+        {
+            if (!decompressor.TryUnwrap(stored, destination, out int written) || written != destination.Length)
+            {
+                throw new BundleFormatException($"{what}: zstd chunk does not decode to {destination.Length} bytes");
+            }
+        }
+        catch (ZstdException e)
+        {
+            // A failed frame may leave the context in an odd state: drop it instead of pooling it.
+            decompressor.Dispose();
+            decompressor = new Decompressor();
+            throw new BundleFormatException($"{what}: zstd chunk is corrupt: {e.Message}");
+        }
+        finally
+        {
+            Decompressors.Add(decompressor);
+        }
+    }
+}

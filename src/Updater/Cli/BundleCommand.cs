@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Updater.Bundles;
+using Updater.Crypto;
+using Updater.Transport;
+
+namespace Updater.Cli;
+
+/// <summary>`updater bundle create|info|verify`: the vendor side.</summary>
+public static class BundleCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bundle", "Create, inspect and verify update bundles");
+        command.Subcommands.Add(CreateCommand());
+        command.Subcommands.Add(InfoCommand());
+        command.Subcommands.Add(VerifyCommand());
+        return command;
+    }
+
+    private static Command CreateCommand()
+    {
+        var images = new Argument<string[]>("images") { Description = "One or more CLASS=IMAGE-FILE pairs, e.g. rootfs=rootfs.ext4", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Bundle file to write", Required = true };
+        var keys = new Option<string[]>("--key", "-k") { Description = "Signing key (PREFIX.key from keygen); repeat to sign with several", Required = true, AllowMultipleArgumentsPerToken = false };
+        var compatible = new Option<string>("--compatible") { Description = "The board/product string devices must match", Required = true };
+        var version = new Option<string>("--version") { Description = "Release version, e.g. 2.1.0", Required = true };
+        var security = new Option<long>("--security-version") { Description = "Anti-rollback counter; devices refuse lower ones", DefaultValueFactory = _ => 0 };
+        var allowDowngrade = new Option<bool>("--allow-downgrade") { Description = "Signed permission to install over a newer version" };
+        var description = new Option<string?>("--description") { Description = "Free text shown by bundle info" };
+        var chunkSize = new Option<int>("--chunk-size") { Description = "Chunk size in bytes (power of two, 4096..16 MiB)", DefaultValueFactory = _ => BundleWriter.DefaultChunkSize };
+        var level = new Option<int>("--level") { Description = "zstd level", DefaultValueFactory = _ => ChunkCodec.DefaultLevel };
+        var noCompress = new Option<bool>("--no-compress") { Description = "Store chunks uncompressed" };
+        var created = new Option<string?>("--created") { Description = "Creation time (ISO 8601) for reproducible bundles; default now" };
+        var command = new Command("create", "Make a signed bundle from image files") { images, output, keys, compatible, version, security, allowDowngrade, description, chunkSize, level, noCompress, created };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            var inputs = parse.GetValue(images)!.Select(ParseImage).ToList();
+            var signingKeys = parse.GetValue(keys)!.Select(SigningKey.Load).ToList();
+            try
+            {
+                var request = new BundleCreateRequest
+                {
+                    Images = inputs,
+                    Compatible = parse.GetValue(compatible)!,
+                    Version = parse.GetValue(version)!,
+                    SecurityVersion = parse.GetValue(security),
+                    AllowDowngrade = parse.GetValue(allowDowngrade),
+                    Description = parse.GetValue(description),
+                    ChunkSize = parse.GetValue(chunkSize),
+                    CompressionLevel = parse.GetValue(level),
+                    Compress = !parse.GetValue(noCompress),
+                    Created = parse.GetValue(created) is { } c ? ParseTime(c) : null,
+                };
+                string path = parse.GetValue(output)!;
+                var manifest = await new BundleWriter(request, signingKeys).WriteAsync(path, null, ct).ConfigureAwait(false);
+                long size = new FileInfo(path).Length;
+                long imageBytes = manifest.Images.Sum(i => i.Size);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{path}: version {manifest.Version} for {manifest.Compatible}, {manifest.Images.Count} image(s), {imageBytes} image bytes in {size} bundle bytes ({100.0 * size / imageBytes:0.0}%), signed by {string.Join(", ", signingKeys.Select(k => k.Id))}"));
+                return 0;
+            }
+            finally
+            {
+                signingKeys.ForEach(k => k.Dispose());
+            }
+        }, ct));
+        return command;
+    }
+
+    private static Command InfoCommand()
+    {
+        var file = new Argument<string>("bundle") { Description = "Bundle file" };
+        var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var command = new Command("info", "Show a bundle's manifest (the signature is not checked; use verify)") { file, json };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            await using var source = FileBundleSource.Open(parse.GetValue(file)!);
+            var (header, manifestBytes, signature) = await VerifiedBundle.ReadSignedPartAsync(source, ct).ConfigureAwait(false);
+            var manifest = VerifiedBundle.ParseManifest(manifestBytes, header, source.Length, source.Name);
+            var keyIds = SignatureKeyIds(signature);
+            var report = new BundleInfoReport(source.Name, source.Length, header.DataOffset, keyIds, manifest);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.BundleInfoReport));
+                return 0;
+            }
+            Console.WriteLine($"bundle:           {report.File} ({report.Size} bytes)");
+            Console.WriteLine($"compatible:       {manifest.Compatible}");
+            Console.WriteLine($"version:          {manifest.Version}");
+            Console.WriteLine($"security version: {manifest.SecurityVersion}");
+            Console.WriteLine($"created:          {manifest.Created}");
+            if (manifest.AllowDowngrade)
+            {
+                Console.WriteLine("allow downgrade:  yes");
+            }
+            if (manifest.Description is not null)
+            {
+                Console.WriteLine($"description:      {manifest.Description}");
+            }
+            Console.WriteLine($"signed by:        {string.Join(", ", keyIds)} (not verified here)");
+            foreach (var image in manifest.Images)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"image {image.SlotClass}: {image.Size} bytes, sha256 {image.Sha256}, {image.ChunkCount} chunks of {image.ChunkSize}, {image.Compression} payload {image.Payload.Length} bytes"));
+            }
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command VerifyCommand()
+    {
+        var file = new Argument<string>("bundle") { Description = "Bundle file" };
+        var keyring = new Option<string>("--keyring") { Description = "Directory of trusted public keys (*.pem)", Required = true };
+        var command = new Command("verify", "Verify a bundle completely: signature, manifest, every index and every chunk") { file, keyring };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            var ring = Keyring.Load(parse.GetValue(keyring)!);
+            await using var source = FileBundleSource.Open(parse.GetValue(file)!);
+            var bundle = await VerifiedBundle.OpenAsync(source, ring, ct).ConfigureAwait(false);
+            await new BundleVerifier(bundle).VerifyAllAsync(ct).ConfigureAwait(false);
+            Console.WriteLine($"{bundle.Name}: OK: version {bundle.Manifest.Version} for {bundle.Manifest.Compatible}, signed by {bundle.SignedBy}, {bundle.Manifest.Images.Sum(i => i.ChunkCount)} chunks verified");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static BundleImageInput ParseImage(string arg)
+    {
+        int eq = arg.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || eq == arg.Length - 1)
+        {
+            throw new UpdaterException(ExitCode.Usage, $"'{arg}': expected CLASS=IMAGE-FILE, e.g. rootfs=rootfs.ext4");
+        }
+        return new BundleImageInput(arg[..eq], arg[(eq + 1)..]);
+    }
+
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? t
+            : throw new UpdaterException(ExitCode.Usage, $"--created '{text}' is not an ISO 8601 time");
+
+    private static IReadOnlyList<string> SignatureKeyIds(byte[] envelope)
+    {
+        try
+        {
+            var doc = JsonSerializer.Deserialize(envelope, SignatureJsonContext.Default.SignatureEnvelopeDocument);
+            return doc?.Signatures?.Select(s => s.KeyId).ToList() ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new BundleFormatException($"signature envelope is not valid JSON: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Updater.Install;
+using Updater.Transport;
+
+namespace Updater.Cli;
+
+/// <summary>`updater install BUNDLE`: verify, write the inactive slot, make it the one to try next.</summary>
+public static class InstallCommand
+{
+    public static Command Create()
+    {
+        var bundle = new Argument<string>("bundle") { Description = "Bundle file" };
+        var verify = new Option<bool>("--verify") { Description = "Read the slot back after writing and compare the image hash" };
+        var allowDowngrade = new Option<bool>("--allow-downgrade") { Description = "Install a version older than the running one (the security version still may not go down)" };
+        var json = GlobalOptions.Json();
+        var command = new Command("install", "Install a bundle into the inactive slot; rerun the same command to resume an interrupted install") { bundle, verify, allowDowngrade, json };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
+            var installer = new Installer(context.Config, context.Bootloader, context.Detector);
+            await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, ct).ConfigureAwait(false);
+            bool asJson = parse.GetValue(json);
+            var result = await installer.InstallAsync(source, new InstallOptions
+            {
+                AllowDowngrade = parse.GetValue(allowDowngrade),
+                VerifyReadBack = parse.GetValue(verify),
+                BootedSlot = parse.GetValue(GlobalOptions.BootedSlot),
+            }, new ProgressPrinter(), ct).ConfigureAwait(false);
+            if (asJson)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.InstallResult));
+            }
+            else
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"installed {result.Version} into slot {result.TargetBootname} ({string.Join(", ", result.Slots)}): {result.ImageBytes} bytes, {result.WrittenBytes} written{(result.Resumed ? " (resumed)" : "")}{(result.VerifiedReadBack ? ", read back and verified" : "")}, {result.ElapsedSeconds:0.0} s"));
+                Console.WriteLine($"slot {result.TargetBootname} will be tried on the next boot; reboot to activate");
+            }
+            return 0;
+        }, ct));
+        return command;
+    }
+}

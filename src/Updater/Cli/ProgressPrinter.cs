@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Globalization;
+using Updater.Install;
+
+namespace Updater.Cli;
+
+/// <summary>
+/// Install progress on stderr (stdout stays clean for --json): one line redrawn in place on a terminal;
+/// plain periodic lines when stderr is a file or the journal, so logs stay readable.
+/// </summary>
+public sealed class ProgressPrinter : IProgress<InstallProgress>
+{
+    private readonly bool _interactive = !Console.IsErrorRedirected;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly object _gate = new();
+    private TimeSpan _lastPrint = TimeSpan.MinValue;
+    private int _lastPercent = -1;
+
+    public void Report(InstallProgress value)
+    {
+        lock (_gate)
+        {
+            var now = _clock.Elapsed;
+            int percent = value.Total == 0 ? 100 : (int)(value.Done * 100 / value.Total);
+            bool due = _interactive ? now - _lastPrint > TimeSpan.FromMilliseconds(200) : (percent / 10 != _lastPercent / 10 || now - _lastPrint > TimeSpan.FromSeconds(10));
+            if (!due && value.Done < value.Total)
+            {
+                return;
+            }
+            _lastPrint = now;
+            _lastPercent = percent;
+            double seconds = Math.Max(now.TotalSeconds, 0.001);
+            double rate = value.Done / seconds;
+            string eta = rate > 0 && value.Done < value.Total ? TimeSpan.FromSeconds((value.Total - value.Done) / rate).ToString(@"m\:ss", CultureInfo.InvariantCulture) : "0:00";
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"{value.Phase} {percent,3}%  {Mib(value.Done)}/{Mib(value.Total)} MiB  {rate / (1 << 20):0.0} MiB/s  ETA {eta}");
+            if (_interactive)
+            {
+                Console.Error.Write("\r" + line.PadRight(72));
+                if (value.Done >= value.Total)
+                {
+                    Console.Error.WriteLine();
+                }
+            }
+            else
+            {
+                Console.Error.WriteLine(line);
+            }
+        }
+    }
+
+    private static string Mib(long bytes) => (bytes / (double)(1 << 20)).ToString("0.0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,38 @@
+using Updater.State;
+
+namespace Updater.Cli;
+
+/// <summary>`updater status --json`: the state directory's view and the bootloader's, side by side.</summary>
+public sealed record StatusReport
+{
+    public required string Compatible { get; init; }
+    public string? BootedSlot { get; init; }
+    public string? BootedDetectedBy { get; init; }
+    public required string Bootloader { get; init; }
+    public string? NextBoot { get; init; }
+    public IReadOnlyList<string>? BootOrder { get; init; }
+    public IReadOnlyDictionary<string, string>? BootloaderVariables { get; init; }
+    public InstallJournal? InstallInProgress { get; init; }
+    public required IReadOnlyList<SlotStatus> Slots { get; init; }
+
+    /// <summary>Where the two views disagree, or what else an operator must look at. Empty when all is well.</summary>
+    public required IReadOnlyList<string> Problems { get; init; }
+}
+
+public sealed record SlotStatus
+{
+    public required string Name { get; init; }
+    public required string Class { get; init; }
+    public required string Bootname { get; init; }
+    public required string Device { get; init; }
+    public required bool Booted { get; init; }
+
+    /// <summary>booted, installed (complete image), installing (partial image), empty (nothing known).</summary>
+    public required string State { get; init; }
+    public string? Version { get; init; }
+    public DateTimeOffset? InstalledAt { get; init; }
+    public string? ImageSha256 { get; init; }
+    public bool? BootGood { get; init; }
+    public int? BootTriesLeft { get; init; }
+    public bool? BootTrial { get; init; }
+}

@@ -1,0 +1,10 @@
+namespace Updater.Config;
+
+/// <summary>A malformed configuration: the message starts with "file:line:" and names the key.</summary>
+public sealed class ConfigException : UpdaterException
+{
+    public ConfigException(string message)
+        : base(ExitCode.Config, message)
+    {
+    }
+}

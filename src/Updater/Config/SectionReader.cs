@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace Updater.Config;
+
+/// <summary>
+/// Typed access to one section's keys. Every key a section may have is read through here; keys nobody read
+/// are reported by <see cref="RejectUnknown"/>, so a typo is an error instead of a silently ignored setting.
+/// </summary>
+public sealed class SectionReader
+{
+    private readonly IniSection _section;
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public SectionReader(IniSection section)
+    {
+        _section = section;
+    }
+
+    public string Where => $"{_section.File}:{_section.Line}";
+
+    public IniEntry? Entry(string key)
+    {
+        _read.Add(key);
+        return _section.Entries.FirstOrDefault(e => e.Key == key);
+    }
+
+    public string Required(string key)
+    {
+        var entry = Entry(key) ?? throw new ConfigException($"{Where}: [{_section.Name}] needs key '{key}'");
+        if (entry.Value.Length == 0)
+        {
+            throw new ConfigException($"{entry.Where}: key '{key}' is empty");
+        }
+        return entry.Value;
+    }
+
+    public string Optional(string key, string fallback)
+    {
+        var entry = Entry(key);
+        return entry is null || entry.Value.Length == 0 ? fallback : entry.Value;
+    }
+
+    public string? Optional(string key) => Entry(key) is { Value.Length: > 0 } e ? e.Value : null;
+
+    public string OneOf(string key, string fallback, params string[] allowed)
+    {
+        var entry = Entry(key);
+        if (entry is null)
+        {
+            return fallback;
+        }
+        if (!allowed.Contains(entry.Value, StringComparer.Ordinal))
+        {
+            throw new ConfigException($"{entry.Where}: key '{key}' is '{entry.Value}', expected one of: {string.Join(", ", allowed)}");
+        }
+        return entry.Value;
+    }
+
+    public bool Bool(string key, bool fallback)
+    {
+        var entry = Entry(key);
+        if (entry is null)
+        {
+            return fallback;
+        }
+        return entry.Value switch
+        {
+            "true" or "yes" or "1" or "on" => true,
+            "false" or "no" or "0" or "off" => false,
+            _ => throw new ConfigException($"{entry.Where}: key '{key}' is '{entry.Value}', expected yes or no"),
+        };
+    }
+
+    public long Integer(string key, long fallback, long min, long max)
+    {
+        var entry = Entry(key);
+        if (entry is null)
+        {
+            return fallback;
+        }
+        if (!long.TryParse(entry.Value, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
+        {
+            throw new ConfigException($"{entry.Where}: key '{key}' is '{entry.Value}', expected a whole number from {min} to {max}");
+        }
+        return value;
+    }
+
+    /// <summary>The keys that start with <paramref name="prefix"/>, for a component that validates its own keys.</summary>
+    public IReadOnlyList<IniEntry> WithPrefix(string prefix)
+    {
+        var matches = _section.Entries.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        foreach (var entry in matches)
+        {
+            _read.Add(entry.Key);
+        }
+        return matches;
+    }
+
+    public void RejectUnknown()
+    {
+        var unknown = _section.Entries.FirstOrDefault(e => !_read.Contains(e.Key));
+        if (unknown is not null)
+        {
+            throw new ConfigException($"{unknown.Where}: unknown key '{unknown.Key}' in [{_section.Name}]");
+        }
+    }
+}

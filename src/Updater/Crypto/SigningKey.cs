@@ -1,0 +1,65 @@
+using NSec.Cryptography;
+
+namespace Updater.Crypto;
+
+/// <summary>
+/// An Ed25519 private key, loaded from a PKCS#8 PEM file written by <c>updater keygen</c> (OpenSSL reads the
+/// same files). Its bytes are never logged and never leave this type except through <see cref="Sign"/>.
+/// </summary>
+public sealed class SigningKey : IDisposable
+{
+    public const int MaxFileBytes = 4096;
+
+    private readonly Key _key;
+
+    private SigningKey(Key key)
+    {
+        _key = key;
+        Id = KeyId.Of(key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+    }
+
+    public string Id { get; }
+
+    public PublicKey PublicKey => _key.PublicKey;
+
+    public static SigningKey Generate() =>
+        new(Key.Create(SignatureAlgorithm.Ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }));
+
+    public static SigningKey Load(string path)
+    {
+        byte[] blob = ReadSmallFile(path, MaxFileBytes, "private key");
+        if (!Key.TryImport(SignatureAlgorithm.Ed25519, blob, KeyBlobFormat.PkixPrivateKeyText, out var key,
+                new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }) || key is null)
+        {
+            throw new UpdaterException(ExitCode.BadInput, $"{path}: not an Ed25519 private key in PEM (PKCS#8) form");
+        }
+        return new SigningKey(key);
+    }
+
+    public byte[] Sign(ReadOnlySpan<byte> data) => SignatureAlgorithm.Ed25519.Sign(_key, data);
+
+    public byte[] ExportPrivatePem() => _key.Export(KeyBlobFormat.PkixPrivateKeyText);
+
+    public byte[] ExportPublicPem() => _key.PublicKey.Export(KeyBlobFormat.PkixPublicKeyText);
+
+    public void Dispose() => _key.Dispose();
+
+    internal static byte[] ReadSmallFile(string path, int maxBytes, string what)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            if (stream.Length > maxBytes)
+            {
+                throw new UpdaterException(ExitCode.BadInput, $"{path}: {stream.Length} bytes is too large for a {what} (at most {maxBytes})");
+            }
+            var buffer = new byte[stream.Length];
+            stream.ReadExactly(buffer);
+            return buffer;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UpdaterException(ExitCode.Io, $"{path}: cannot read {what}: {e.Message}");
+        }
+    }
+}

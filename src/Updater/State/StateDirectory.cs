@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Partition.Slots;
+using Partition.Storage;
+
+namespace Updater.State;
+
+/// <summary>
+/// The state directory (update.conf [system] state-dir): what each slot holds and whether an install is in
+/// progress. Every file is replaced atomically (<see cref="AtomicFile"/>), so after a power cut each file is
+/// either the old or the new version. Layout:
+/// <code>
+/// slots/&lt;class&gt;.&lt;index&gt;.json      SlotRecord of a complete, verified image
+/// slots/&lt;class&gt;.&lt;index&gt;.manifest  the signed manifest it came from, exact bytes
+/// slots/&lt;class&gt;.&lt;index&gt;.index     its chunk index (delta installs read which chunks a slot has)
+/// install.json                   InstallJournal while an install runs
+/// </code>
+/// </summary>
+public sealed class StateDirectory
+{
+    public StateDirectory(string path)
+    {
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    private string SlotsDir => System.IO.Path.Combine(Path, "slots");
+
+    private string JournalPath => System.IO.Path.Combine(Path, "install.json");
+
+    public void EnsureExists()
+    {
+        try
+        {
+            Directory.CreateDirectory(SlotsDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UpdaterException(ExitCode.Io, $"{Path}: cannot create the state directory: {e.Message}");
+        }
+    }
+
+    public SlotRecord? ReadSlot(Slot slot) => ReadJson(SlotFile(slot, ".json"), StateJsonContext.Default.SlotRecord);
+
+    public byte[]? ReadSlotIndex(Slot slot)
+    {
+        string path = SlotFile(slot, ".index");
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    public async Task WriteSlotAsync(Slot slot, SlotRecord record, byte[] manifest, byte[] index, CancellationToken cancellationToken)
+    {
+        EnsureExists();
+        await Guard(async () =>
+        {
+            // The record goes last: its presence says the manifest and index beside it belong to it.
+            await AtomicFile.WriteAsync(SlotFile(slot, ".manifest"), manifest, cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(SlotFile(slot, ".index"), index, cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(SlotFile(slot, ".json"), JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.SlotRecord), cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets a slot's content before it is overwritten; durable before the first byte is written.</summary>
+    public void ForgetSlot(Slot slot)
+    {
+        foreach (string suffix in new[] { ".json", ".manifest", ".index" })
+        {
+            File.Delete(SlotFile(slot, suffix));
+        }
+        if (Directory.Exists(SlotsDir))
+        {
+            AtomicFile.SyncDirectory(SlotsDir);
+        }
+    }
+
+    public InstallJournal? ReadJournal() => ReadJson(JournalPath, StateJsonContext.Default.InstallJournal);
+
+    public Task WriteJournalAsync(InstallJournal journal, CancellationToken cancellationToken)
+    {
+        EnsureExists();
+        return Guard(() => AtomicFile.WriteAsync(JournalPath, JsonSerializer.SerializeToUtf8Bytes(journal, StateJsonContext.Default.InstallJournal), cancellationToken));
+    }
+
+    public void DeleteJournal()
+    {
+        if (File.Exists(JournalPath))
+        {
+            File.Delete(JournalPath);
+            AtomicFile.SyncDirectory(Path);
+        }
+    }
+
+    private string SlotFile(Slot slot, string suffix) => System.IO.Path.Combine(SlotsDir, slot.Name + suffix);
+
+    private static T? ReadJson<T>(string path, JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), type);
+        }
+        catch (JsonException e)
+        {
+            throw new UpdaterException(ExitCode.Io, $"{path}: state file is corrupt: {e.Message}");
+        }
+    }
+
+    private static async Task Guard(Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UpdaterException(ExitCode.Io, $"cannot write the state directory: {e.Message}");
+        }
+    }
+}
