@@ -28,7 +28,7 @@ public sealed record ImageManifest
     [JsonPropertyName("chunk_count")] public required long ChunkCount { get; init; }
     [JsonPropertyName("compression")] public required string Compression { get; init; }
     [JsonPropertyName("index")] public required IndexLocation Index { get; init; }
-    [JsonPropertyName("payload")] public required ByteRange Payload { get; init; }
+    [JsonPropertyName("payload")] public required PayloadLocation Payload { get; init; }
 }
 
 /// <summary>Where an image's chunk index is, relative to the data area, and its SHA-256.</summary>
@@ -37,10 +37,14 @@ public sealed record IndexLocation(
     [property: JsonPropertyName("length")] long Length,
     [property: JsonPropertyName("sha256")] string Sha256);
 
-/// <summary>A byte range relative to the start of the data area.</summary>
-public sealed record ByteRange(
+/// <summary>
+/// Where an image's payload is, relative to the data area, and the SHA-256 of its stored bytes: lets a local
+/// install check the whole payload before the first write, so a corrupt bundle leaves the slot untouched.
+/// </summary>
+public sealed record PayloadLocation(
     [property: JsonPropertyName("offset")] long Offset,
-    [property: JsonPropertyName("length")] long Length);
+    [property: JsonPropertyName("length")] long Length,
+    [property: JsonPropertyName("sha256")] string Sha256);
 
 [JsonSerializable(typeof(BundleManifest))]
 [JsonSourceGenerationOptions(WriteIndented = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,

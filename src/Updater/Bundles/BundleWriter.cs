@@ -49,7 +49,7 @@ public sealed class BundleWriter
                     var input = _request.Images[i];
                     long indexOffset = indexCursor;
                     indexCursor += chunkCounts[i] * ChunkIndex.EntrySize;
-                    var (entries, imageHash, payloadLength) = await WritePayloadAsync(handle, input.Path, sizes[i], dataOffset + payloadCursor, progress, cancellationToken).ConfigureAwait(false);
+                    var (entries, imageHash, payloadLength, payloadHash) = await WritePayloadAsync(handle, input.Path, sizes[i], dataOffset + payloadCursor, progress, cancellationToken).ConfigureAwait(false);
                     byte[] index = ChunkIndex.Encode(entries);
                     await RandomAccess.WriteAsync(handle, index, dataOffset + indexOffset, cancellationToken).ConfigureAwait(false);
                     images.Add(new ImageManifest
@@ -61,7 +61,7 @@ public sealed class BundleWriter
                         ChunkCount = chunkCounts[i],
                         Compression = _request.Compress ? "zstd" : "none",
                         Index = new IndexLocation(indexOffset, index.Length, Convert.ToHexStringLower(SHA256.HashData(index))),
-                        Payload = new ByteRange(payloadCursor, payloadLength),
+                        Payload = new PayloadLocation(payloadCursor, payloadLength, payloadHash),
                     });
                     payloadCursor += payloadLength;
                 }
@@ -120,7 +120,7 @@ public sealed class BundleWriter
             ChunkCount = long.MaxValue,
             Compression = "zstd",
             Index = new IndexLocation(long.MaxValue, long.MaxValue, hex),
-            Payload = new ByteRange(long.MaxValue, long.MaxValue),
+            Payload = new PayloadLocation(long.MaxValue, long.MaxValue, hex),
         }).ToList()) with { SecurityVersion = long.MaxValue };
         int manifestMax = JsonSerializer.SerializeToUtf8Bytes(widest, ManifestJsonContext.Default.BundleManifest).Length;
         int signatureLength = SignatureEnvelope.Create(VerifiedBundle.SignatureDomain, [], _keys).Length;
@@ -134,7 +134,7 @@ public sealed class BundleWriter
 
     private sealed record CompressedChunk(byte[] Buffer, int Length, ChunkEncoding Encoding);
 
-    private async Task<(List<ChunkEntry> Entries, string ImageHash, long PayloadLength)> WritePayloadAsync(
+    private async Task<(List<ChunkEntry> Entries, string ImageHash, long PayloadLength, string PayloadHash)> WritePayloadAsync(
         SafeFileHandle output, string path, long size, long payloadStart, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         int chunkSize = _request.ChunkSize;
@@ -145,6 +145,7 @@ public sealed class BundleWriter
         // the same order. The bounded queue caps the chunks in memory at about twice the worker count.
         var queue = Channel.CreateBounded<Task<(byte[] Hash, CompressedChunk Chunk)>>(new BoundedChannelOptions(workers * 2) { SingleReader = true, SingleWriter = true });
         using var imageHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var payloadHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         var reader = Task.Run(async () =>
@@ -195,6 +196,7 @@ public sealed class BundleWriter
                 try
                 {
                     await RandomAccess.WriteAsync(output, chunk.Buffer.AsMemory(0, chunk.Length), payloadStart + written, cts.Token).ConfigureAwait(false);
+                    payloadHash.AppendData(chunk.Buffer, 0, chunk.Length);
                     entries.Add(new ChunkEntry(hash, written, chunk.Length, chunk.Encoding));
                     written += chunk.Length;
                     progress?.Report(Math.Min((long)entries.Count * chunkSize, size));
@@ -211,7 +213,7 @@ public sealed class BundleWriter
             await cts.CancelAsync().ConfigureAwait(false);
             throw;
         }
-        return (entries, Convert.ToHexStringLower(imageHash.GetHashAndReset()), written);
+        return (entries, Convert.ToHexStringLower(imageHash.GetHashAndReset()), written, Convert.ToHexStringLower(payloadHash.GetHashAndReset()));
     }
 
     private static int CopyStored(ReadOnlySpan<byte> raw, Span<byte> stored)

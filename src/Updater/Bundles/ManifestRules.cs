@@ -42,7 +42,8 @@ internal static class ManifestRules
             Require(img.Index is not null && img.Index.Length == img.ChunkCount * ChunkIndex.EntrySize, name, $"{field}.index.length", "does not match chunk_count");
             Require(IsHex(img.Index!.Sha256, 64), name, $"{field}.index.sha256", "must be 64 lowercase hex digits");
             Require(img.Payload is not null && img.Payload.Length > 0, name, $"{field}.payload.length", "must be positive");
-            Require(img.Payload!.Length <= img.ChunkCount * (long)ChunkIndex.MaxStoredLength(img.ChunkSize), name, $"{field}.payload.length", "is larger than the chunks can be");
+            Require(IsHex(img.Payload!.Sha256, 64), name, $"{field}.payload.sha256", "must be 64 lowercase hex digits");
+            Require(img.Payload.Length <= img.ChunkCount * (long)ChunkIndex.MaxStoredLength(img.ChunkSize), name, $"{field}.payload.length", "is larger than the chunks can be");
             ranges.Add((img.Index.Offset, img.Index.Offset + img.Index.Length, $"{field}.index"));
             ranges.Add((img.Payload.Offset, img.Payload.Offset + img.Payload.Length, $"{field}.payload"));
         }

@@ -143,6 +143,15 @@ public sealed class UpdaterConfig
         {
             throw new ConfigException($"{doc.File}: no [slot.<class>.<index>] sections: nothing to update");
         }
+        foreach (var group in slots.GroupBy(s => s.Slot.Class))
+        {
+            var dup = group.GroupBy(s => s.Slot.Bootname).FirstOrDefault(g => g.Count() > 1);
+            if (dup is not null)
+            {
+                var second = dup.Skip(1).First().Section;
+                throw new ConfigException($"{second.File}:{second.Line}: slot class '{group.Key}' has two slots with bootname '{dup.Key}'");
+            }
+        }
         var bootnames = slots.Select(s => s.Slot.Bootname).Distinct(StringComparer.Ordinal).ToList();
         if (bootnames.Count != 2)
         {
@@ -151,12 +160,6 @@ public sealed class UpdaterConfig
         foreach (var group in slots.GroupBy(s => s.Slot.Class))
         {
             var names = group.Select(s => s.Slot.Bootname).ToList();
-            var dup = group.GroupBy(s => s.Slot.Bootname).FirstOrDefault(g => g.Count() > 1);
-            if (dup is not null)
-            {
-                var second = dup.Skip(1).First().Section;
-                throw new ConfigException($"{second.File}:{second.Line}: slot class '{group.Key}' has two slots with bootname '{dup.Key}'");
-            }
             if (names.Count != 2)
             {
                 var first = group.First().Section;

@@ -5,7 +5,7 @@ using NSec.Cryptography;
 
 namespace Updater.Crypto;
 
-/// <summary>One signature: which key made it and the 64 signature bytes (base64 in JSON).</summary>
+/// <summary>One signature: which key made it and the 64 signature bytes (hex in JSON: fixed length, nothing to escape).</summary>
 public sealed record SignatureEntry(
     [property: JsonPropertyName("key_id")] string KeyId,
     [property: JsonPropertyName("algorithm")] string Algorithm,
@@ -32,7 +32,7 @@ public static class SignatureEnvelope
     public static byte[] Create(string domain, ReadOnlySpan<byte> document, IEnumerable<SigningKey> keys)
     {
         byte[] message = Message(domain, document);
-        var entries = keys.Select(k => new SignatureEntry(k.Id, Algorithm, Convert.ToBase64String(k.Sign(message)))).ToList();
+        var entries = keys.Select(k => new SignatureEntry(k.Id, Algorithm, Convert.ToHexStringLower(k.Sign(message)))).ToList();
         if (entries.Count == 0)
         {
             throw new ArgumentException("at least one signing key is needed", nameof(keys));
@@ -80,11 +80,11 @@ public static class SignatureEnvelope
             byte[] signature;
             try
             {
-                signature = Convert.FromBase64String(entry.Signature);
+                signature = Convert.FromHexString(entry.Signature);
             }
             catch (FormatException)
             {
-                throw new UpdaterException(ExitCode.BadInput, $"{what}: signature {i} by key {entry.KeyId} is not base64");
+                throw new UpdaterException(ExitCode.BadInput, $"{what}: signature {i} by key {entry.KeyId} is not hex");
             }
             if (signature.Length != SignatureAlgorithm.Ed25519.SignatureSize || !SignatureAlgorithm.Ed25519.Verify(key, message, signature))
             {

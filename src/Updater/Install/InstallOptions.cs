@@ -8,6 +8,13 @@ public sealed record InstallOptions
     /// <summary>Read the whole slot back after writing and compare the image's SHA-256.</summary>
     public bool VerifyReadBack { get; init; }
 
+    /// <summary>
+    /// Check each image's whole payload against the manifest before the first write, so a corrupt bundle
+    /// leaves the slot's old content intact. Null: do it for local files, where a second read is cheap; a
+    /// network install streams and relies on the per-chunk check alone (the target is marked bad first).
+    /// </summary>
+    public bool? PrecheckPayload { get; init; }
+
     /// <summary>Booted-slot override (tests, a rescue system); null uses update.conf's booted-slot.</summary>
     public string? BootedSlot { get; init; }
 }

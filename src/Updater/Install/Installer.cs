@@ -70,6 +70,15 @@ public sealed class Installer
             plan.Add((image, index, slot));
         }
 
+        if (options.PrecheckPayload ?? source is FileBundleSource)
+        {
+            var verifier = new BundleVerifier(bundle);
+            foreach (var (image, _, _) in plan)
+            {
+                await verifier.VerifyPayloadAsync(image, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         // 2. From here on the target is not bootable until step 5 makes it so.
         var journal = _state.ReadJournal();
         bool resume = journal is not null && journal.ManifestSha256 == bundle.ManifestSha256 && journal.TargetBootname == target;

@@ -1,0 +1,99 @@
+using Updater.Config;
+
+namespace Updater.Tests.Config;
+
+public class UpdaterConfigTests
+{
+    private const string Valid = """
+        # reference-like configuration
+        [system]
+        compatible = acme-gateway
+        bootloader = grub
+        grub-env = /boot/efi/EFI/BOOT/grubenv
+        state-dir = /var/lib/updater
+        keyring = /etc/updater/keyring
+
+        [slot.rootfs.0]
+        device = /dev/vda2
+        bootname = A
+
+        [slot.rootfs.1]
+        device = /dev/vda3
+        bootname = B
+        """;
+
+    [Fact]
+    public void Parses_a_valid_configuration()
+    {
+        var config = UpdaterConfig.Parse(Valid, "update.conf");
+        Assert.Equal("acme-gateway", config.Compatible);
+        Assert.Equal("grub", config.Bootloader);
+        Assert.Equal("/var/lib/updater", config.StateDirectory);
+        Assert.Equal("auto", config.BootedSlot);
+        Assert.Equal(["A", "B"], config.Slots.Bootnames);
+        Assert.Equal("/dev/vda3", config.Slots.Find("rootfs", "B")!.Device);
+        Assert.Equal("B", config.Slots.OtherBootname("A"));
+        var grubKey = Assert.Single(config.BootloaderKeys);
+        Assert.Equal(("grub-env", "/boot/efi/EFI/BOOT/grubenv"), (grubKey.Key, grubKey.Value));
+    }
+
+    [Theory]
+    [InlineData("compatible = acme-gateway", "compatible = acme-gateway\ncolour = blue", "update.conf:4: unknown key 'colour' in [system]")]
+    [InlineData("[slot.rootfs.1]", "[hooks]\nx = 1\n[slot.rootfs.1]", "update.conf:13: unknown section [hooks]")]
+    [InlineData("compatible = acme-gateway\n", "", "update.conf:2: [system] needs key 'compatible'")]
+    [InlineData("bootloader = grub", "bootloader = lilo", "update.conf:4: key 'bootloader' is 'lilo', expected one of: grub, uboot")]
+    [InlineData("bootloader = grub", "bootloader = grub\nuboot-env = /dev/mtd0", "update.conf:5: key 'uboot-env' belongs to another bootloader than 'grub'")]
+    [InlineData("state-dir = /var/lib/updater", "state-dir = var/lib", "update.conf:6: key 'state-dir' must be an absolute path, found 'var/lib'")]
+    [InlineData("device = /dev/vda3", "device = /dev/vda2", "update.conf:13: device '/dev/vda2' is used by two slots")]
+    [InlineData("bootname = B", "bootname = A", "update.conf:13: slot class 'rootfs' has two slots with bootname 'A'")]
+    [InlineData("bootname = B", "bootname = B C", "update.conf:15: key 'bootname' is 'B C', expected letters, digits, '-' or '_'")]
+    [InlineData("[slot.rootfs.1]", "[slot.rootfs]", "update.conf:13: malformed slot section [slot.rootfs]")]
+    [InlineData("[slot.rootfs.1]", "[slot.rootfs.1", "update.conf:13: malformed section header '[slot.rootfs.1'")]
+    [InlineData("device = /dev/vda3", "device = /dev/vda3\ndevice = /dev/vda4", "update.conf:15: key 'device' given twice in [slot.rootfs.1]")]
+    [InlineData("device = /dev/vda3", "/dev/vda3", "update.conf:14: expected 'key = value', found '/dev/vda3'")]
+    [InlineData("# reference-like configuration", "stray = 1", "update.conf:1: key 'stray' outside any [section]")]
+    [InlineData("[slot.rootfs.0]\ndevice = /dev/vda2\nbootname = A\n", "", "update.conf: slots must use exactly two bootnames")]
+    [InlineData("[slot.rootfs.1]", "[slot.rootfs.0]", "update.conf:13: section [slot.rootfs.0] appears twice")]
+    public void Each_error_names_file_line_and_key(string find, string replace, string expected)
+    {
+        string text = Valid.Replace(find, replace, StringComparison.Ordinal);
+        Assert.NotEqual(Valid, text);
+        var e = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(text, "update.conf"));
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCode.Config, e.ExitCode);
+    }
+
+    [Fact]
+    public void Three_bootnames_are_not_an_AB_pair()
+    {
+        string text = Valid + "\n[slot.rootfs.2]\ndevice = /dev/vda4\nbootname = C\n";
+        var e = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(text, "update.conf"));
+        Assert.Contains("exactly two bootnames", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_booted_slot_override_must_name_a_configured_bootname()
+    {
+        string text = Valid.Replace("keyring = /etc/updater/keyring", "keyring = /etc/updater/keyring\nbooted-slot = C", StringComparison.Ordinal);
+        var e = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(text, "update.conf"));
+        Assert.StartsWith("update.conf:8: key 'booted-slot' is 'C'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_file_oversized_file_and_NUL_bytes_are_errors()
+    {
+        string dir = Directory.CreateTempSubdirectory().FullName;
+        try
+        {
+            Assert.Contains("no such file", Assert.Throws<ConfigException>(() => UpdaterConfig.Load(Path.Combine(dir, "nope.conf"))).Message, StringComparison.Ordinal);
+            string big = Path.Combine(dir, "big.conf");
+            File.WriteAllText(big, new string('#', IniDocument.MaxBytes + 1));
+            Assert.Contains("larger than", Assert.Throws<ConfigException>(() => UpdaterConfig.Load(big)).Message, StringComparison.Ordinal);
+            Assert.Contains("update.conf:4: NUL byte", Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(Valid.Replace("bootloader = grub", "bootloader = gr\0ub", StringComparison.Ordinal), "update.conf")).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}

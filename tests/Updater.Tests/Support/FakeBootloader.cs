@@ -1,0 +1,61 @@
+using Partition.Bootloaders;
+
+namespace Updater.Tests.Support;
+
+/// <summary>
+/// An in-memory stand-in for our own bootloader interface, for tests about the install pipeline's logic.
+/// It records every call in order, so tests can assert "marked bad before the first write" and "activated last".
+/// </summary>
+public sealed class FakeBootloader : IBootloader
+{
+    private readonly Dictionary<string, SlotBootState> _slots;
+    private List<string> _order;
+
+    public FakeBootloader(string primary = "A", string other = "B")
+    {
+        _slots = new()
+        {
+            [primary] = new SlotBootState(primary, true, 1, false),
+            [other] = new SlotBootState(other, true, 1, false),
+        };
+        _order = [primary, other];
+    }
+
+    public List<string> Calls { get; } = [];
+
+    /// <summary>Runs before each state-changing call: tests use it to observe the disk at that moment.</summary>
+    public Action<string>? BeforeCall { get; set; }
+
+    public string Name => "fake";
+
+    public Task<BootState> ReadStateAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new BootState(_order.ToList(), _slots.Values.ToList(), new Dictionary<string, string>()));
+
+    public Task ActivateAsync(string bootname, BootActivation activation, CancellationToken cancellationToken)
+    {
+        Record($"activate {bootname} {activation}");
+        _slots[bootname] = new SlotBootState(bootname, true, 1, activation == BootActivation.Trial);
+        _order = [bootname, .. _order.Where(b => b != bootname)];
+        return Task.CompletedTask;
+    }
+
+    public Task MarkGoodAsync(string bootname, CancellationToken cancellationToken)
+    {
+        Record($"good {bootname}");
+        _slots[bootname] = new SlotBootState(bootname, true, 1, false);
+        return Task.CompletedTask;
+    }
+
+    public Task MarkBadAsync(string bootname, CancellationToken cancellationToken)
+    {
+        Record($"bad {bootname}");
+        _slots[bootname] = new SlotBootState(bootname, false, 0, false);
+        return Task.CompletedTask;
+    }
+
+    private void Record(string call)
+    {
+        BeforeCall?.Invoke(call);
+        Calls.Add(call);
+    }
+}
