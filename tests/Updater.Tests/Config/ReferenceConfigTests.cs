@@ -1,0 +1,20 @@
+using Updater.Config;
+
+namespace Updater.Tests.Config;
+
+public class ReferenceConfigTests
+{
+    /// <summary>The documented reference update.conf at the top of the repository must stay valid.</summary>
+    [Fact]
+    public void The_reference_update_conf_parses()
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "Updater.sln")))
+        {
+            dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
+        }
+        var config = UpdaterConfig.Load(Path.Combine(dir, "update.conf"));
+        Assert.Equal("acme-gateway-v1", config.Compatible);
+        Assert.Equal(["A", "B"], config.Slots.Bootnames);
+    }
+}
