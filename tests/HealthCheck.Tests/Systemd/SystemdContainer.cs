@@ -37,7 +37,8 @@ internal sealed class SystemdContainer : IAsyncDisposable
     /// <summary>The container's /etc/systemd/system, writable from the host (into the overlay).</summary>
     public string UnitDirectory => $"/proc/{LeaderPid}/root/etc/systemd/system";
 
-    public static async Task<SystemdContainer> BootAsync(string root, string machineName)
+    /// <param name="extraArguments">More systemd-nspawn options, such as <c>--bind-ro=</c> of files into the container.</param>
+    public static async Task<SystemdContainer> BootAsync(string root, string machineName, params string[] extraArguments)
     {
         var start = new ProcessStartInfo("systemd-nspawn")
         {
@@ -51,6 +52,11 @@ internal sealed class SystemdContainer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in extraArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         var nspawn = Process.Start(start) ?? throw new InvalidOperationException("systemd-nspawn did not start");
         var console = new StringBuilder();
         nspawn.OutputDataReceived += (_, e) => Append(console, e.Data);

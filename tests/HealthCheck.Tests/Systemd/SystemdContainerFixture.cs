@@ -25,7 +25,7 @@ public sealed class SystemdContainerFixture : IAsyncLifetime
             }
 
             throw new InvalidOperationException(
-                $"Tests against a real systemd cannot run: {missing}. CI must run tests/HealthCheck.Tests/systemd-root.sh as root first.");
+                $"Tests against a real systemd cannot run under CI: {missing}.");
         }
 
         var machine = "updater-hc-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
