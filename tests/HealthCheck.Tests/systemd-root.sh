@@ -37,11 +37,11 @@ fi
 
 # The mirror apt is configured with: deb822 .sources files first, then one-line sources.list entries.
 find_mirror() {
-  local f
+  local f found
   for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] || continue
     # Stanzas are separated by blank lines; take the URIs of the first stanza whose Suites name the suite.
-    awk -v suite="$suite" '
+    found=$(awk -v suite="$suite" '
       BEGIN { RS = ""; FS = "\n" }
       {
         uris = ""; hit = 0
@@ -50,14 +50,16 @@ find_mirror() {
           if ($i ~ /^Suites:/) { n = split($i, s, /[ \t]+/); for (j = 2; j <= n; j++) if (s[j] == suite) hit = 1 }
         }
         if (hit && uris != "") { print uris; exit }
-      }' "$f"
+      }' "$f")
+    if [ -n "$found" ]; then echo "$found"; return; fi
   done
   for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
     [ -f "$f" ] || continue
-    awk -v suite="$suite" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == suite) { print $i; exit } }' "$f"
+    found=$(awk -v suite="$suite" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == suite) { print $i; exit } }' "$f")
+    if [ -n "$found" ]; then echo "$found"; return; fi
   done
 }
-mirror="${UPDATER_DEBIAN_MIRROR:-$(find_mirror | head -n 1)}"
+mirror="${UPDATER_DEBIAN_MIRROR:-$(find_mirror)}"
 mirror="${mirror:-http://deb.debian.org/debian}"
 
 # Build beside the final place and rename at the end: an interrupted run never leaves a half root that
