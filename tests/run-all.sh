@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/install-deps.sh
+# The Debian root the HealthCheck tests boot under systemd-nspawn (cached; about 45 s the first time).
+bash tests/HealthCheck.Tests/systemd-root.sh
 dotnet restore Updater.sln
 dotnet build Updater.sln -c Release --no-restore
 dotnet test Updater.sln -c Release --no-build

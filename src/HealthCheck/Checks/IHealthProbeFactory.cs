@@ -1,0 +1,9 @@
+using HealthCheck.Definitions;
+
+namespace HealthCheck.Checks;
+
+/// <summary>Makes the probe that answers a definition; the runner's seam for tests of its own logic.</summary>
+internal interface IHealthProbeFactory
+{
+    IHealthProbe Create(HealthCheckDefinition definition);
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace HealthCheck.Parsing;
+
+/// <summary>
+/// Durations as written in drop-ins: a number with a unit, <c>500ms</c>, <c>30s</c>, <c>2m</c> (also <c>min</c>,
+/// <c>h</c>); a bare number means seconds, as in systemd unit files.
+/// </summary>
+internal static class DurationParser
+{
+    private static readonly (string Suffix, double Milliseconds)[] Units =
+    [
+        // Longer suffixes first so that "ms" and "min" are not read as "s" and "m".
+        ("min", 60_000), ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
+    ];
+
+    public static bool TryParse(string text, out TimeSpan duration)
+    {
+        duration = default;
+        var value = text.Trim();
+        double factor = 1_000;
+        foreach (var (suffix, milliseconds) in Units)
+        {
+            if (value.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                value = value[..^suffix.Length].TrimEnd();
+                factor = milliseconds;
+                break;
+            }
+        }
+
+        if (value.Length == 0 || !char.IsAsciiDigit(value[0]) ||
+            !double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
+        var total = number * factor;
+        // Anything beyond a day is a typo, not a health check deadline.
+        if (total > TimeSpan.FromDays(1).TotalMilliseconds)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromMilliseconds(total);
+        return true;
+    }
+}

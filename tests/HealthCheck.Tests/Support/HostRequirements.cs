@@ -1,0 +1,39 @@
+namespace HealthCheck.Tests.Support;
+
+/// <summary>
+/// What a test needs from the host, and whether a missing piece skips it or fails it. On a developer's machine a
+/// test that needs root or the systemd root skips with the reason; under CI (CI=true) nothing skips, so a CI
+/// machine that lost its preparation fails loudly instead of passing without testing anything.
+/// </summary>
+internal static class HostRequirements
+{
+    public const string SystemdRootVariable = "UPDATER_SYSTEMD_ROOT";
+    public const string DefaultSystemdRoot = "/var/cache/updater-tests/systemd-root";
+
+    // Written last by systemd-root.sh: a root without it is incomplete.
+    public const string SystemdRootStamp = ".updater-systemd-root";
+
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsRoot => Environment.UserName == "root";
+
+    public static string SystemdRoot => Environment.GetEnvironmentVariable(SystemdRootVariable) is { Length: > 0 } root ? root : DefaultSystemdRoot;
+
+    /// <summary>Why the systemd container cannot run here, or null if it can.</summary>
+    public static string? SystemdContainerMissing()
+    {
+        if (!IsRoot)
+        {
+            return "booting a systemd container needs root";
+        }
+
+        if (!File.Exists("/usr/bin/systemd-nspawn"))
+        {
+            return "systemd-nspawn is missing (apt-get install systemd-container)";
+        }
+
+        return File.Exists(Path.Combine(SystemdRoot, SystemdRootStamp))
+            ? null
+            : $"the systemd root {SystemdRoot} is not prepared; run tests/HealthCheck.Tests/systemd-root.sh as root";
+    }
+}

@@ -1,0 +1,60 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HealthCheck.Tests.Support;
+
+/// <summary>
+/// A fake clock that also tells which timers the code under test arms. A test waits for the next armed timer
+/// (the runner has reached its next wait), checks its due time (the deadline or backoff it expects) and then
+/// advances exactly that far: deadlines and retries are tested without real waiting and without racing the
+/// code's own continuations.
+/// </summary>
+internal sealed class WatchedFakeTimeProvider : FakeTimeProvider
+{
+    private readonly Channel<TimeSpan> _armed = Channel.CreateUnbounded<TimeSpan>();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new WatchedTimer(base.CreateTimer(callback, state, dueTime, period), this);
+        Armed(dueTime);
+        return timer;
+    }
+
+    /// <summary>The due time of the next timer armed (created or changed to a finite due time).</summary>
+    public async Task<TimeSpan> NextArmedTimerAsync()
+    {
+        // Real time bounds only a broken test; a healthy one gets its timer within milliseconds.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        return await _armed.Reader.ReadAsync(cancel.Token);
+    }
+
+    /// <summary>Waits for the next armed timer, asserts its due time, and advances the clock by it.</summary>
+    public async Task AdvanceToNextTimerAsync(TimeSpan expectedDueTime)
+    {
+        var due = await NextArmedTimerAsync();
+        Assert.Equal(expectedDueTime, due);
+        Advance(due);
+    }
+
+    private void Armed(TimeSpan dueTime)
+    {
+        if (dueTime != Timeout.InfiniteTimeSpan)
+        {
+            _armed.Writer.TryWrite(dueTime);
+        }
+    }
+
+    private sealed class WatchedTimer(ITimer inner, WatchedFakeTimeProvider clock) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var changed = inner.Change(dueTime, period);
+            clock.Armed(dueTime);
+            return changed;
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Runtime.Versioning;
+using HealthCheck.Tests.Support;
+
+namespace HealthCheck.Tests.Systemd;
+
+/// <summary>
+/// dist/updater-health.service, as shipped, in a real boot: enabled the way `systemctl enable` does, with a stand-in
+/// for /usr/bin/updater that records when it ran. It must run once the default target's units are up, before
+/// boot-complete.target, and hold that target back when it fails.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class HealthServiceUnitTests : IDisposable
+{
+    private const string Log = "/run/updater-stand-in.log";
+
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("health-service-");
+
+    [SystemdFact]
+    public async Task A_passing_health_run_comes_after_the_default_target_and_lets_boot_complete()
+    {
+        await using var container = await BootWithUnitAsync(exitCode: 0);
+
+        Assert.Equal("health\nactive\ninactive\n", await File.ReadAllTextAsync(InContainer(container, Log)));
+        Assert.Equal("active\nactive", await ActiveStatesAsync(container));
+    }
+
+    [SystemdFact]
+    public async Task A_failing_health_run_keeps_boot_from_completing()
+    {
+        await using var container = await BootWithUnitAsync(exitCode: 1);
+
+        Assert.StartsWith("health\n", await File.ReadAllTextAsync(InContainer(container, Log)), StringComparison.Ordinal);
+        Assert.Equal("failed\ninactive", await ActiveStatesAsync(container));
+    }
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    private static async Task<string> ActiveStatesAsync(SystemdContainer container) =>
+        await container.RunAsync("systemctl", "show", "--property=ActiveState", "--value", "updater-health.service") + "\n" +
+        await container.RunAsync("systemctl", "show", "--property=ActiveState", "--value", "boot-complete.target");
+
+    private static string InContainer(SystemdContainer container, string path) => $"/proc/{container.LeaderPid}/root{path}";
+
+    private async Task<SystemdContainer> BootWithUnitAsync(int exitCode)
+    {
+        if (HostRequirements.SystemdContainerMissing() is { } missing)
+        {
+            throw new InvalidOperationException($"Tests against a real systemd cannot run under CI: {missing}.");
+        }
+
+        // The unit and the links `systemctl enable` makes from its [Install] section, in a directory of the unit
+        // search path (system.control) bound into the container: the root itself stays untouched.
+        var units = Directory.CreateDirectory(Path.Combine(_directory.FullName, "system.control")).FullName;
+        File.Copy(RepositoryPaths.Dist("updater-health.service"), Path.Combine(units, "updater-health.service"));
+        foreach (var wants in new[] { "multi-user.target.wants", "boot-complete.target.requires" })
+        {
+            var link = Path.Combine(Directory.CreateDirectory(Path.Combine(units, wants)).FullName, "updater-health.service");
+            File.CreateSymbolicLink(link, "../updater-health.service");
+        }
+
+        // What the stand-in sees when it runs: its arguments, then whether the default target is already up and
+        // whether boot-complete.target (which must wait for it) is not.
+        var standIn = Path.Combine(_directory.FullName, "updater");
+        await File.WriteAllTextAsync(standIn, $$"""
+            #!/bin/sh
+            { echo "$*"; systemctl is-active multi-user.target boot-complete.target; } > {{Log}} 2>&1
+            exit {{exitCode}}
+
+            """);
+        File.SetUnixFileMode(standIn, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead |
+                                      UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        var machine = $"updater-hc-svc{exitCode}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
+        return await SystemdContainer.BootAsync(
+            HostRequirements.SystemdRoot, machine,
+            $"--bind-ro={units}:/etc/systemd/system.control", $"--bind-ro={standIn}:/usr/bin/updater");
+    }
+}
