@@ -78,7 +78,18 @@ public sealed class GrubBootloader : IBootloader
         {
             var block = await ReadBlockAsync(cancellationToken).ConfigureAwait(false);
             byte[] before = block.Encode(Options.EnvFile);
-            change(block, GrubBootRule.Effective(block.Variables));
+            var effective = GrubBootRule.Effective(block.Variables);
+
+            // Every write spells out all of grub.cfg's variables, so `grub-editenv list` shows the whole state.
+            foreach (var (name, value) in GrubBootRule.Defaults)
+            {
+                if (block.Get(name) is null)
+                {
+                    block.Set(name, effective[name]);
+                }
+            }
+
+            change(block, effective);
             byte[] after = block.Encode(Options.EnvFile);
             if (!before.AsSpan().SequenceEqual(after))
             {

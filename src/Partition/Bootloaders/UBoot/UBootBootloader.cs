@@ -88,7 +88,9 @@ public sealed class UBootBootloader : IBootloader
         try
         {
             var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var env = new Dictionary<string, string>(snapshot.Variables, StringComparer.Ordinal);
+            // Every write spells out all of boot.cmd's variables: fw_printenv then shows the whole state, and the
+            // environment is never "fresh" to boot.cmd (which would save its defaults over a BOOT_ORDER-less one).
+            var env = UBootBootRule.Effective(snapshot.Variables);
             change(env);
             bool unchanged = env.Count == snapshot.Variables.Count
                 && env.All(v => snapshot.Variables.TryGetValue(v.Key, out var old) && old == v.Value);
