@@ -49,7 +49,7 @@ public sealed record BootState(
     public SlotBootState? Slot(string bootname) => Slots.FirstOrDefault(s => s.Bootname == bootname);
 }
 
-/// <param name="Good">The slot is marked OK (RAUC's X_OK=1 / U-Boot's slot listed in BOOT_ORDER).</param>
+/// <param name="Good">Not marked bad: GRUB X_OK=1; U-Boot BOOT_x_LEFT &gt; 0 or BOOT_x_TRIAL=1 (see docs/bootloaders.md).</param>
 /// <param name="TriesLeft">
 /// Boot attempts left before the bootloader gives up on the slot; <see cref="Uncounted"/> for a committed slot,
 /// whose boots the bootloader does not count; 0 for a bad slot or a trial whose tries are used up.
