@@ -1,11 +1,127 @@
+using System.Globalization;
+using Partition.Bootloaders.Grub;
+using Partition.Bootloaders.UBoot;
+
 namespace Partition.Bootloaders;
 
-/// <summary>Creates the bootloader backend named in update.conf from its own keys.</summary>
+/// <summary>
+/// Builds the backend update.conf names in `[system] bootloader=` from the `[system]` keys that belong to it
+/// (keys starting with "grub-" or "uboot-"; docs/bootloaders.md lists them). Any bad, missing or unknown key is
+/// a <see cref="BootloaderConfigurationException"/> naming it.
+/// </summary>
 public static class BootloaderFactory
 {
-    public static IBootloader Create(string name, IReadOnlyDictionary<string, string> keys)
+    public const string GrubEnv = "grub-env";
+    public const string GrubTrialTries = "grub-trial-tries";
+    public const string UBootEnv = "uboot-env";
+    public const string UBootEnvOffset = "uboot-env-offset";
+    public const string UBootEnvSize = "uboot-env-size";
+    public const string UBootEnvRedundantOffset = "uboot-env-redundant-offset";
+    public const string UBootTrialTries = "uboot-trial-tries";
+
+    /// <summary>Backend names accepted in `bootloader=`.</summary>
+    public static IReadOnlyList<string> Backends { get; } = ["grub", "uboot"];
+
+    private static readonly string[] GrubKeys = [GrubEnv, GrubTrialTries];
+    private static readonly string[] UBootKeys = [UBootEnv, UBootEnvOffset, UBootEnvSize, UBootEnvRedundantOffset, UBootTrialTries];
+
+    public static IBootloader Create(string backend, IReadOnlyDictionary<string, string> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        throw new NotSupportedException($"bootloader backend '{name}' is not available in this build");
+        return backend switch
+        {
+            "grub" => new GrubBootloader(GrubOptionsFrom(keys)),
+            "uboot" => new UBootBootloader(UBootOptionsFrom(keys)),
+            _ => throw new BootloaderConfigurationException("bootloader",
+                $"unknown bootloader \"{backend}\"; supported: {string.Join(", ", Backends)}"),
+        };
+    }
+
+    public static GrubOptions GrubOptionsFrom(IReadOnlyDictionary<string, string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        RejectUnknown(keys, GrubKeys, "grub");
+        return new GrubOptions(
+            RequiredPath(keys, GrubEnv),
+            Tries(keys, GrubTrialTries, GrubOptions.DefaultTrialTries, GrubOptions.MaxTrialTries));
+    }
+
+    public static UBootOptions UBootOptionsFrom(IReadOnlyDictionary<string, string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        RejectUnknown(keys, UBootKeys, "uboot");
+        string device = RequiredPath(keys, UBootEnv);
+        long offset = keys.ContainsKey(UBootEnvOffset) ? Number(keys, UBootEnvOffset, 0, long.MaxValue) : 0;
+        if (!keys.ContainsKey(UBootEnvSize))
+        {
+            throw new BootloaderConfigurationException(UBootEnvSize, "missing; the size of one environment copy (CONFIG_ENV_SIZE, e.g. 0x2000)");
+        }
+
+        bool redundant = keys.ContainsKey(UBootEnvRedundantOffset);
+        int size = (int)Number(keys, UBootEnvSize, UBootEnvCopy.HeaderSize(redundant) + 2, 16 * 1024 * 1024);
+        long? second = redundant ? Number(keys, UBootEnvRedundantOffset, 0, long.MaxValue) : null;
+        if (second is { } s && Math.Abs(s - offset) < size)
+        {
+            throw new BootloaderConfigurationException(UBootEnvRedundantOffset,
+                $"0x{s:x} overlaps the first copy at {UBootEnvOffset}=0x{offset:x} of {UBootEnvSize}=0x{size:x} bytes");
+        }
+
+        return new UBootOptions(device, offset, size, second,
+            Tries(keys, UBootTrialTries, UBootOptions.DefaultTrialTries, UBootOptions.MaxTrialTries));
+    }
+
+    private static void RejectUnknown(IReadOnlyDictionary<string, string> keys, string[] known, string backend)
+    {
+        foreach (var key in keys.Keys)
+        {
+            if (known.Contains(key, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            string other = backend == "grub" ? "uboot" : "grub";
+            bool belongsToOther = key.StartsWith(other + "-", StringComparison.Ordinal);
+            throw new BootloaderConfigurationException(key, belongsToOther
+                ? $"is a setting of bootloader={other}, but bootloader={backend}"
+                : $"unknown key for bootloader={backend}; known: {string.Join(", ", known)}");
+        }
+    }
+
+    private static string RequiredPath(IReadOnlyDictionary<string, string> keys, string key)
+    {
+        if (!keys.TryGetValue(key, out var value) || string.IsNullOrWhiteSpace(value))
+        {
+            throw new BootloaderConfigurationException(key, "missing; the path of the environment file or device");
+        }
+
+        if (!value.StartsWith('/'))
+        {
+            throw new BootloaderConfigurationException(key, $"\"{value}\" is not an absolute path");
+        }
+
+        return value;
+    }
+
+    private static int Tries(IReadOnlyDictionary<string, string> keys, string key, int fallback, int max) =>
+        keys.ContainsKey(key) ? (int)Number(keys, key, 1, max) : fallback;
+
+    /// <summary>A decimal or 0x-prefixed hexadecimal number within [min, max], as fw_env.config writes them.</summary>
+    private static long Number(IReadOnlyDictionary<string, string> keys, string key, long min, long max)
+    {
+        string text = keys[key].Trim();
+        bool parsed = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long value)
+            : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        if (!parsed)
+        {
+            throw new BootloaderConfigurationException(key, $"\"{keys[key]}\" is not a number (decimal, or hexadecimal with 0x)");
+        }
+
+        if (value < min || value > max)
+        {
+            throw new BootloaderConfigurationException(key, $"{text} is out of range; it must be {min} to {max}");
+        }
+
+        return value;
     }
 }

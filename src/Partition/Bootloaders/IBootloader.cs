@@ -49,10 +49,19 @@ public sealed record BootState(
     public SlotBootState? Slot(string bootname) => Slots.FirstOrDefault(s => s.Bootname == bootname);
 }
 
-/// <param name="Good">The slot is marked OK (RAUC's X_OK=1 / U-Boot's slot listed in BOOT_ORDER).</param>
-/// <param name="TriesLeft">Boot attempts left before the bootloader gives up on the slot.</param>
-/// <param name="Trial">The slot is on a trial boot: it was activated but not yet marked good.</param>
+/// <param name="Good">Not marked bad: GRUB X_OK=1; U-Boot BOOT_x_LEFT &gt; 0 or BOOT_x_TRIAL=1 (see docs/bootloaders.md).</param>
+/// <param name="TriesLeft">
+/// Boot attempts left before the bootloader gives up on the slot; <see cref="Uncounted"/> for a committed slot,
+/// whose boots the bootloader does not count; 0 for a bad slot or a trial whose tries are used up.
+/// </param>
+/// <param name="Trial">
+/// The slot is on a trial boot: it was activated with <see cref="BootActivation.Trial"/> and not yet marked good
+/// or bad. A trial with no tries left is a trial the bootloader gave up on (a rollback happened).
+/// </param>
 public sealed record SlotBootState(string Bootname, bool Good, int TriesLeft, bool Trial)
 {
+    /// <summary>Tries left of a committed slot: its boots are not counted, it stays bootable until marked bad.</summary>
+    public const int Uncounted = int.MaxValue;
+
     public bool Bootable => Good && TriesLeft > 0;
 }

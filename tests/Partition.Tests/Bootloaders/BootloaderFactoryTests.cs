@@ -1,0 +1,76 @@
+using Partition.Bootloaders;
+using Partition.Bootloaders.Grub;
+using Partition.Bootloaders.UBoot;
+
+namespace Partition.Tests.Bootloaders;
+
+public sealed class BootloaderFactoryTests
+{
+    [Fact]
+    public void Grub_keys_build_a_grub_backend()
+    {
+        var bootloader = BootloaderFactory.Create("grub", new Dictionary<string, string>
+        {
+            ["grub-env"] = "/boot/efi/EFI/BOOT/grubenv",
+            ["grub-trial-tries"] = "2",
+        });
+
+        var grub = Assert.IsType<GrubBootloader>(bootloader);
+        Assert.Equal("grub", grub.Name);
+        Assert.Equal(new GrubOptions("/boot/efi/EFI/BOOT/grubenv", 2), grub.Options);
+    }
+
+    [Fact]
+    public void Grub_trial_tries_default_to_one()
+    {
+        var options = BootloaderFactory.GrubOptionsFrom(new Dictionary<string, string> { ["grub-env"] = "/e/grubenv" });
+
+        Assert.Equal(1, options.TrialTries);
+    }
+
+    [Fact]
+    public void UBoot_keys_take_hex_and_decimal_numbers()
+    {
+        var bootloader = BootloaderFactory.Create("uboot", new Dictionary<string, string>
+        {
+            ["uboot-env"] = "/dev/mmcblk0",
+            ["uboot-env-offset"] = "0x3e0000",
+            ["uboot-env-size"] = "8192",
+            ["uboot-env-redundant-offset"] = "0x3E2000",
+        });
+
+        var uboot = Assert.IsType<UBootBootloader>(bootloader);
+        Assert.Equal("uboot", uboot.Name);
+        Assert.Equal(new UBootOptions("/dev/mmcblk0", 0x3e0000, 0x2000, 0x3e2000, 3), uboot.Options);
+    }
+
+    public static TheoryData<string, Dictionary<string, string>, string> Bad => new()
+    {
+        { "bootloader", new() { ["grub-env"] = "/e" }, "bootloader" },
+        { "grub", new(), "grub-env" },
+        { "grub", new() { ["grub-env"] = "relative/grubenv" }, "grub-env" },
+        { "grub", new() { ["grub-env"] = "/e", ["grub-trial-tries"] = "0" }, "grub-trial-tries" },
+        { "grub", new() { ["grub-env"] = "/e", ["grub-trial-tries"] = "10" }, "grub-trial-tries" },
+        { "grub", new() { ["grub-env"] = "/e", ["grub-trial-tries"] = "two" }, "grub-trial-tries" },
+        { "grub", new() { ["grub-env"] = "/e", ["grub-envfile"] = "/e" }, "grub-envfile" },
+        { "grub", new() { ["grub-env"] = "/e", ["uboot-env"] = "/dev/mmcblk0" }, "uboot-env" },
+        { "uboot", new() { ["uboot-env-size"] = "0x2000" }, "uboot-env" },
+        { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0" }, "uboot-env-size" },
+        { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0", ["uboot-env-size"] = "0x" }, "uboot-env-size" },
+        { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0", ["uboot-env-size"] = "4" }, "uboot-env-size" },
+        { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0", ["uboot-env-size"] = "0x2000", ["uboot-env-offset"] = "-1" }, "uboot-env-offset" },
+        { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0", ["uboot-env-size"] = "0x2000", ["uboot-env-redundant-offset"] = "0x1000" }, "uboot-env-redundant-offset" },
+        { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0", ["uboot-env-size"] = "0x2000", ["uboot-trial-tries"] = "10" }, "uboot-trial-tries" },
+        { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0", ["uboot-env-size"] = "0x2000", ["grub-env"] = "/e" }, "grub-env" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Bad))]
+    public void A_bad_key_is_one_error_naming_it(string backend, Dictionary<string, string> keys, string key)
+    {
+        var error = Assert.Throws<BootloaderConfigurationException>(() => BootloaderFactory.Create(backend, keys));
+
+        Assert.Equal(key, error.Key);
+        Assert.StartsWith($"[system] {key}: ", error.Message, StringComparison.Ordinal);
+    }
+}
