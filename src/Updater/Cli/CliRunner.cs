@@ -1,3 +1,5 @@
+using Partition.Bootloaders;
+
 namespace Updater.Cli;
 
 /// <summary>
@@ -19,6 +21,10 @@ public static class CliRunner
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return Fail(ExitCode.Cancelled, "interrupted; run the same command again to resume");
+        }
+        catch (BootEnvironmentException e)
+        {
+            return Fail(ExitCode.Io, $"bootloader environment: {e.Message}");
         }
         catch (IOException e)
         {

@@ -37,9 +37,10 @@ public sealed class DeviceContext
         {
             return BootloaderFactory.Create(config.Bootloader, keys);
         }
-        catch (ArgumentException e)
+        catch (BootloaderConfigurationException e)
         {
-            throw new ConfigException($"{config.File}: [system] bootloader={config.Bootloader}: {e.Message}");
+            var entry = config.BootloaderKeys.FirstOrDefault(k => k.Key == e.Key);
+            throw new ConfigException($"{entry?.Where ?? config.File}: {e.Message}");
         }
     }
 

@@ -16,8 +16,8 @@ public static class SlotCommands
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
             var booted = context.DetectBooted(parse.GetValue(GlobalOptions.BootedSlot)).Bootname;
             string other = context.Config.Slots.OtherBootname(booted);
-            RequireCompleteImage(context, other, "roll back to");
             var state = await context.Bootloader.ReadStateAsync(ct).ConfigureAwait(false);
+            RequireCompleteImage(context, other, "roll back to", state);
             if (state.Slot(other) is not { Good: true })
             {
                 throw new UpdaterException(ExitCode.Refused, $"slot {other} is marked bad in the bootloader (a failed update or a manual mark-bad): not rolling back onto it; if you are sure, `updater mark-good {other}` first");
@@ -43,7 +43,7 @@ public static class SlotCommands
                 string? booted = TryBooted(context, parse.GetValue(GlobalOptions.BootedSlot));
                 if (target != booted)
                 {
-                    RequireCompleteImage(context, target, "mark good");
+                    RequireCompleteImage(context, target, "mark good", await context.Bootloader.ReadStateAsync(ct).ConfigureAwait(false));
                 }
                 await context.Bootloader.MarkGoodAsync(target, ct).ConfigureAwait(false);
             }
@@ -80,8 +80,12 @@ public static class SlotCommands
         }
     }
 
-    /// <summary>Never make a slot bootable whose image is missing or half-written.</summary>
-    private static void RequireCompleteImage(DeviceContext context, string bootname, string action)
+    /// <summary>
+    /// Never make a slot bootable whose image is missing or half-written: refused while an install into it is
+    /// unfinished, and when nothing vouches for its content — neither a record of a completed install nor the
+    /// bootloader (a factory-flashed slot has no record, but its environment marks it good).
+    /// </summary>
+    private static void RequireCompleteImage(DeviceContext context, string bootname, string action, BootState state)
     {
         var journal = context.State.ReadJournal();
         if (journal is not null && journal.TargetBootname == bootname)
@@ -90,7 +94,7 @@ public static class SlotCommands
         }
         foreach (var slot in context.Config.Slots.All.Where(s => s.Bootname == bootname))
         {
-            if (context.State.ReadSlot(slot) is null)
+            if (context.State.ReadSlot(slot) is null && state.Slot(bootname) is not { Good: true })
             {
                 throw new UpdaterException(ExitCode.Refused, $"cannot {action} slot {bootname}: the state directory records no complete image in {slot.Name} ({slot.Device})");
             }

@@ -48,7 +48,7 @@ public static class StatusCommand
         {
             boot = await context.Bootloader.ReadStateAsync(ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (e is BootEnvironmentException or IOException or UnauthorizedAccessException)
         {
             problems.Add($"bootloader environment unreadable: {e.Message}");
         }
@@ -62,7 +62,7 @@ public static class StatusCommand
             bool isBooted = slot.Bootname == booted;
             string state = isBooted ? "booted"
                 : journal is not null && journal.TargetBootname == slot.Bootname ? "installing"
-                : record is not null ? "installed" : "empty";
+                : record is not null ? "installed" : "unrecorded";
             slots.Add(new SlotStatus
             {
                 Name = slot.Name,
@@ -75,12 +75,12 @@ public static class StatusCommand
                 InstalledAt = record?.InstalledAt,
                 ImageSha256 = record?.ImageSha256,
                 BootGood = bootSlot?.Good,
-                BootTriesLeft = bootSlot?.TriesLeft,
+                BootTriesLeft = bootSlot?.TriesLeft == SlotBootState.Uncounted ? null : bootSlot?.TriesLeft,
                 BootTrial = bootSlot?.Trial,
             });
-            if (!isBooted && bootSlot is { Bootable: true } && state is "empty" or "installing")
+            if (!isBooted && bootSlot is { Bootable: true } && state == "installing")
             {
-                problems.Add($"the bootloader may boot slot {slot.Bootname}, but the state directory holds no complete image for {slot.Name} ({state}): mark it bad (`updater mark-bad {slot.Bootname}`) or finish the install");
+                problems.Add($"the bootloader may boot slot {slot.Bootname}, but an install into {slot.Name} is unfinished: mark it bad (`updater mark-bad {slot.Bootname}`) or finish the install");
             }
         }
         if (journal is not null)
@@ -114,7 +114,8 @@ public static class StatusCommand
         Console.WriteLine($"bootloader:  {r.Bootloader}, next boot {r.NextBoot ?? "none"}, order {(r.BootOrder is null ? "unknown" : string.Join(" ", r.BootOrder))}");
         foreach (var s in r.Slots)
         {
-            string boot = s.BootGood is null ? "boot state unknown" : $"{(s.BootGood.Value ? "good" : "bad")}, {s.BootTriesLeft} tries left{(s.BootTrial == true ? ", on trial" : "")}";
+            string tries = s.BootTriesLeft is null ? "committed" : $"{s.BootTriesLeft} tries left";
+            string boot = s.BootGood is null ? "boot state unknown" : $"{(s.BootGood.Value ? "good" : "bad")}, {tries}{(s.BootTrial == true ? ", on trial" : "")}";
             Console.WriteLine($"slot {s.Name} [{s.Bootname}] {s.Device}: {s.State}, version {s.Version ?? "-"}{(s.InstalledAt is null ? "" : $", installed {s.InstalledAt:u}")}; bootloader: {boot}");
         }
         foreach (var p in r.Problems)

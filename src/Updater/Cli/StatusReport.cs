@@ -27,12 +27,16 @@ public sealed record SlotStatus
     public required string Device { get; init; }
     public required bool Booted { get; init; }
 
-    /// <summary>booted, installed (complete image), installing (partial image), empty (nothing known).</summary>
+    /// <summary>
+    /// booted; installed (a completed, verified install); installing (an unfinished install: partial image);
+    /// unrecorded (not written by updater: a factory image, or nothing — the bootloader's good/bad tells).
+    /// </summary>
     public required string State { get; init; }
     public string? Version { get; init; }
     public DateTimeOffset? InstalledAt { get; init; }
     public string? ImageSha256 { get; init; }
     public bool? BootGood { get; init; }
+    /// <summary>Null for a committed slot, whose boots the bootloader does not count.</summary>
     public int? BootTriesLeft { get; init; }
     public bool? BootTrial { get; init; }
 }
