@@ -51,6 +51,12 @@ public static class BootloaderFactory
         ArgumentNullException.ThrowIfNull(keys);
         RejectUnknown(keys, UBootKeys, "uboot");
         string device = RequiredPath(keys, UBootEnv);
+        if (device.StartsWith("/dev/mtd", StringComparison.Ordinal))
+        {
+            throw new BootloaderConfigurationException(UBootEnv,
+                $"{device} is raw MTD flash, which needs erase blocks and U-Boot's active/obsolete flags; only block devices and files are supported");
+        }
+
         long offset = keys.ContainsKey(UBootEnvOffset) ? Number(keys, UBootEnvOffset, 0, long.MaxValue) : 0;
         if (!keys.ContainsKey(UBootEnvSize))
         {

@@ -55,6 +55,7 @@ public sealed class BootloaderFactoryTests
         { "grub", new() { ["grub-env"] = "/e", ["grub-envfile"] = "/e" }, "grub-envfile" },
         { "grub", new() { ["grub-env"] = "/e", ["uboot-env"] = "/dev/mmcblk0" }, "uboot-env" },
         { "uboot", new() { ["uboot-env-size"] = "0x2000" }, "uboot-env" },
+        { "uboot", new() { ["uboot-env"] = "/dev/mtd1", ["uboot-env-size"] = "0x2000", ["uboot-env-redundant-offset"] = "0x2000" }, "uboot-env" },
         { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0" }, "uboot-env-size" },
         { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0", ["uboot-env-size"] = "0x" }, "uboot-env-size" },
         { "uboot", new() { ["uboot-env"] = "/dev/mmcblk0", ["uboot-env-size"] = "4" }, "uboot-env-size" },

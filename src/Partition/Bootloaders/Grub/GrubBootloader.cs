@@ -24,6 +24,9 @@ public sealed class GrubBootloader : IBootloader
 
     public GrubOptions Options { get; }
 
+    /// <summary>grubenv is replaced by rename, so writers lock its directory.</summary>
+    internal string LockPath => Path.GetDirectoryName(Path.GetFullPath(Options.EnvFile)) ?? "/";
+
     /// <summary>Crash injection for the torn-write tests; null in production.</summary>
     internal PowerCut? PowerCut { get; set; }
 
@@ -76,6 +79,7 @@ public sealed class GrubBootloader : IBootloader
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            using var processLock = await EnvironmentLock.AcquireAsync(LockPath, cancellationToken).ConfigureAwait(false);
             var block = await ReadBlockAsync(cancellationToken).ConfigureAwait(false);
             byte[] before = block.Encode(Options.EnvFile);
             var effective = GrubBootRule.Effective(block.Variables);

@@ -38,6 +38,12 @@ public sealed class UBootBootloader : IBootloader
 
     public UBootOptions Options { get; }
 
+    /// <summary>
+    /// Writers lock the directory holding the file or device node: a single-copy file is replaced by rename, and
+    /// .NET itself takes flock locks on the files it opens, so the file or device cannot be the lock.
+    /// </summary>
+    internal string LockPath => Path.GetDirectoryName(Path.GetFullPath(Options.Device)) ?? "/";
+
     /// <summary>Crash injection for the torn-write tests; null in production.</summary>
     internal PowerCut? PowerCut { get; set; }
 
@@ -87,6 +93,7 @@ public sealed class UBootBootloader : IBootloader
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            using var processLock = await EnvironmentLock.AcquireAsync(LockPath, cancellationToken).ConfigureAwait(false);
             var snapshot = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
             // Every write spells out all of boot.cmd's variables: fw_printenv then shows the whole state, and the
             // environment is never "fresh" to boot.cmd (which would save its defaults over a BOOT_ORDER-less one).

@@ -1,0 +1,67 @@
+using Partition.Bootloaders;
+using Partition.Bootloaders.Grub;
+using Partition.Bootloaders.UBoot;
+
+namespace Partition.Tests.Bootloaders;
+
+/// <summary>A second writer (another updater process) waits for the first instead of losing its change.</summary>
+public sealed class EnvironmentLockTests : IDisposable
+{
+    private static readonly TimeSpan Blocked = TimeSpan.FromMilliseconds(300);
+
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static async Task AssertWaitsForTheLock(string lockPath, Func<Task> change, Func<Task<byte[]>> content)
+    {
+        byte[] before = await content();
+        Task pending;
+        using (await EnvironmentLock.AcquireAsync(lockPath, CancellationToken.None))
+        {
+            pending = change();
+            await Task.WhenAny(pending, Task.Delay(Blocked));
+            Assert.False(pending.IsCompleted, "the change must wait while another writer holds the lock");
+            Assert.Equal(before, await content());
+        }
+
+        await pending.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotEqual(before, await content());
+    }
+
+    [Fact]
+    public async Task Grub_writes_wait_for_a_writer_holding_the_env_directory()
+    {
+        string file = _dir.File("grubenv");
+        await Tool.CheckAsync("grub-editenv", file, "create");
+        var grub = new GrubBootloader(new GrubOptions(file));
+
+        await AssertWaitsForTheLock(_dir.Path, () => grub.MarkBadAsync("A", CancellationToken.None), () => File.ReadAllBytesAsync(file));
+    }
+
+    [Fact]
+    public async Task UBoot_redundant_writes_wait_for_a_writer_holding_the_device_s_directory()
+    {
+        var options = UBootEnvInteropTests.Provision(_dir, redundant: true);
+        var uboot = new UBootBootloader(options);
+
+        await AssertWaitsForTheLock(_dir.Path, () => uboot.MarkBadAsync("A", CancellationToken.None), () => File.ReadAllBytesAsync(options.Device));
+    }
+
+    [Fact]
+    public async Task Waiting_for_the_lock_can_be_cancelled_and_changes_nothing()
+    {
+        string file = _dir.File("grubenv");
+        await Tool.CheckAsync("grub-editenv", file, "create");
+        byte[] before = await File.ReadAllBytesAsync(file);
+        var grub = new GrubBootloader(new GrubOptions(file));
+        using var cancel = new CancellationTokenSource(Blocked);
+
+        using (await EnvironmentLock.AcquireAsync(_dir.Path, CancellationToken.None))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => grub.MarkBadAsync("A", cancel.Token));
+        }
+
+        Assert.Equal(before, await File.ReadAllBytesAsync(file));
+    }
+}
