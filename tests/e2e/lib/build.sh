@@ -1,18 +1,15 @@
 # The shared build products of one run, made once and reused by every scenario:
 #   $E2E_BUILD/vmlinuz, initrd.img   the Debian kernel and the test initramfs
 #   $E2E_BUILD/updater/              the NativeAOT-published updater
-#   $E2E_BUILD/grub.cfg              dist/grub.cfg (or the stand-in until it exists)
+#   $E2E_BUILD/grub.cfg              dist/grub.cfg
 # Source after the other libraries (lib/e2e.sh does it all).
 
 E2E_BUILD=${E2E_BUILD:-$E2E_WORK/build}
 
-# The GRUB script under test: dist/grub.cfg; tests/e2e/standin/grub.cfg only while dist has none.
+# The GRUB script under test: dist/grub.cfg.
 e2e_grub_cfg_source() {
-  if [ -f "$E2E_REPO/dist/grub.cfg" ]; then
-    echo "$E2E_REPO/dist/grub.cfg"
-  else
-    echo "$E2E_DIR/standin/grub.cfg"
-  fi
+  [ -f "$E2E_REPO/dist/grub.cfg" ] || e2e_die "no dist/grub.cfg in $E2E_REPO"
+  echo "$E2E_REPO/dist/grub.cfg"
 }
 
 # e2e_prepare: kernel (cache), initramfs, updater, grub.cfg into $E2E_BUILD. E2E_UPDATER_DIR names
@@ -26,8 +23,11 @@ e2e_prepare() {
   cp "$KERNEL_IMAGE" "$E2E_BUILD/vmlinuz"
   initramfs_build "$E2E_BUILD/initrd.img"
   if [ -n "${E2E_UPDATER_DIR:-}" ]; then
-    rm -rf "$E2E_BUILD/updater"
-    cp -a "$E2E_UPDATER_DIR" "$E2E_BUILD/updater"
+    [ -x "$E2E_UPDATER_DIR/updater" ] || e2e_die "E2E_UPDATER_DIR=$E2E_UPDATER_DIR has no updater"
+    if [ "$(realpath "$E2E_UPDATER_DIR")" != "$(realpath -m "$E2E_BUILD/updater")" ]; then
+      rm -rf "$E2E_BUILD/updater"
+      cp -a "$E2E_UPDATER_DIR" "$E2E_BUILD/updater"
+    fi
   else
     updater_publish "$E2E_BUILD/updater"
   fi
@@ -46,10 +46,10 @@ e2e_slot_image() {
 # e2e_disk DISK [options]: a complete test disk.
 #   --a IMG / --b IMG   slot images (default: slot A from e2e_slot_image --image v1, slot B empty)
 #   --data DIR          extra content for the data partition
-#   --env "VAR=VALUE ..."  the initial grubenv (default: ORDER="A B" A_OK=1 A_TRY=0 B_OK=0 B_TRY=0)
+#   --env "VAR=VALUE ..."  the initial grubenv (default: ORDER="A B", A committed and good, B bad)
 e2e_disk() {
   local disk=$1; shift
-  local a= b=- data= env='ORDER=A B|A_OK=1|A_TRY=0|B_OK=0|B_TRY=0'
+  local a= b=- data= env='ORDER=A B|A_OK=1|A_TRY=0|A_TRIAL=0|B_OK=0|B_TRY=0|B_TRIAL=0'
   while [ $# -gt 0 ]; do
     case "$1" in
       --a) a=$2; shift 2 ;;

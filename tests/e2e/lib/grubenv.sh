@@ -34,5 +34,5 @@ grubenv_set() {
 
 # grubenv_summary DISK: one line with the slot variables, for logs.
 grubenv_summary() {
-  grubenv_list "$1" | grep -E '^(ORDER|[AB]_OK|[AB]_TRY)=' | sort | tr '\n' ' '
+  grubenv_list "$1" | grep -E '^(ORDER|[AB]_(OK|TRY|TRIAL))=' | sort | tr '\n' ' '
 }
