@@ -5,8 +5,18 @@
 E2E_SLOT=$(sed -n 's/.*updater\.slot=\([^ ]*\).*/\1/p' /proc/cmdline)
 E2E_IMAGE=$(cat /etc/e2e/image 2>/dev/null || echo unknown)
 E2E_FWCFG_HOOK=/sys/firmware/qemu_fw_cfg/by_name/opt/e2e/hook/raw
+E2E_FWCFG_ENV=/sys/firmware/qemu_fw_cfg/by_name/opt/e2e/env/raw
 E2E_DATA=/data
 E2E_ESP=/boot/efi
+# Variables the host passed for this boot (NAME=VALUE lines), e.g. E2E_HTTP_URL.
+if [ -r "$E2E_FWCFG_ENV" ]; then
+  while IFS= read -r _e2e_line; do
+    case "$_e2e_line" in
+      [A-Za-z_]*=*) export "$_e2e_line" ;;
+    esac
+  done < "$E2E_FWCFG_ENV"
+  unset _e2e_line
+fi
 
 # e2e_mark NAME TEXT: one marker line on the console, "E2E-NAME: TEXT"; the host greps for it.
 e2e_mark() { local name=$1; shift; echo "E2E-$name: $*"; }
@@ -63,11 +73,12 @@ e2e_mount_esp() {
     || mount -t vfat -o rw "$dev" "$E2E_ESP" || { e2e_mark WARN "cannot mount esp $dev"; return 1; }
 }
 
-# e2e_net_up: static address for QEMU user networking (guest 10.0.2.15, host 10.0.2.2).
+# e2e_net_up: static address for QEMU user networking (guest 10.0.2.15, host 10.0.2.2). /sbin/init
+# runs it on every boot that has a network card.
 e2e_net_up() {
   local ifc
   ifc=$(ls /sys/class/net | grep -v '^lo$' | head -1)
-  [ -n "$ifc" ] || { e2e_mark WARN "no network interface"; return 1; }
+  [ -n "$ifc" ] || return 1
   ip link set "$ifc" up
   ip addr add 10.0.2.15/24 dev "$ifc"
   ip route add default via 10.0.2.2

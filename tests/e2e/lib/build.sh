@@ -19,6 +19,8 @@ e2e_prepare() {
   t0=$(e2e_now_ms)
   e2e_require_tools
   mkdir -p "$E2E_BUILD" "$E2E_LOGS"
+  # Slot images are shared by the scenarios of one run only: they hold this run's updater and guest.
+  rm -rf "$E2E_BUILD/slots"
   kernel_fetch
   cp "$KERNEL_IMAGE" "$E2E_BUILD/vmlinuz"
   initramfs_build "$E2E_BUILD/initrd.img"

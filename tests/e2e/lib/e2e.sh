@@ -9,5 +9,6 @@ _e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_e2e_lib/grubenv.sh"
 . "$_e2e_lib/serial.sh"
 . "$_e2e_lib/qemu.sh"
+. "$_e2e_lib/http.sh"
 . "$_e2e_lib/build.sh"
 unset _e2e_lib

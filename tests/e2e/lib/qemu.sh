@@ -14,6 +14,10 @@ qemu_vars() {
   echo "$vars"
 }
 
+# A file of NAME=VALUE lines the guest reads into its environment (guest.sh), passed with
+# -fw_cfg name=opt/e2e/env when set: how the host tells the guest e.g. the URL of its HTTP server.
+E2E_GUEST_ENV_FILE=${E2E_GUEST_ENV_FILE:-}
+
 # _qemu_cmd DISK LOG HOOK PIDFILE: prints the QEMU command line, one argument per line.
 _qemu_cmd() {
   local disk=$1 log=$2 hook=$3 pidfile=$4
@@ -29,6 +33,8 @@ _qemu_cmd() {
     printf '%s\n' -netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile=
   fi
   [ -z "$hook" ] || printf '%s\n' -fw_cfg "name=opt/e2e/hook,file=$hook"
+  [ -z "$E2E_GUEST_ENV_FILE" ] || [ ! -s "$E2E_GUEST_ENV_FILE" ] \
+    || printf '%s\n' -fw_cfg "name=opt/e2e/env,file=$E2E_GUEST_ENV_FILE"
 }
 
 # boot_start DISK LOG TIMEOUT [HOOK]: starts one boot in the background. Sets BOOT_PID (the

@@ -30,6 +30,21 @@ e2e_cached_slot() {
   echo "$img"
 }
 
+# scenario_guest_env NAME=VALUE...: variables every later boot of this scenario finds in the
+# guest's environment (hooks and /sbin/init).
+scenario_guest_env() {
+  E2E_GUEST_ENV_FILE="$SCEN_DIR/guest.env"
+  printf '%s\n' "$@" >> "$E2E_GUEST_ENV_FILE"
+}
+
+# scenario_http DIR: serves DIR over HTTP from the host for the rest of the scenario; the guest
+# finds the URL in $E2E_HTTP_URL.
+scenario_http() {
+  http_serve "$1"
+  trap 'http_stop' EXIT
+  scenario_guest_env "E2E_HTTP_URL=$HTTP_GUEST_URL"
+}
+
 # scenario_hook NAME < SCRIPT: saves a guest hook script (stdin) as $SCEN_DIR/NAME.sh, prints the path.
 scenario_hook() {
   cat > "$SCEN_DIR/$1.sh"

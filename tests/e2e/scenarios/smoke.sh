@@ -135,3 +135,25 @@ H
   assert_no_marker WARN 'cannot mount data'
   assert_marker RESULT '^count=([0-9]+|none)$'
 }
+
+e2e_scenario smoke_http "the guest downloads a file from the host's HTTP server over QEMU user networking, whole and by Range"
+scenario_smoke_http() {
+  local disk="$SCEN_DIR/disk.img" hook want
+  smoke_disk "$disk" --env "$SMOKE_ENV_BOTH_GOOD"
+  mkdir -p "$SCEN_DIR/www"
+  head -c 3000000 /dev/urandom > "$SCEN_DIR/www/blob"
+  want=$(sha256sum < "$SCEN_DIR/www/blob" | cut -d' ' -f1)
+  scenario_http "$SCEN_DIR/www"
+  hook=$(scenario_hook fetch <<'H'
+wget -q -O /tmp/blob "$E2E_HTTP_URL/blob" && e2e_result "sha256=$(sha256sum < /tmp/blob | cut -d' ' -f1)"
+# Bytes 1000-1999 as a Range request (busybox wget resumes with Range from the local size).
+head -c 1000 /tmp/blob > /tmp/part && wget -q -c -O /tmp/part "$E2E_HTTP_URL/blob" \
+  && e2e_result "resumed=$(sha256sum < /tmp/part | cut -d' ' -f1)"
+H
+)
+  scenario_boot "$disk" 90 "$hook"
+  assert_boot_rc 0
+  assert_booted A a1
+  assert_marker RESULT "^sha256=$want\$"
+  assert_marker RESULT "^resumed=$want\$"
+}
