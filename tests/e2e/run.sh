@@ -84,7 +84,7 @@ for name in "${selected[@]}"; do
   took=$(e2e_fmt_ms $(( $(e2e_now_ms) - t0 )))
   boots=
   [ ! -f "$SCEN_DIR/boots" ] \
-    || boots=$(sed -n 's/^boot [0-9]*: slot \([^,]*\), \([^,]*\), \(.*\)$/\1:\3/p' "$SCEN_DIR/boots" | tr '\n' ' ')
+    || boots=$(sed -n 's/^boot [0-9]*: slot \([^,]*\), \([^,]*\), \([^ ]*\).*$/\1:\3/p' "$SCEN_DIR/boots" | tr '\n' ' ')
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1))
     printf 'PASS  %-22s %8s  boots: %s\n' "$name" "$took" "${boots:-none}"

@@ -85,6 +85,7 @@ e2e_net_up() {
 }
 
 _e2e_unmount_all() {
+  e2e_mark UPTIME "end=$(cut -d' ' -f1 /proc/uptime)"
   sync
   umount "$E2E_ESP" 2>/dev/null
   umount "$E2E_DATA" 2>/dev/null
@@ -97,4 +98,4 @@ e2e_poweroff() { e2e_mark END poweroff; _e2e_unmount_all; poweroff -f; sleep 60;
 e2e_reboot() { e2e_mark END reboot; _e2e_unmount_all; reboot -f; sleep 60; }
 
 # e2e_hang: never reach a verdict (the host's timeout ends the run).
-e2e_hang() { e2e_mark END hang; sync; while :; do sleep 3600; done; }
+e2e_hang() { e2e_mark END hang; e2e_mark UPTIME "end=$(cut -d' ' -f1 /proc/uptime)"; sync; while :; do sleep 3600; done; }

@@ -5,6 +5,7 @@
 # Source after the other libraries (lib/e2e.sh does it all).
 
 E2E_BUILD=${E2E_BUILD:-$E2E_WORK/build}
+E2E_OVMF_VARS_WARM=${E2E_OVMF_VARS_WARM-$E2E_BUILD/ovmf-vars.warm.fd}
 
 # The GRUB script under test: dist/grub.cfg.
 e2e_grub_cfg_source() {
@@ -21,6 +22,7 @@ e2e_prepare() {
   mkdir -p "$E2E_BUILD" "$E2E_LOGS"
   # Slot images are shared by the scenarios of one run only: they hold this run's updater and guest.
   rm -rf "$E2E_BUILD/slots"
+  [ -z "$E2E_OVMF_VARS_WARM" ] || rm -f "$E2E_OVMF_VARS_WARM"
   kernel_fetch
   cp "$KERNEL_IMAGE" "$E2E_BUILD/vmlinuz"
   initramfs_build "$E2E_BUILD/initrd.img"

@@ -92,7 +92,7 @@ scenario_smoke_hang() {
 e2e_hang
 H
 )
-  scenario_boot "$disk" 35 "$hook"
+  scenario_boot "$disk" 60 "$hook"
   assert_boot_rc 124
   assert_booted B b1
   assert_marker END '^hang$'
