@@ -1,6 +1,9 @@
 # Shared settings and small helpers for the QEMU end-to-end tests. Source, do not run.
 # Every path can be overridden from the environment.
 
+# mkfs, sgdisk, debugfs and ldconfig live in sbin.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+
 E2E_DIR=${E2E_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 E2E_REPO=${E2E_REPO:-$(cd "$E2E_DIR/../.." && pwd)}
 # Downloaded and unpacked Debian kernel, reused across runs (CI caches this directory).
@@ -20,7 +23,7 @@ e2e_die() { printf '[e2e %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; 
 e2e_require_tools() {
   local missing=() t
   for t in qemu-system-x86_64 sgdisk mkfs.vfat mcopy mmd mkfs.ext4 debugfs grub-mkimage grub-editenv \
-           gzip apt-get dpkg timeout strings; do
+           gzip apt-get dpkg timeout jq ldconfig; do
     command -v "$t" >/dev/null 2>&1 || missing+=("$t")
   done
   [ -x /usr/bin/busybox ] && ! ldd /usr/bin/busybox >/dev/null 2>&1 \
@@ -28,7 +31,7 @@ e2e_require_tools() {
   [ -r "$OVMF_CODE" ] && [ -r "$OVMF_VARS_TEMPLATE" ] || missing+=("OVMF firmware")
   [ -d /usr/lib/grub/x86_64-efi ] || missing+=("GRUB x86_64-efi modules")
   if [ ${#missing[@]} -gt 0 ]; then
-    e2e_die "missing: ${missing[*]} (apt-get install qemu-system-x86 ovmf grub-efi-amd64-bin grub-common gdisk dosfstools mtools e2fsprogs busybox-static binutils)"
+    e2e_die "missing: ${missing[*]} (apt-get install qemu-system-x86 ovmf grub-efi-amd64-bin grub-common gdisk dosfstools mtools e2fsprogs busybox-static jq; see tests/e2e/install-deps.sh)"
   fi
 }
 

@@ -111,7 +111,7 @@ data_cat() { debugfs -R "cat $2" "$(_data_dev "$1")" 2>/dev/null; }
 data_ls() { debugfs -R "ls -l $2" "$(_data_dev "$1")" 2>/dev/null; }
 
 # data_exists DISK PATH: true when PATH exists on the data partition.
-data_exists() { debugfs -R "stat $2" "$(_data_dev "$1")" 2>&1 | grep -q '^Inode:'; }
+data_exists() { debugfs -R "stat $2" "$(_data_dev "$1")" 2>&1 | grep '^Inode:' >/dev/null; }
 
 # data_put DISK SRC DEST: copies host file SRC to DEST (an absolute path whose directory exists)
 # on the data partition, replacing DEST.

@@ -19,7 +19,7 @@ grubenv_list() {
 }
 
 # grubenv_get DISK NAME: the value of NAME (empty when unset).
-grubenv_get() { grubenv_list "$1" | sed -n "s/^$2=//p" | head -1; }
+grubenv_get() { grubenv_list "$1" | sed -n "s/^$2=//p" | sed -n 1p; }
 
 # grubenv_set DISK NAME=VALUE...: sets variables; the block stays 1024 bytes.
 grubenv_set() {

@@ -41,7 +41,7 @@ _module_order() {
     seen[$n]=1
     f=$(_module_path "$n")
     [ -n "$f" ] || e2e_die "kernel module $n not found under $KERNEL_MODULES"
-    deps=$(_module_cat "$f" | strings | sed -n 's/^depends=//p' | head -1)
+    deps=$(_module_cat "$f" | grep -a -o 'depends=[A-Za-z0-9_,-]*' | sed -n '1s/^depends=//p')
     for d in ${deps//,/ }; do _visit "$d"; done
     out+=("$f")
   }

@@ -20,7 +20,7 @@ _copy_lib_closure() {
 }
 
 # _find_host_lib SONAME: the host path of a shared library, from ld.so's cache.
-_find_host_lib() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64/ { print $NF; exit }'; }
+_find_host_lib() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64/ && !f { print $NF; f = 1 }'; }
 
 # rootfs_build OUT [options]: writes an ext4 image of E2E_SLOT_MB MiB to OUT.
 #   --image NAME      what /etc/e2e/image says (the version the scenario checks for), default "v1"

@@ -83,7 +83,7 @@ scenario_boot_kill() {
 
 _scenario_after_boot() {
   local disk=$1 how
-  BOOTED_SLOT=$(serial_marker "$LOG" BOOT 2>/dev/null | sed -n 's/^slot=\([^ ]*\).*/\1/p')
+  BOOTED_SLOT=$(serial_markers "$LOG" BOOT | sed -n 's/^slot=\([^ ]*\).*/\1/p' | sed -n '$p')
   BOOTED_SLOT=${BOOTED_SLOT:--}
   grubenv_summary "$disk" > "$LOG.env-after" 2>/dev/null || true
   case "$BOOT_RC" in
@@ -95,8 +95,8 @@ _scenario_after_boot() {
   # Where the time went: the kernel's uptime when init started and when the guest ended the boot;
   # the rest of the QEMU run is firmware and GRUB.
   local t_init t_end parts=
-  t_init=$(serial_markers "$LOG" UPTIME | sed -n 's/^init=//p' | tail -1)
-  t_end=$(serial_markers "$LOG" UPTIME | sed -n 's/^end=//p' | tail -1)
+  t_init=$(serial_markers "$LOG" UPTIME | sed -n 's/^init=//p' | sed -n '$p')
+  t_end=$(serial_markers "$LOG" UPTIME | sed -n 's/^end=//p' | sed -n '$p')
   if [ -n "$t_init" ]; then
     parts=" (kernel to init ${t_init}s"
     [ -z "$t_end" ] || [ "$BOOT_RC" != 0 ] || parts="$parts, init to end $(awk -v a="$t_init" -v b="$t_end" 'BEGIN { printf "%.1f", b - a }')s, firmware+GRUB+shutdown $(awk -v t="$BOOT_MS" -v b="$t_end" 'BEGIN { printf "%.1f", t / 1000 - b }')s"

@@ -50,7 +50,7 @@ H
   assert_boot_rc 0
   assert_booted B b1
   # GRUB counted the trial boot before the guest ran.
-  serial_block "$LOG" env-at-boot | grep -qx 'B_TRY=1' || e2e_fail "GRUB did not count the trial boot of B"
+  serial_block "$LOG" env-at-boot | grep -x 'B_TRY=1' >/dev/null || e2e_fail "GRUB did not count the trial boot of B"
   assert_marker RESULT '^committed$'
   assert_env "$disk" ORDER="B A" B_OK=1 B_TRIAL=0 B_TRY=0
   scenario_boot "$disk" 90
@@ -76,6 +76,7 @@ scenario_smoke_try_counted() {
   scenario_boot "$disk" 90
   assert_boot_rc 0
   assert_booted B b1
+  assert_eq "$(serial_grub_choice "$LOG")" "B (trial, try 1 of 1)" "GRUB's choice"
   assert_env "$disk" B_TRY=1 B_TRIAL=1 B_OK=1 ORDER="B A"
   scenario_boot "$disk" 90
   assert_boot_rc 0
