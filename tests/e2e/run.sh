@@ -44,6 +44,27 @@ mkdir -p "$E2E_WORK" "$E2E_LOGS"
 exec 9> "$E2E_WORK/.lock"
 flock -n 9 || e2e_die "another run.sh is using $E2E_WORK"
 
+# Interrupted: end this run's QEMU guests (by their pid files) and helper servers, nothing else.
+export E2E_RUN_PIDS="$E2E_WORK/.run-pids"
+: > "$E2E_RUN_PIDS"
+scen_pid=
+e2e_abort() {
+  local f pid
+  trap - INT TERM
+  for f in "$E2E_LOGS"/*/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null || true)
+    [ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null || true
+  done
+  while read -r pid; do
+    [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+  done < "$E2E_RUN_PIDS"
+  [ -z "$scen_pid" ] || kill "$scen_pid" 2>/dev/null || true
+  echo "run.sh: interrupted" >&2
+  exit 130
+}
+trap e2e_abort INT TERM
+
 t_all=$(e2e_now_ms)
 t0=$(e2e_now_ms)
 set +e

@@ -13,6 +13,8 @@ http_serve() {
     HTTP_PID=$!
     sleep 0.3
     if kill -0 "$HTTP_PID" 2>/dev/null; then
+      # run.sh ends it if the run is interrupted.
+      [ -z "${E2E_RUN_PIDS:-}" ] || echo "$HTTP_PID" >> "$E2E_RUN_PIDS"
       HTTP_PORT=$port
       HTTP_URL="http://127.0.0.1:$port"
       HTTP_GUEST_URL="http://10.0.2.2:$port"
