@@ -145,6 +145,19 @@ assert_env() {
   done
 }
 
+# assert_grubenv_block DISK: the environment on the ESP is still a well-formed 1024-byte block (GRUB's
+# save_env writes into the file's existing blocks; a resized file would stop GRUB counting tries).
+assert_grubenv_block() {
+  local tmp size head
+  tmp=$(mktemp "${TMPDIR:-/tmp}/e2e-grubenv.XXXXXX")
+  grubenv_get_file "$1" "$tmp"
+  size=$(stat -c %s "$tmp")
+  head=$(head -c 24 "$tmp")
+  rm -f "$tmp"
+  assert_eq "$size" 1024 "size of $E2E_GRUBENV_ON_ESP"
+  assert_eq "$head" "# GRUB Environment Block" "header of $E2E_GRUBENV_ON_ESP"
+}
+
 # assert_env_unchanged: the last boot left the grubenv as it found it.
 assert_env_unchanged() {
   [ "$(cat "$LOG.env-before")" = "$(cat "$LOG.env-after")" ] \

@@ -53,6 +53,7 @@ H
   serial_block "$LOG" env-at-boot | grep -x 'B_TRY=1' >/dev/null || e2e_fail "GRUB did not count the trial boot of B"
   assert_marker RESULT '^committed$'
   assert_env "$disk" ORDER="B A" B_OK=1 B_TRIAL=0 B_TRY=0
+  assert_grubenv_block "$disk"
   scenario_boot "$disk" 90
   assert_boot_rc 0
   assert_booted B b1
@@ -78,6 +79,7 @@ scenario_smoke_try_counted() {
   assert_booted B b1
   assert_eq "$(serial_grub_choice "$LOG")" "B (trial, try 1 of 1)" "GRUB's choice"
   assert_env "$disk" B_TRY=1 B_TRIAL=1 B_OK=1 ORDER="B A"
+  assert_grubenv_block "$disk"
   scenario_boot "$disk" 90
   assert_boot_rc 0
   assert_booted A a1
