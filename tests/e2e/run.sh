@@ -9,6 +9,7 @@
 # Prints one line per scenario with its result and time; exits 1 when any scenario fails, 2 on bad
 # usage. Serial logs stay in tests/e2e/work/logs/<scenario>/ (E2E_LOGS), disks in
 # tests/e2e/work/scenarios/<scenario>/. E2E_VERBOSE=1 streams each scenario's log to stderr.
+# E2E_TIMEOUT_SCALE=2 doubles every boot timeout.
 # Needs the Debian packages lib/common.sh names (e2e_require_tools) and, on a cold cache,
 # network access for apt-get download of the kernel (cached in /var/cache/updater-e2e, E2E_CACHE).
 set -euo pipefail

@@ -2,6 +2,8 @@
 # machines), OVMF, the serial console to a file. Source after common.sh.
 
 E2E_QEMU_MEM=${E2E_QEMU_MEM:-512}
+# Every boot timeout is multiplied by this (a slower or busier machine: 2).
+E2E_TIMEOUT_SCALE=${E2E_TIMEOUT_SCALE:-1}
 # Host-side network for the guest (QEMU user networking: guest 10.0.2.15, host 10.0.2.2). Set to
 # "none" to boot without a network card.
 E2E_QEMU_NET=${E2E_QEMU_NET:-user}
@@ -51,6 +53,7 @@ _qemu_cmd() {
 # (see guest/slot-init).
 boot_start() {
   local disk=$1 log=$2 tmo=$3 hook=${4:-}
+  tmo=$(awk -v t="$tmo" -v s="$E2E_TIMEOUT_SCALE" 'BEGIN { printf "%d", t * s }')
   [ -f "$disk" ] || e2e_die "boot_start: no disk $disk"
   [ -z "$hook" ] || [ -f "$hook" ] || e2e_die "boot_start: no hook $hook"
   mkdir -p "$(dirname "$log")"
