@@ -37,7 +37,7 @@ for f in updater libMonoPosixHelper.so libsodium.so; do
   [ -f "$work/$f" ] || { echo "publish-aot.sh: the publish lacks $f" >&2; exit 1; }
 done
 # Debug symbols stay out: the tests copy the directory into containers.
-rm -f "$work"/*.dbg
+rm -f "$work"/*.dbg "$work"/*.pdb
 # The stamp takes the time the publish started: a source edited during the publish triggers the next one.
 mv "$work.start" "$work/.published"
 rm -rf "$out" "$work.log"
