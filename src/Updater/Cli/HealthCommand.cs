@@ -38,7 +38,15 @@ public static class HealthCommand
             await Console.Out.FlushAsync(ct).ConfigureAwait(false);
             if (outcome.Reboot)
             {
-                await RebootCommand.RunAsync(context.Config.Health.RebootCommand, ct).ConfigureAwait(false);
+                try
+                {
+                    await RebootCommand.RunAsync(context.Config.Health.RebootCommand, ct).ConfigureAwait(false);
+                }
+                catch (UpdaterException e)
+                {
+                    // Still a failed verdict (exit 7, which scripts and the service act on); the reason goes to stderr.
+                    return CliRunner.Fail(ExitCode.HealthFailed, e.Message);
+                }
             }
             return outcome.Verdict == HealthVerdict.Pass ? (int)ExitCode.Success : (int)ExitCode.HealthFailed;
         }, ct));

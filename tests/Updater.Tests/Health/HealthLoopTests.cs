@@ -166,6 +166,23 @@ public sealed class HealthLoopTests : IDisposable
         Assert.Equal(stateBefore, Directory.GetFiles(_box.StateDir, "*", SearchOption.AllDirectories).Order().ToList());
     }
 
+    [Fact]
+    public async Task A_reboot_command_that_fails_is_reported_and_the_verdict_stands()
+    {
+        string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 10), version: "2.0.0");
+        await Cli(0, "install", bundle);
+        _env.Set("B_TRY=1");
+        File.WriteAllText(_box.ConfigPath, File.ReadAllText(_box.ConfigPath).Replace($"reboot-command = grub-editenv {_env.Path} list", "reboot-command = echo no permission >&2; exit 3; true", StringComparison.Ordinal));
+
+        var result = await Cli(7, "--booted-slot", "B", "health");
+
+        Assert.Contains("updater: error: reboot command 'echo no permission >&2; exit 3; true", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("exited 3: no permission; the other slot boots next: reboot by hand", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("0 0 0", _env.SlotState("B"));
+        using var failure = ReadState("health-failure.json");
+        Assert.Equal("B", failure.RootElement.GetProperty("bootname").GetString());
+    }
+
     private string StateFile(string name) => Path.Combine(_box.StateDir, name);
 
     private JsonDocument ReadState(string name) => JsonDocument.Parse(File.ReadAllText(StateFile(name)));
