@@ -32,8 +32,8 @@ make_image() {
   rm -rf "$stage"; mkdir -p "$stage"
   local budget=$(( mib * 1024 * 1024 * 70 / 100 ))
   find /usr/bin /usr/lib/x86_64-linux-gnu /usr/share/doc /usr/share/man /usr/share/locale /usr/lib/python3* \
-       -xdev -type f -size -8M 2>/dev/null | sort \
-    | awk -v budget="$budget" '{ cmd="stat -c %s \"" $0 "\""; cmd | getline s; close(cmd); total+=s; if (total > budget) exit; print }' \
+       -xdev -type f -size -8M -printf '%s %p\n' 2>/dev/null | sort -k2 \
+    | awk -v budget="$budget" '{ total += $1; if (total > budget) exit; sub(/^[0-9]+ /, ""); print }' \
     > "$stage.list"
   tar -cf - -T "$stage.list" 2>/dev/null | tar -xf - -C "$stage"
   truncate -s "${mib}M" "$img"

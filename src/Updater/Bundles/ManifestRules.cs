@@ -54,11 +54,6 @@ internal static class ManifestRules
                 throw new BundleFormatException($"{name}: truncated: manifest field {r.What} covers data bytes {r.Start}..{r.End}, the data area has {dataLength}");
             }
         }
-        long end = ranges.Max(r => r.End);
-        if (end != dataLength)
-        {
-            throw new BundleFormatException($"{name}: {dataLength - end} unexpected bytes after the last payload (the data area should end at data byte {end})");
-        }
         var sorted = ranges.OrderBy(r => r.Start).ToList();
         for (int i = 1; i < sorted.Count; i++)
         {
@@ -66,6 +61,11 @@ internal static class ManifestRules
             {
                 throw new BundleFormatException($"{name}: manifest fields {sorted[i - 1].What} and {sorted[i].What} overlap");
             }
+        }
+        long end = ranges.Max(r => r.End);
+        if (end != dataLength)
+        {
+            throw new BundleFormatException($"{name}: {dataLength - end} unexpected bytes after the last payload (the data area should end at data byte {end})");
         }
     }
 

@@ -18,6 +18,10 @@ public static class SlotCommands
             string other = context.Config.Slots.OtherBootname(booted);
             var state = await context.Bootloader.ReadStateAsync(ct).ConfigureAwait(false);
             RequireCompleteImage(context, other, "roll back to", state);
+            if (state.Slot(other) is { Trial: true, TriesLeft: > 0 })
+            {
+                throw new UpdaterException(ExitCode.Refused, $"slot {other} holds a freshly installed image waiting for its trial boot: reboot to try it, or `updater mark-bad {other}` to cancel the update");
+            }
             if (state.Slot(other) is not { Good: true })
             {
                 throw new UpdaterException(ExitCode.Refused, $"slot {other} is marked bad in the bootloader (a failed update or a manual mark-bad): not rolling back onto it; if you are sure, `updater mark-good {other}` first");

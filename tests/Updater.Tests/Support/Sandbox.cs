@@ -37,6 +37,8 @@ public sealed class Sandbox : IDisposable
         }
         ConfigPath = Path("update.conf");
         File.WriteAllText(ConfigPath, ConfigText());
+        // A fresh GRUB environment, made by the real tool: both backends' tests read it with grub-editenv too.
+        LoopDevice.Run("grub-editenv", GrubEnv, "create");
     }
 
     public string Root { get; }
@@ -46,13 +48,21 @@ public sealed class Sandbox : IDisposable
     public string SlotA { get; }
     public string SlotB { get; }
     public string ConfigPath { get; }
+    public string GrubEnv => Path("grubenv");
 
     public string Path(string name) => System.IO.Path.Combine(Root, name);
 
-    public string ConfigText(string bootloader = "grub", string extraSystem = "") => $"""
+    public string UBootEnv => Path("uboot.env");
+
+    /// <summary>[system] lines that select the backend: GRUB with its grubenv, or U-Boot with a single-copy environment file.</summary>
+    public string BootloaderLines(string backend) => backend == "uboot"
+        ? $"bootloader = uboot\nuboot-env = {UBootEnv}\nuboot-env-size = 0x4000"
+        : $"bootloader = grub\ngrub-env = {GrubEnv}";
+
+    public string ConfigText(string extraSystem = "", string backend = "grub") => $"""
         [system]
         compatible = {Compatible}
-        bootloader = {bootloader}
+        {BootloaderLines(backend).Replace("\n", "\n        ", StringComparison.Ordinal)}
         state-dir = {StateDir}
         keyring = {Keyring}
         booted-slot = A

@@ -1,0 +1,114 @@
+using Updater.Tests.Support;
+
+namespace Updater.Tests.Cli;
+
+/// <summary>
+/// `updater rollback`, `mark-good`, `mark-bad` and `status` through the real executable, with both backends,
+/// checked with the real tools (grub-editenv, fw_printenv) that the bootloader's side would read.
+/// </summary>
+public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
+{
+    private readonly Sandbox _box = new(slotSize: 2 << 20);
+    private string _bundle = "";
+
+    public async Task InitializeAsync() =>
+        _bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 41));
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _box.Dispose();
+
+    public static TheoryData<string> Backends() => new() { "grub", "uboot" };
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Install_commit_then_roll_back_by_hand(string backend)
+    {
+        UseBackend(backend);
+        await Ok("install", _bundle);
+        Assert.Equal("B A", Order(backend));
+        await Ok("--booted-slot", "B", "mark-good");
+        Assert.Equal("B A", Order(backend));
+
+        var (_, json, _) = await Ok("--booted-slot", "B", "rollback", "--json");
+        Assert.Contains("\"next_boot\": \"A\"", json, StringComparison.Ordinal);
+        Assert.Equal("A B", Order(backend));
+        var (_, status, _) = await Ok("--booted-slot", "B", "status", "--json");
+        Assert.Contains("\"next_boot\": \"A\"", status, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Rollback_refuses_a_slot_with_no_image_and_changes_nothing(string backend)
+    {
+        UseBackend(backend);
+        // Fresh device: B was never written, the bootloader marks it bad.
+        await Ok("status");
+        byte[] before = await File.ReadAllBytesAsync(EnvFile(backend));
+        var (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "rollback");
+        Assert.Equal((int)ExitCode.Refused, code);
+        Assert.Contains("slot B", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(EnvFile(backend)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Rollback_refuses_a_pending_trial_and_an_unfinished_install(string backend)
+    {
+        UseBackend(backend);
+        await Ok("install", _bundle);
+        var (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "rollback");
+        Assert.Equal((int)ExitCode.Refused, code);
+        Assert.Contains("waiting for its trial boot", stderr, StringComparison.Ordinal);
+
+        // An install interrupted after it started writing: the journal says B is incomplete.
+        await Ok("mark-bad", "B");
+        await File.WriteAllTextAsync(Path.Combine(_box.StateDir, "install.json"), """
+            {"manifest_sha256":"00","version":"3.0.0","target_bootname":"B","source":"x.bundle","started_at":"2026-11-28T00:00:00+00:00"}
+            """);
+        (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "mark-good", "B");
+        Assert.Equal((int)ExitCode.Refused, code);
+        Assert.Contains("was interrupted, its image is incomplete", stderr, StringComparison.Ordinal);
+        var (_, status, _) = await Ok("status");
+        Assert.Contains("was interrupted; run it again to finish", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Usage_and_config_errors_have_their_own_exit_codes()
+    {
+        Assert.Equal((int)ExitCode.Usage, (await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "mark-good", "C")).ExitCode);
+        Assert.Equal((int)ExitCode.Usage, (await UpdaterProcess.RunAsync("install")).ExitCode);
+        await File.WriteAllTextAsync(_box.ConfigPath, _box.ConfigText().Replace("grub-env", "grub-envv", StringComparison.Ordinal));
+        var (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "status");
+        Assert.Equal((int)ExitCode.Config, code);
+        Assert.Contains(_box.ConfigPath + ":", stderr, StringComparison.Ordinal);
+        Assert.Contains("grub-envv", stderr, StringComparison.Ordinal);
+    }
+
+    private void UseBackend(string backend)
+    {
+        File.WriteAllText(_box.ConfigPath, _box.ConfigText(backend: backend));
+        if (backend == "uboot")
+        {
+            // An empty single-copy environment with a valid CRC, as a board's build would provision it.
+            string empty = _box.Path("empty-env.txt");
+            File.WriteAllText(empty, "");
+            LoopDevice.Run("mkenvimage", "-s", "0x4000", "-o", _box.UBootEnv, empty);
+            File.WriteAllText(_box.Path("fw_env.config"), $"{_box.UBootEnv} 0x0 0x4000\n");
+        }
+    }
+
+    private string EnvFile(string backend) => backend == "uboot" ? _box.UBootEnv : _box.GrubEnv;
+
+    /// <summary>The boot order as the real tool reads it.</summary>
+    private string Order(string backend) => backend == "uboot"
+        ? LoopDevice.Run("fw_printenv", "-c", _box.Path("fw_env.config"), "-n", "BOOT_ORDER").Trim()
+        : UpdaterProcess.GrubEnvList(_box.GrubEnv)["ORDER"];
+
+    private async Task<(int, string, string)> Ok(params string[] args)
+    {
+        var result = await UpdaterProcess.RunAsync(["--config", _box.ConfigPath, .. args]);
+        Assert.True(result.ExitCode == 0, $"updater {string.Join(' ', args)} exited {result.ExitCode}: {result.Stderr}");
+        return result;
+    }
+}
