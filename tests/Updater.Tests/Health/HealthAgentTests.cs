@@ -26,7 +26,7 @@ public sealed class HealthAgentTests : IDisposable
 
     public HealthAgentTests()
     {
-        _env = GrubEnvFile.Create(_box.Path("grubenv"));
+        _env = new GrubEnvFile(_box.GrubEnv);
         _grub = new GrubBootloader(new GrubOptions(_env.Path));
         _state = new StateDirectory(_box.StateDir);
     }

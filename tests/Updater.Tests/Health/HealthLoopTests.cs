@@ -15,7 +15,7 @@ public sealed class HealthLoopTests : IDisposable
 
     public HealthLoopTests()
     {
-        _env = GrubEnvFile.Create(_box.Path("grubenv"));
+        _env = new GrubEnvFile(_box.GrubEnv);
         Directory.CreateDirectory(_box.Path("health.d"));
         // The application's health: a file the test creates or removes, as a real service would be up or down.
         File.WriteAllText(_box.Path("health.d/10-app.conf"), $"""
@@ -25,7 +25,7 @@ public sealed class HealthLoopTests : IDisposable
             timeout = 5s
             """);
         // The reboot command leaves evidence of what was on disk at the moment it ran.
-        File.WriteAllText(_box.ConfigPath, _box.ConfigText(extraSystem: $"grub-env = {_env.Path}") + $"""
+        File.WriteAllText(_box.ConfigPath, _box.ConfigText() + $"""
 
 
             [health]
@@ -187,10 +187,10 @@ public sealed class HealthLoopTests : IDisposable
 
     private JsonDocument ReadState(string name) => JsonDocument.Parse(File.ReadAllText(StateFile(name)));
 
-    private async Task<CliProcess.Result> Cli(int expectedExit, params string[] arguments)
+    private async Task<(int ExitCode, string Stdout, string Stderr)> Cli(int expectedExit, params string[] arguments)
     {
-        var result = await CliProcess.RunAsync(["--config", _box.ConfigPath, .. arguments]);
-        Assert.True(result.ExitCode == expectedExit, $"updater {string.Join(' ', arguments)}: expected exit {expectedExit}, got {result}");
+        var result = await UpdaterProcess.RunAsync(["--config", _box.ConfigPath, .. arguments]);
+        Assert.True(result.ExitCode == expectedExit, $"updater {string.Join(' ', arguments)}: expected exit {expectedExit}, got {result.ExitCode}\nstdout:\n{result.Stdout}\nstderr:\n{result.Stderr}");
         return result;
     }
 }
