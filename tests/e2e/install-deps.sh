@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the QEMU end-to-end tests use when they are missing (needs root).
+# The Debian kernel is not installed: run.sh downloads its package with apt-get download and
+# unpacks it into /var/cache/updater-e2e (E2E_CACHE).
+set -euo pipefail
+pkgs=(qemu-system-x86 ovmf grub-efi-amd64-bin grub-common gdisk dosfstools mtools e2fsprogs
+      busybox-static jq xz-utils)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
