@@ -10,7 +10,8 @@ public static class SlotCommands
     public static Command Rollback()
     {
         var json = GlobalOptions.Json();
-        var command = new Command("rollback", "Make the other slot the one to boot, if it holds a good, complete image") { json };
+        var reboot = new Option<bool>("--reboot") { Description = "Reboot into it right away ([health] reboot-command)" };
+        var command = new Command("rollback", "Make the other slot the one to boot, if it holds a good, complete image") { json, reboot };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
@@ -27,7 +28,14 @@ public static class SlotCommands
                 throw new UpdaterException(ExitCode.Refused, $"slot {other} is marked bad in the bootloader (a failed update or a manual mark-bad): not rolling back onto it; if you are sure, `updater mark-good {other}` first");
             }
             await context.Bootloader.ActivateAsync(other, BootActivation.Permanent, ct).ConfigureAwait(false);
-            return await ReportAsync(context, "rollback", other, parse.GetValue(json), $"slot {other} will boot next; reboot to roll back", ct).ConfigureAwait(false);
+            bool rebootNow = parse.GetValue(reboot);
+            int code = await ReportAsync(context, "rollback", other, parse.GetValue(json), rebootNow ? $"slot {other} will boot next; rebooting" : $"slot {other} will boot next; reboot to roll back", ct).ConfigureAwait(false);
+            if (rebootNow)
+            {
+                // Only after the environment write above is durable: a failed reboot still leaves the rollback set.
+                await Updater.Health.RebootCommand.RunAsync(context.Config.Health.RebootCommand, ct).ConfigureAwait(false);
+            }
+            return code;
         }, ct));
         return command;
     }

@@ -30,7 +30,10 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         await Ok("--booted-slot", "B", "mark-good");
         Assert.Equal("B A", Order(backend));
 
-        var (_, json, _) = await Ok("--booted-slot", "B", "rollback", "--json");
+        // --reboot runs the configured reboot command after the environment write.
+        File.AppendAllText(_box.ConfigPath, $"\n[health]\nreboot-command = touch {_box.Path("rebooted")}\n");
+        var (_, json, _) = await Ok("--booted-slot", "B", "rollback", "--json", "--reboot");
+        Assert.True(File.Exists(_box.Path("rebooted")));
         Assert.Contains("\"next_boot\": \"A\"", json, StringComparison.Ordinal);
         Assert.Equal("A B", Order(backend));
         var (_, status, _) = await Ok("--booted-slot", "B", "status", "--json");
