@@ -91,24 +91,5 @@ internal static class DurableFile
     }
 
     /// <summary>Makes a rename durable: the directory entry itself must reach the disk.</summary>
-    private static void FsyncDirectory(string directory)
-    {
-        int fd = Syscall.open(directory, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
-        if (fd < 0)
-        {
-            throw new IOException($"{directory}: open for fsync failed: {Stdlib.GetLastError()}");
-        }
-
-        try
-        {
-            if (Syscall.fsync(fd) != 0)
-            {
-                throw new IOException($"{directory}: fsync failed: {Stdlib.GetLastError()}");
-            }
-        }
-        finally
-        {
-            _ = Syscall.close(fd);
-        }
-    }
+    private static void FsyncDirectory(string directory) => Storage.AtomicFile.SyncDirectory(directory);
 }
