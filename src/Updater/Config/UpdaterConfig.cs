@@ -34,7 +34,10 @@ public sealed class UpdaterConfig
 
     public required SlotSet Slots { get; init; }
 
-    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>"];
+    /// <summary>[channel]: updates from a signed channel (check, daemon); null when the section is absent.</summary>
+    public ChannelConfig? Channel { get; init; }
+
+    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "channel"];
 
     public static UpdaterConfig Load(string path) => FromDocument(IniDocument.Load(path));
 
@@ -43,12 +46,17 @@ public sealed class UpdaterConfig
     private static UpdaterConfig FromDocument(IniDocument doc)
     {
         IniSection? system = null;
+        IniSection? channel = null;
         var slots = new List<(Slot Slot, IniSection Section)>();
         foreach (var section in doc.Sections)
         {
             if (section.Name == "system")
             {
                 system = section;
+            }
+            else if (section.Name == "channel")
+            {
+                channel = section;
             }
             else if (section.Name.StartsWith("slot.", StringComparison.Ordinal))
             {
@@ -101,6 +109,7 @@ public sealed class UpdaterConfig
             BootedSlot = booted,
             DirectIo = directIo,
             Slots = set,
+            Channel = channel is null ? null : ChannelConfig.Read(channel, keyring),
         };
     }
 
