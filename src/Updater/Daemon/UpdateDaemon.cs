@@ -79,14 +79,15 @@ public sealed class UpdateDaemon
     /// <summary>One poll: exposed so tests and `updater check --install` drive single steps.</summary>
     public async Task<PollOutcome> PollOnceAsync(CancellationToken cancellationToken)
     {
+        // An installed update waiting for its reboot window goes first: its own trial flag must not hold it back.
+        if (_rebootPending && _updater.Channel.AutoReboot)
+        {
+            return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
+        }
         if (await _updater.TrialPendingAsync(cancellationToken).ConfigureAwait(false) is { } trial)
         {
             Note($"{trial}: not installing anything until it is given");
             return PollOutcome.TrialPending;
-        }
-        if (_rebootPending)
-        {
-            return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
         }
         var check = await _updater.CheckAsync(cancellationToken).ConfigureAwait(false);
         var doc = check.Channel.Document;
@@ -115,7 +116,7 @@ public sealed class UpdateDaemon
             Post(FleetEvent.InstallFailed, check, e.Message);
             throw;
         }
-        _rebootPending = true;
+        _rebootPending = _updater.Channel.AutoReboot;
         return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -43,7 +43,7 @@ public sealed class TestDevice : IDisposable
             bootname = B
             {extraConfig}
             """);
-        Config = UpdaterConfig.Load(ConfigPath);
+        File.WriteAllText(MachineIdFile, "0123456789abcdef0123456789abcdef\n");
     }
 
     public string Root { get; }
@@ -53,7 +53,12 @@ public sealed class TestDevice : IDisposable
     public string SlotB => Path.Combine(Root, "slotB.img");
     public string ConfigPath => Path.Combine(Root, "update.conf");
     public SigningKey Key { get; }
-    public UpdaterConfig Config { get; }
+    public string MachineIdFile => Path.Combine(Root, "machine-id");
+
+    /// <summary>Read from the file each time, so a test can add sections (e.g. [channel] once a server runs).</summary>
+    public UpdaterConfig Config => UpdaterConfig.Load(ConfigPath);
+
+    public void AppendConfig(string text) => File.AppendAllText(ConfigPath, "\n" + text + "\n");
     public FakeBootloader Bootloader { get; } = new();
 
     public string SlotAHash => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(SlotA)));
