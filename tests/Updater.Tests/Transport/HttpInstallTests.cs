@@ -260,6 +260,25 @@ public sealed class HttpInstallTests : IDisposable
     }
 
     [Fact]
+    public async Task The_overall_deadline_ends_the_retries_even_with_attempts_left()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            ctx.Response.StatusCode = 503;
+            ctx.Response.Headers.RetryAfter = "20";
+            return Task.CompletedTask;
+        });
+        var time = FakeClock.Create();
+        var options = Options(time) with { MaxAttempts = 100, Deadline = TimeSpan.FromSeconds(70) };
+
+        var error = await Assert.ThrowsAsync<UpdaterException>(() => FakeClock.RunAsync(time, BundleSources.OpenAsync(server.Url(), options, null, CancellationToken.None), TimeSpan.FromSeconds(1)));
+
+        Assert.Contains("the 70 s deadline passed", error.Message, StringComparison.Ordinal);
+        // Retry-After 20 s within a 70 s deadline: the first attempt and three more, never a fifth.
+        Assert.Equal(4, server.Requests.Count);
+    }
+
+    [Fact]
     public async Task Not_found_fails_at_once_without_retries()
     {
         await using var server = await FaultServer.StartAsync((ctx, _) =>
