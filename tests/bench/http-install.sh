@@ -44,7 +44,7 @@ echo "== making a ${size_mib} MiB image and its bundle"
 # Half random (stored as is), half text-like (compresses): closer to a root filesystem than either alone.
 half=$((size_mib / 2))
 { head -c "$((half * 1048576))" /dev/urandom
-  yes "usr/lib/x86_64-linux-gnu/libexample.so.1 $(date +%s) some repetitive filesystem content" | head -c "$(((size_mib - half) * 1048576))"
+  { yes "usr/lib/x86_64-linux-gnu/libexample.so.1 $(date +%s) some repetitive filesystem content" || true; } | head -c "$(((size_mib - half) * 1048576))"
 } >"$work/image.img"
 $UPDATER keygen -o "$work/vendor" >/dev/null
 cp "$work/vendor.pub.pem" "$work/keyring/vendor.pem"

@@ -13,7 +13,8 @@ public sealed class ProgressPrinter : IProgress<InstallProgress>
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly object _gate = new();
-    private TimeSpan _lastPrint = TimeSpan.MinValue;
+    // Far enough back that the first report prints, near enough that "now - _lastPrint" cannot overflow.
+    private TimeSpan _lastPrint = TimeSpan.FromDays(-1);
     private int _lastPercent = -1;
 
     public void Report(InstallProgress value)
