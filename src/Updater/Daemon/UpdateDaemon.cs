@@ -73,7 +73,8 @@ public sealed class UpdateDaemon
         _log.Info("stopping; an interrupted install resumes on the next start");
         await watchdogStop.CancelAsync().ConfigureAwait(false);
         await watchdog.ConfigureAwait(false);
-        await _reporter.FlushAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
+        // Short: systemd (and the command line's SIGTERM handling) wait only a little for a clean exit.
+        await _reporter.FlushAsync(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
     }
 
     /// <summary>One poll: exposed so tests and `updater check --install` drive single steps.</summary>

@@ -108,9 +108,12 @@ public sealed class HttpInstallTests : IDisposable
             await RangeResponder.ServeAsync(ctx, bytes);
         });
         var time = FakeClock.Create();
-        var open = BundleSources.OpenAsync(server.Url(), Options(time), null, CancellationToken.None);
+        var retrying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var open = BundleSources.OpenAsync(server.Url(), Options(time) with { OnRetry = _ => retrying.TrySetResult() }, null, CancellationToken.None);
 
-        await WaitUntilAsync(() => server.Requests.Count == 1);
+        // The retry's timer is armed right after it is announced.
+        await retrying.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(100);
         time.Advance(TimeSpan.FromSeconds(29));
         await Task.Delay(100);
         Assert.Single(server.Requests);
