@@ -21,7 +21,7 @@ public sealed class ChannelFetcher
     public ChannelFetcher(string location, HttpClient client, HttpTransportOptions options)
     {
         _client = client;
-        _retry = new HttpRetry(options);
+        _retry = new HttpRetry(options, SafeUrl.IsHttp(location) ? SafeUrl.Redact(location) : location);
         if (SafeUrl.IsHttp(location))
         {
             _uri = SafeUrl.Parse(location, "channel");

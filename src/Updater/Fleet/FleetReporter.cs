@@ -27,7 +27,7 @@ public sealed class FleetReporter : IAsyncDisposable
     {
         _uri = url is null ? null : SafeUrl.Parse(url, "report-url");
         _client = client;
-        _retry = new HttpRetry(options);
+        _retry = new HttpRetry(options, _uri is null ? "report-url" : SafeUrl.Redact(_uri));
         _log = log;
         _worker = _uri is null ? Task.CompletedTask : Task.Run(SendLoopAsync);
     }

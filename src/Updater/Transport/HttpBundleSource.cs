@@ -30,7 +30,7 @@ public sealed class HttpBundleSource : IBundleSource
         _uri = uri;
         _authorization = SafeUrl.BasicAuthorization(uri);
         Name = SafeUrl.Redact(uri);
-        Retry = new HttpRetry(options);
+        Retry = new HttpRetry(options, Name);
         Identity = new RemoteIdentity(null, null);
     }
 

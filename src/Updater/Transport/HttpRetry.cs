@@ -16,9 +16,13 @@ public sealed class HttpRetry
     private readonly ResiliencePipeline _pipeline;
     private readonly HttpTransportOptions _options;
 
-    public HttpRetry(HttpTransportOptions options)
+    private readonly string _name;
+
+    /// <param name="name">What is fetched, for retry log lines: a URL without credentials.</param>
+    public HttpRetry(HttpTransportOptions options, string name)
     {
         _options = options;
+        _name = name;
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = options.Time }
             .AddTimeout(options.Deadline)
             .AddRetry(new RetryStrategyOptions
@@ -33,7 +37,7 @@ public sealed class HttpRetry
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is TransientHttpException { RetryAfter: { } after } ? (TimeSpan?)after : null),
                 OnRetry = args =>
                 {
-                    _options.OnRetry?.Invoke($"attempt {args.AttemptNumber + 1} failed ({Describe(args.Outcome.Exception)}); retrying in {args.RetryDelay.TotalSeconds:0.#} s");
+                    _options.OnRetry?.Invoke($"{_name}: attempt {args.AttemptNumber + 1} failed ({Describe(args.Outcome.Exception)}); retrying in {args.RetryDelay.TotalSeconds:0.#} s");
                     return ValueTask.CompletedTask;
                 },
             })

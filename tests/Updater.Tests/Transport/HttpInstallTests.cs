@@ -193,6 +193,52 @@ public sealed class HttpInstallTests : IDisposable
     }
 
     [Fact]
+    public async Task A_range_stream_never_returns_a_byte_past_its_length()
+    {
+        var bytes = new byte[200_000];
+        new Random(3).NextBytes(bytes);
+        await using var server = await FaultServer.StartAsync((ctx, _) => RangeResponder.ServeAsync(ctx, bytes, new ServeOptions { Endless = true }));
+        await using var source = await BundleSources.OpenAsync(server.Url(), Options(), null, CancellationToken.None);
+
+        await using var stream = await source.OpenRangeAsync(100_000, 1000, CancellationToken.None);
+        var buffer = new byte[64 * 1024];
+        int total = 0, n;
+        while ((n = await stream.ReadAsync(buffer.AsMemory(total), CancellationToken.None)) > 0)
+        {
+            total += n;
+        }
+
+        Assert.Equal(1000, total);
+        Assert.Equal(bytes.AsSpan(100_000, 1000).ToArray(), buffer.AsSpan(0, 1000).ToArray());
+    }
+
+    [Fact]
+    public async Task A_content_range_other_than_the_one_asked_for_is_refused()
+    {
+        var (path, _) = await _device.MakeBundleAsync("2.0.0");
+        var bytes = await File.ReadAllBytesAsync(path);
+        await using var server = await FaultServer.StartAsync(async (ctx, n) =>
+        {
+            if (n == 1)
+            {
+                await RangeResponder.ServeAsync(ctx, bytes);
+                return;
+            }
+            // A broken cache: the right length, one byte off.
+            var asked = ctx.Request.Headers.Range.ToString()["bytes=".Length..].Split('-').Select(long.Parse).ToArray();
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers.ContentRange = $"bytes {asked[0] - 1}-{asked[1] - 1}/{bytes.Length}";
+            ctx.Response.ContentLength = asked[1] - asked[0] + 1;
+            await ctx.Response.Body.WriteAsync(bytes.AsMemory((int)asked[0] - 1, (int)(asked[1] - asked[0] + 1)));
+        });
+
+        var error = await Assert.ThrowsAsync<UpdaterException>(() => InstallAsync(server.Url(), Options()));
+
+        Assert.Equal(ExitCode.BadInput, error.ExitCode);
+        Assert.Contains("refusing bytes the request did not ask for", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_different_bundle_behind_the_same_url_is_detected_by_its_etag()
     {
         var (path1, _) = await _device.MakeBundleAsync("2.0.0", seed: 1);
@@ -299,18 +345,27 @@ public sealed class HttpInstallTests : IDisposable
     [Fact]
     public async Task Credentials_in_the_url_go_to_the_server_but_never_into_messages()
     {
-        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        await using var server = await FaultServer.StartAsync((ctx, n) =>
         {
-            ctx.Response.StatusCode = 403;
+            ctx.Response.StatusCode = n == 1 ? 503 : 403;
             return Task.CompletedTask;
         });
         string url = server.Url().Replace("http://", "http://fleet:s3cret@", StringComparison.Ordinal) + "?token=abc123";
+        var time = FakeClock.Create();
+        var retries = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
-        var error = await Assert.ThrowsAsync<UpdaterException>(() => BundleSources.OpenAsync(url, Options(), null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<UpdaterException>(() =>
+            FakeClock.RunAsync(time, BundleSources.OpenAsync(url, Options(time) with { OnRetry = retries.Enqueue }, null, CancellationToken.None), TimeSpan.FromSeconds(1)));
 
-        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("abc123", error.Message, StringComparison.Ordinal);
-        Assert.Equal("Basic " + Convert.ToBase64String("fleet:s3cret"u8.ToArray()), server.Requests.Single().Authorization);
+        Assert.Contains("403", error.Message, StringComparison.Ordinal);
+        string retry = Assert.Single(retries);
+        Assert.StartsWith(server.Url() + "?(redacted): attempt 1 failed", retry, StringComparison.Ordinal);
+        foreach (string text in new[] { error.Message, retry })
+        {
+            Assert.DoesNotContain("s3cret", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("abc123", text, StringComparison.Ordinal);
+        }
+        Assert.All(server.Requests, r => Assert.Equal("Basic " + Convert.ToBase64String("fleet:s3cret"u8.ToArray()), r.Authorization));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
