@@ -22,6 +22,7 @@ public sealed class UpdateDaemon
     private readonly string _compatible;
     private string? _lastReason;
     private bool _rebootPending;
+    private bool _rollbackReported;
 
     public UpdateDaemon(ChannelUpdater updater, string compatible, FleetReporter reporter, SystemdNotifier notifier, IRebooter rebooter, JournalLog log,
         TimeProvider time, Random? random = null, TimeSpan? watchdog = null)
@@ -93,6 +94,12 @@ public sealed class UpdateDaemon
         var check = await _updater.CheckAsync(cancellationToken).ConfigureAwait(false);
         var doc = check.Channel.Document;
         Note($"channel '{doc.Channel}' version {doc.Version}{(check.NotModified ? " (not modified)" : "")}: {check.Decision.Reason}");
+        if (check.Decision.Verdict == RolloutVerdict.RolledBack && !_rollbackReported)
+        {
+            // The fleet learns once per agent run that this device is back on its old slot, and why.
+            _rollbackReported = true;
+            Post(FleetEvent.Rollback, check, rollbackReason: check.Decision.Reason);
+        }
         if (!check.Decision.ShouldInstall)
         {
             _notifier.Status(check.Decision.Reason);
@@ -169,7 +176,7 @@ public sealed class UpdateDaemon
         }
     }
 
-    private void Post(FleetEvent kind, ChannelCheck? check, string? message = null)
+    private void Post(FleetEvent kind, ChannelCheck? check, string? message = null, string? rollbackReason = null)
     {
         string machineId;
         string? current;
@@ -194,6 +201,7 @@ public sealed class UpdateDaemon
             Channel = check?.Channel.Document.Channel,
             ChannelVersion = check?.Channel.Document.Version,
             Message = message,
+            RollbackReason = rollbackReason,
         });
     }
 }

@@ -318,6 +318,31 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         Assert.Contains(", resumed); it is tried on the next boot", _logText.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_release_that_was_rolled_back_is_not_installed_again_and_is_reported_once()
+    {
+        Configure();
+        var slotB = _device.Config.Slots.Find("rootfs", "B")!;
+        await new Updater.State.StateDirectory(_device.StateDir).WriteSlotAsync(slotB, new Updater.State.SlotRecord
+        {
+            Slot = slotB.Name, Bootname = "B", Version = "2.1.0", SecurityVersion = 1, Compatible = TestDevice.Compatible,
+            ImageSha256 = new string('0', 64), ImageSize = 1, ManifestSha256 = new string('0', 64), SignedBy = "test", InstalledAt = _time.GetUtcNow(),
+        }, [], [], CancellationToken.None);
+        await _device.Bootloader.MarkBadAsync("B", CancellationToken.None);
+        var (daemon, reporter, http) = NewDaemon();
+        using var __ = http;
+
+        Assert.Equal(PollOutcome.NothingToDo, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(PollOutcome.NothingToDo, await daemon.PollOnceAsync(CancellationToken.None));
+        await WaitUntilAsync(() => !_reports.IsEmpty);
+        await reporter.DisposeAsync();
+
+        Assert.DoesNotContain(_server.Requests, r => r.Path.StartsWith("/bundles", StringComparison.Ordinal));
+        var report = JsonDocument.Parse(Assert.Single(_reports)).RootElement;
+        Assert.Equal("rollback", report.GetProperty("event").GetString());
+        Assert.Contains("slot B is marked bad", report.GetProperty("rollback_reason").GetString(), StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (int i = 0; i < 3000 && !condition(); i++)
