@@ -66,6 +66,10 @@ public sealed class HttpRetry
                 : $"giving up after {attempts} attempt(s): the {_options.Deadline.TotalSeconds:0} s deadline passed";
             throw new UpdaterException(ExitCode.Io, $"{what}: {why}; last error: {Describe(e)}", e);
         }
+        catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new UpdaterException(ExitCode.Io, $"{what}: {Describe(e)}", e);
+        }
     }
 
     /// <summary>Failures worth another attempt; a cancellation by the caller never is.</summary>
@@ -75,6 +79,8 @@ public sealed class HttpRetry
         TimeoutRejectedException => true,
         TransientHttpException => true,
         HttpRequestException { StatusCode: { } status } => IsTransientStatus(status),
+        // A certificate the device does not trust will not become trusted by asking again.
+        HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => false,
         HttpRequestException => true,
         IOException => true,
         _ => false,
