@@ -15,6 +15,9 @@ internal sealed class HttpRangeStream : Stream
     private long _position;
     private HttpResponseMessage? _response;
     private Stream? _body;
+    private CancellationTokenSource? _idle;
+    private CancellationTokenSource? _linked;
+    private CancellationToken _linkedFor;
 
     public HttpRangeStream(HttpBundleSource source, long offset, long length)
     {
@@ -40,6 +43,10 @@ internal sealed class HttpRangeStream : Stream
             return 0;
         }
         var target = buffer[..(int)Math.Min(buffer.Length, left)];
+        if (_body is not null && await TryReadFlowingAsync(target, cancellationToken).ConfigureAwait(false) is int read and > 0)
+        {
+            return read;
+        }
         return await _source.Retry.ExecuteAsync(async ct =>
         {
             try
@@ -63,6 +70,45 @@ internal sealed class HttpRangeStream : Stream
                 throw;
             }
         }, $"{_source.Name}: bytes {_offset}-{_offset + _length - 1}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The common case, kept cheap: the response is open and bytes are flowing, so read on with only an idle
+    /// timeout (one reusable timer) instead of a pass through the retry pipeline per read. Any failure or a
+    /// read that brings nothing within the request timeout closes the response and returns 0: the caller
+    /// then goes the retry path, which resumes from the current position.
+    /// </summary>
+    private async ValueTask<int> TryReadFlowingAsync(Memory<byte> target, CancellationToken cancellationToken)
+    {
+        if (_idle is null || _idle.IsCancellationRequested || _linkedFor != cancellationToken)
+        {
+            ResetIdleTimer(cancellationToken);
+        }
+        try
+        {
+            _idle!.CancelAfter(_source.Retry.RequestTimeout);
+            int n = await _body!.ReadAsync(target, _linked!.Token).ConfigureAwait(false);
+            _idle.CancelAfter(Timeout.InfiniteTimeSpan);
+            if (n > 0)
+            {
+                _position += n;
+                return n;
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && (e is OperationCanceledException || HttpRetry.IsTransient(e)))
+        {
+        }
+        CloseResponse();
+        return 0;
+    }
+
+    private void ResetIdleTimer(CancellationToken cancellationToken)
+    {
+        _linked?.Dispose();
+        _idle?.Dispose();
+        _idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _source.Retry.Time);
+        _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _idle.Token);
+        _linkedFor = cancellationToken;
     }
 
     private async Task OpenAsync(CancellationToken cancellationToken)
@@ -106,6 +152,8 @@ internal sealed class HttpRangeStream : Stream
         if (disposing)
         {
             CloseResponse();
+            _linked?.Dispose();
+            _idle?.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -47,6 +47,8 @@ public sealed class HttpRetry
 
     public TimeProvider Time => _options.Time;
 
+    public TimeSpan RequestTimeout => _options.RequestTimeout;
+
     /// <param name="what">Names the operation for the error: the URL (redacted) and the byte range.</param>
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> attempt, string what, CancellationToken cancellationToken)
     {
