@@ -52,7 +52,7 @@ public sealed class ChannelUpdater
     {
         var keyring = Keyring.Load(_channel.Keyring);
         var stored = _store.ReadState();
-        _last ??= stored?.ETag is not null ? _store.ReadAccepted(keyring) : null;
+        _last ??= stored?.ETag is not null ? TryReadAccepted(keyring) : null;
         var fetch = await _fetcher.FetchAsync(_last is not null ? stored?.ETag : null, cancellationToken).ConfigureAwait(false);
         VerifiedChannel channel;
         if (fetch.NotModified && _last is not null)
@@ -91,6 +91,22 @@ public sealed class ChannelUpdater
         }
         var installer = new Installer(_config, _bootloader, _detector, _time);
         return await installer.InstallAsync(source, new InstallOptions { BootedSlot = _bootedOverride }, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The stored channel, for a conditional request; null (fetch it whole) when it no longer verifies, e.g.
+    /// after its signing key left the keyring: a 304 must never make the device act on such a file.
+    /// </summary>
+    private VerifiedChannel? TryReadAccepted(Keyring keyring)
+    {
+        try
+        {
+            return _store.ReadAccepted(keyring);
+        }
+        catch (UpdaterException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A slot on trial boot awaits its health verdict: nothing may be installed until it is given.</summary>
