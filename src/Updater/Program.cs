@@ -14,6 +14,9 @@ root.Subcommands.Add(SlotCommands.Mark(good: true));
 root.Subcommands.Add(SlotCommands.Mark(good: false));
 root.Subcommands.Add(KeygenCommand.Create());
 root.Subcommands.Add(BundleCommand.Create());
+root.Subcommands.Add(ChannelCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(DaemonCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -10,6 +10,7 @@ namespace Updater.Cli;
 [JsonSerializable(typeof(BundleInfoReport))]
 [JsonSerializable(typeof(SlotActionReport))]
 [JsonSerializable(typeof(SlotRecord))]
+[JsonSerializable(typeof(Fleet.CheckReport))]
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

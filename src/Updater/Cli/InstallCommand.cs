@@ -11,7 +11,7 @@ public static class InstallCommand
 {
     public static Command Create()
     {
-        var bundle = new Argument<string>("bundle") { Description = "Bundle file" };
+        var bundle = new Argument<string>("bundle") { Description = "Bundle file, or an http(s):// URL (read with Range requests, resumed after drops)" };
         var verify = new Option<bool>("--verify") { Description = "Read the slot back after writing and compare the image hash" };
         var allowDowngrade = new Option<bool>("--allow-downgrade") { Description = "Install a version older than the running one (the security version still may not go down)" };
         var json = GlobalOptions.Json();
@@ -20,7 +20,10 @@ public static class InstallCommand
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
             var installer = new Installer(context.Config, context.Bootloader, context.Detector);
-            await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, ct).ConfigureAwait(false);
+            // [channel]'s http-* keys tune the transport when present; retries are logged as they happen.
+            var transport = context.Config.Channel?.TransportOptions(TimeProvider.System, Console.Error.WriteLine)
+                ?? new HttpTransportOptions { OnRetry = Console.Error.WriteLine };
+            await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, transport, null, ct).ConfigureAwait(false);
             bool asJson = parse.GetValue(json);
             var result = await installer.InstallAsync(source, new InstallOptions
             {

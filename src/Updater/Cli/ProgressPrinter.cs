@@ -13,6 +13,7 @@ public sealed class ProgressPrinter : IProgress<InstallProgress>
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly object _gate = new();
+    // Far enough back that the first report prints, near enough that "now - _lastPrint" cannot overflow.
     private TimeSpan _lastPrint = TimeSpan.FromDays(-1);
     private int _lastPercent = -1;
 

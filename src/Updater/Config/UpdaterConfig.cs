@@ -37,7 +37,10 @@ public sealed class UpdaterConfig
     /// <summary>The [health] section; its defaults when the file has none.</summary>
     public HealthConfig Health { get; init; } = HealthConfig.Default;
 
-    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "health"];
+    /// <summary>[channel]: updates from a signed channel (check, daemon); null when the section is absent.</summary>
+    public ChannelConfig? Channel { get; init; }
+
+    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "health", "channel"];
 
     public static UpdaterConfig Load(string path) => FromDocument(IniDocument.Load(path));
 
@@ -47,12 +50,17 @@ public sealed class UpdaterConfig
     {
         IniSection? system = null;
         var health = HealthConfig.Default;
+        IniSection? channel = null;
         var slots = new List<(Slot Slot, IniSection Section)>();
         foreach (var section in doc.Sections)
         {
             if (section.Name == "system")
             {
                 system = section;
+            }
+            else if (section.Name == "channel")
+            {
+                channel = section;
             }
             else if (section.Name.StartsWith("slot.", StringComparison.Ordinal))
             {
@@ -110,6 +118,7 @@ public sealed class UpdaterConfig
             DirectIo = directIo,
             Slots = set,
             Health = health,
+            Channel = channel is null ? null : ChannelConfig.Read(channel, keyring),
         };
     }
 

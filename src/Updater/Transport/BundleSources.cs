@@ -1,15 +1,19 @@
 namespace Updater.Transport;
 
-/// <summary>Opens a bundle by what the operator typed: a path today; URLs get their own source.</summary>
+/// <summary>Opens a bundle by what the operator typed: an http(s):// URL or a path.</summary>
 public static class BundleSources
 {
-    public static Task<IBundleSource> OpenAsync(string location, CancellationToken cancellationToken)
+    public static Task<IBundleSource> OpenAsync(string location, CancellationToken cancellationToken) =>
+        OpenAsync(location, new HttpTransportOptions(), null, cancellationToken);
+
+    public static async Task<IBundleSource> OpenAsync(string location, HttpTransportOptions http, HttpClient? client, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        if (SafeUrl.IsHttp(location))
         {
-            throw new UpdaterException(ExitCode.Usage, $"{location}: installing from a URL is not supported by this build");
+            var uri = SafeUrl.Parse(location, "bundle");
+            return await HttpBundleSource.OpenAsync(uri, http, client, cancellationToken).ConfigureAwait(false);
         }
-        return Task.FromResult<IBundleSource>(FileBundleSource.Open(location));
+        return FileBundleSource.Open(location);
     }
 }

@@ -5,18 +5,20 @@ namespace Updater.Tests.Support;
 /// <summary>
 /// An in-memory stand-in for our own bootloader interface, for tests about the install pipeline's logic.
 /// It records every call in order, so tests can assert "marked bad before the first write" and "activated last".
+/// Thread-safe: the daemon reads it while an install writes it.
 /// </summary>
 public sealed class FakeBootloader : IBootloader
 {
     private readonly Dictionary<string, SlotBootState> _slots;
+    private readonly object _gate = new();
     private List<string> _order;
 
     public FakeBootloader(string primary = "A", string other = "B")
     {
         _slots = new()
         {
-            [primary] = new SlotBootState(primary, true, 1, false),
-            [other] = new SlotBootState(other, true, 1, false),
+            [primary] = new SlotBootState(primary, true, SlotBootState.Uncounted, false),
+            [other] = new SlotBootState(other, true, SlotBootState.Uncounted, false),
         };
         _order = [primary, other];
     }
@@ -28,28 +30,44 @@ public sealed class FakeBootloader : IBootloader
 
     public string Name => "fake";
 
-    public Task<BootState> ReadStateAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new BootState(_order.ToList(), _slots.Values.ToList(), new Dictionary<string, string>()));
+    public Task<BootState> ReadStateAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(new BootState(_order.ToList(), _slots.Values.ToList(), new Dictionary<string, string>()));
+        }
+    }
 
     public Task ActivateAsync(string bootname, BootActivation activation, CancellationToken cancellationToken)
     {
-        Record($"activate {bootname} {activation}");
-        _slots[bootname] = new SlotBootState(bootname, true, 1, activation == BootActivation.Trial);
-        _order = [bootname, .. _order.Where(b => b != bootname)];
+        lock (_gate)
+        {
+            Record($"activate {bootname} {activation}");
+            _slots[bootname] = activation == BootActivation.Trial
+                ? new SlotBootState(bootname, true, 1, true)
+                : new SlotBootState(bootname, true, SlotBootState.Uncounted, false);
+            _order = [bootname, .. _order.Where(b => b != bootname)];
+        }
         return Task.CompletedTask;
     }
 
     public Task MarkGoodAsync(string bootname, CancellationToken cancellationToken)
     {
-        Record($"good {bootname}");
-        _slots[bootname] = new SlotBootState(bootname, true, 1, false);
+        lock (_gate)
+        {
+            Record($"good {bootname}");
+            _slots[bootname] = new SlotBootState(bootname, true, SlotBootState.Uncounted, false);
+        }
         return Task.CompletedTask;
     }
 
     public Task MarkBadAsync(string bootname, CancellationToken cancellationToken)
     {
-        Record($"bad {bootname}");
-        _slots[bootname] = new SlotBootState(bootname, false, 0, false);
+        lock (_gate)
+        {
+            Record($"bad {bootname}");
+            _slots[bootname] = new SlotBootState(bootname, false, 0, false);
+        }
         return Task.CompletedTask;
     }
 

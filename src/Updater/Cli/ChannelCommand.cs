@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Updater.Bundles;
+using Updater.Config;
+using Updater.Crypto;
+using Updater.Fleet;
+using Updater.Transport;
+
+namespace Updater.Cli;
+
+/// <summary>`updater channel create|sign|show`: the release manager's side of channels (docs/channel-format.md).</summary>
+public static class ChannelCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("channel", "Create, sign and inspect signed channel files");
+        command.Subcommands.Add(CreateCommand());
+        command.Subcommands.Add(SignCommand());
+        command.Subcommands.Add(ShowCommand());
+        return command;
+    }
+
+    private static Command CreateCommand()
+    {
+        var output = new Option<string>("--output", "-o") { Description = "Channel file to write", Required = true };
+        var keys = new Option<string[]>("--key", "-k") { Description = "Signing key (PREFIX.key); repeat to sign with several", Required = true };
+        var name = new Option<string>("--channel") { Description = "Channel name", DefaultValueFactory = _ => "stable" };
+        var channelVersion = new Option<long>("--channel-version") { Description = "This file's version: higher than every file published before on this channel", Required = true };
+        var expires = new Option<string?>("--expires") { Description = "Expiry time (ISO 8601, UTC), after which devices refuse the file" };
+        var expiresIn = new Option<string>("--expires-in") { Description = "Expiry as a duration from now (e.g. 14d), when --expires is not given", DefaultValueFactory = _ => "30d" };
+        var compatible = new Option<string>("--compatible") { Description = "The board/product string devices must match", Required = true };
+        var release = new Option<string>("--release") { Description = "Release version the channel offers, e.g. 2.1.0", Required = true };
+        var bundleUrl = new Option<string>("--bundle-url") { Description = "Bundle URL, absolute or relative to the channel file's URL", Required = true };
+        var bundleSize = new Option<long?>("--bundle-size") { Description = "Bundle size in bytes (or give --bundle)" };
+        var bundle = new Option<string?>("--bundle") { Description = "The bundle file: its size is taken and its manifest pinned by hash" };
+        var waves = new Option<string[]>("--wave") { Description = "PERCENT@TIME, e.g. 1@2026-12-01T00:00Z; repeat for each wave (default 100@now)" };
+        var groups = new Option<string[]>("--group") { Description = "Only devices in this [channel] group; repeat for several" };
+        var halt = new Option<bool>("--halt") { Description = "Publish the rollout halted: no device starts installing the release" };
+        var command = new Command("create", "Write a signed channel file naming the current release and its rollout")
+        {
+            output, keys, name, channelVersion, expires, expiresIn, compatible, release, bundleUrl, bundleSize, bundle, waves, groups, halt,
+        };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            long size;
+            string? manifestSha = null;
+            if (parse.GetValue(bundle) is { } bundlePath)
+            {
+                await using var source = FileBundleSource.Open(bundlePath);
+                var (_, manifestBytes, _) = await VerifiedBundle.ReadSignedPartAsync(source, ct).ConfigureAwait(false);
+                size = source.Length;
+                manifestSha = Convert.ToHexStringLower(SHA256.HashData(manifestBytes));
+            }
+            else
+            {
+                size = parse.GetValue(bundleSize) ?? throw new UpdaterException(ExitCode.Usage, "give --bundle FILE or --bundle-size BYTES");
+            }
+            DateTimeOffset expiry;
+            if (parse.GetValue(expires) is { } text)
+            {
+                expiry = ParseTime(text, now, "--expires");
+            }
+            else if (Duration.TryParse(parse.GetValue(expiresIn)!, out var span))
+            {
+                expiry = now + span;
+            }
+            else
+            {
+                throw new UpdaterException(ExitCode.Usage, $"--expires-in '{parse.GetValue(expiresIn)}' is not a duration such as 14d");
+            }
+            var waveList = (parse.GetValue(waves) is { Length: > 0 } w ? w : ["100@now"]).Select(s => ParseWave(s, now)).ToList();
+            var document = new ChannelDocument
+            {
+                Format = ChannelRules.Format,
+                Channel = parse.GetValue(name)!,
+                Version = parse.GetValue(channelVersion),
+                Expires = expiry,
+                Compatible = parse.GetValue(compatible)!,
+                Release = new ChannelRelease { Version = parse.GetValue(release)!, BundleUrl = parse.GetValue(bundleUrl)!, BundleSize = size, ManifestSha256 = manifestSha },
+                Rollout = new ChannelRollout { Halted = parse.GetValue(halt), Groups = parse.GetValue(groups) is { Length: > 0 } g ? g : null, Waves = waveList },
+            };
+            byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(document, ChannelJsonContext.Default.ChannelDocument);
+            await WriteSignedAsync(bytes, parse.GetValue(keys)!, parse.GetValue(output)!, ct).ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command SignCommand()
+    {
+        var document = new Argument<string>("document") { Description = "Channel document (JSON, docs/channel-format.md) to sign as it is" };
+        var output = new Option<string>("--output", "-o") { Description = "Channel file to write", Required = true };
+        var keys = new Option<string[]>("--key", "-k") { Description = "Signing key (PREFIX.key); repeat to sign with several", Required = true };
+        var command = new Command("sign", "Sign a hand-written channel document into a channel file") { document, output, keys };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            string path = parse.GetValue(document)!;
+            byte[] bytes = SigningKey.ReadSmallFile(path, VerifiedChannel.MaxFileBytes / 2, "channel document");
+            await WriteSignedAsync(bytes, parse.GetValue(keys)!, parse.GetValue(output)!, ct).ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command ShowCommand()
+    {
+        var file = new Argument<string>("file") { Description = "Channel file" };
+        var keyring = new Option<string?>("--keyring") { Description = "Verify the signature against this keyring" };
+        var command = new Command("show", "Print a channel file's document (verified when --keyring is given)") { file, keyring };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(() =>
+        {
+            string path = parse.GetValue(file)!;
+            byte[] bytes = SigningKey.ReadSmallFile(path, VerifiedChannel.MaxFileBytes, "channel file");
+            ChannelDocument doc;
+            string verified;
+            if (parse.GetValue(keyring) is { } ring)
+            {
+                var channel = VerifiedChannel.Open(bytes, Keyring.Load(ring), path);
+                doc = channel.Document;
+                verified = $"signature verified: key {channel.SignedBy}";
+            }
+            else
+            {
+                var signed = JsonSerializer.Deserialize(bytes, ChannelJsonContext.Default.SignedChannelFile)
+                    ?? throw new UpdaterException(ExitCode.BadInput, $"{path}: not a channel file");
+                doc = VerifiedChannel.ParseDocument(Convert.FromBase64String(signed.Payload), path);
+                verified = "signature NOT verified (give --keyring)";
+            }
+            Console.WriteLine(JsonSerializer.Serialize(doc, ChannelJsonContext.Default.ChannelDocument));
+            Console.Error.WriteLine(verified);
+            return Task.FromResult(0);
+        }, ct));
+        return command;
+    }
+
+    private static async Task WriteSignedAsync(byte[] document, string[] keyPaths, string output, CancellationToken ct)
+    {
+        var keys = keyPaths.Select(SigningKey.Load).ToList();
+        try
+        {
+            byte[] file = VerifiedChannel.Sign(document, keys, output);
+            var doc = VerifiedChannel.ParseDocument(document, output);
+            string temp = output + ".partial";
+            await File.WriteAllBytesAsync(temp, file, ct).ConfigureAwait(false);
+            File.Move(temp, output, overwrite: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, expires {ChannelStore.Format(doc.Expires)}, signed by {string.Join(", ", keys.Select(k => k.Id))}"));
+        }
+        finally
+        {
+            keys.ForEach(k => k.Dispose());
+        }
+    }
+
+    private static RolloutWave ParseWave(string text, DateTimeOffset now)
+    {
+        int at = text.IndexOf('@', StringComparison.Ordinal);
+        if (at <= 0 || !double.TryParse(text[..at].TrimEnd('%'), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double percent))
+        {
+            throw new UpdaterException(ExitCode.Usage, $"--wave '{text}': expected PERCENT@TIME, e.g. 10@2026-12-02T00:00Z");
+        }
+        return new RolloutWave(percent, ParseTime(text[(at + 1)..], now, "--wave"));
+    }
+
+    private static DateTimeOffset ParseTime(string text, DateTimeOffset now, string option) =>
+        text == "now" ? now
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t.ToUniversalTime()
+        : throw new UpdaterException(ExitCode.Usage, $"{option}: '{text}' is not an ISO 8601 time (or 'now')");
+}

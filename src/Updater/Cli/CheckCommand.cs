@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Updater.Daemon;
+using Updater.Fleet;
+using Updater.Transport;
+
+namespace Updater.Cli;
+
+/// <summary>`updater check [--json] [--install]`: what the channel offers, whether the rollout wants this device now, and why.</summary>
+public static class CheckCommand
+{
+    public static Command Create()
+    {
+        var json = GlobalOptions.Json();
+        var install = new Option<bool>("--install") { Description = "Install the release when the rollout allows it (never while a trial boot awaits its verdict)" };
+        var channel = new Option<string?>("--channel") { Description = "Channel file URL or path instead of [channel] url" };
+        var command = new Command("check", "Say what would be installed from the channel and why, or why not") { json, install, channel };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
+            var log = new JournalLog();
+            var options = (context.Config.Channel ?? throw new Config.ConfigException($"{context.Config.File}: no [channel] section: set [channel] url to use channels"))
+                .TransportOptions(TimeProvider.System, log.Warning);
+            using var http = UpdaterHttpClient.Create(options);
+            var updater = new ChannelUpdater(context.Config, context.Bootloader, context.Detector, http, TimeProvider.System,
+                parse.GetValue(GlobalOptions.BootedSlot), parse.GetValue(channel), log.Warning);
+            if (parse.GetValue(install))
+            {
+                // One poll of the daemon: the same trial-boot guard, reports and reboot policy, for timer-driven devices.
+                await using var reporter = new FleetReporter(context.Config.Channel.ReportUrl, http, options, log.Warning);
+                using var notifier = new SystemdNotifier(null);
+                var daemon = new UpdateDaemon(updater, context.Config.Compatible, reporter, notifier, new CommandRebooter(context.Config.Channel.RebootCommand), log, TimeProvider.System);
+                var outcome = await daemon.PollOnceAsync(ct).ConfigureAwait(false);
+                await reporter.FlushAsync(TimeSpan.FromSeconds(10), TimeProvider.System).ConfigureAwait(false);
+                Console.WriteLine(outcome switch
+                {
+                    PollOutcome.TrialPending => "not installing: a trial boot awaits its health verdict",
+                    PollOutcome.NothingToDo => "nothing to install",
+                    PollOutcome.Installed => "installed; reboot to activate",
+                    _ => "installed; rebooting",
+                });
+                return 0;
+            }
+            var check = await updater.CheckAsync(ct).ConfigureAwait(false);
+            var report = check.ToReport(context.Config.Channel.Group);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.CheckReport));
+            }
+            else
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"channel '{report.Channel}' version {report.ChannelVersion} (expires {ChannelStore.Format(report.ChannelExpires)}, signed by {report.SignedBy}) offers {report.ReleaseVersion}"));
+                Console.WriteLine(report.Reason);
+            }
+            return 0;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,101 @@
+namespace Updater.Config;
+
+/// <summary>
+/// update.conf <c>[channel]</c>: where the device learns about releases and how the daemon behaves.
+/// Every key is documented in docs/channel-format.md.
+/// </summary>
+public sealed class ChannelConfig
+{
+    /// <summary>The signed channel file: an http(s) URL or an absolute path.</summary>
+    public required string Url { get; init; }
+
+    /// <summary>Keyring for channel files; [system] keyring when not set.</summary>
+    public required string Keyring { get; init; }
+
+    public string? Group { get; init; }
+
+    public required string MachineIdFile { get; init; }
+
+    public required TimeSpan PollInterval { get; init; }
+
+    public required TimeSpan PollJitter { get; init; }
+
+    public string? ReportUrl { get; init; }
+
+    public required bool AutoReboot { get; init; }
+
+    public RebootWindow? RebootWindow { get; init; }
+
+    public required string RebootCommand { get; init; }
+
+    public required TimeSpan HttpTimeout { get; init; }
+
+    public required int HttpAttempts { get; init; }
+
+    public required TimeSpan HttpDeadline { get; init; }
+
+    public static ChannelConfig Read(IniSection section, string systemKeyring)
+    {
+        var reader = new SectionReader(section);
+        string url = reader.Required("url");
+        if (!Transport.SafeUrl.IsHttp(url) && !Path.IsPathRooted(url))
+        {
+            throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' must be an http(s) URL or an absolute path, found '{Transport.SafeUrl.Redact(url)}'");
+        }
+        if (Transport.SafeUrl.IsHttp(url) && !Uri.TryCreate(url, UriKind.Absolute, out _))
+        {
+            throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' is not a valid URL: '{Transport.SafeUrl.Redact(url)}'");
+        }
+        string keyring = reader.Optional("keyring", systemKeyring);
+        string machineId = reader.Optional("machine-id-file", Fleet.MachineId.DefaultPath);
+        foreach (var (key, value) in new[] { ("keyring", keyring), ("machine-id-file", machineId) })
+        {
+            if (!Path.IsPathRooted(value))
+            {
+                throw new ConfigException($"{reader.Entry(key)!.Where}: key '{key}' must be an absolute path, found '{value}'");
+            }
+        }
+        string? group = reader.Optional("group");
+        if (group is not null && group.Any(char.IsWhiteSpace))
+        {
+            throw new ConfigException($"{reader.Entry("group")!.Where}: key 'group' is '{group}', a group name has no spaces");
+        }
+        string? report = reader.Optional("report-url");
+        if (report is not null && (!Transport.SafeUrl.IsHttp(report) || !Uri.TryCreate(report, UriKind.Absolute, out _)))
+        {
+            throw new ConfigException($"{reader.Entry("report-url")!.Where}: key 'report-url' must be an http(s) URL");
+        }
+        RebootWindow? window = null;
+        if (reader.Optional("reboot-window") is { } windowText && !Config.RebootWindow.TryParse(windowText, out window))
+        {
+            throw new ConfigException($"{reader.Entry("reboot-window")!.Where}: key 'reboot-window' is '{windowText}', expected HH:MM-HH:MM (UTC), e.g. 02:00-04:00");
+        }
+        var config = new ChannelConfig
+        {
+            Url = url,
+            Keyring = keyring,
+            Group = group,
+            MachineIdFile = machineId,
+            PollInterval = Duration.Read(reader, "poll-interval", TimeSpan.FromHours(1), TimeSpan.FromSeconds(10), TimeSpan.FromDays(7)),
+            PollJitter = Duration.Read(reader, "poll-jitter", TimeSpan.FromMinutes(10), TimeSpan.Zero, TimeSpan.FromDays(1)),
+            ReportUrl = report,
+            AutoReboot = reader.Bool("auto-reboot", false),
+            RebootWindow = window,
+            RebootCommand = reader.Optional("reboot-command", "systemctl reboot"),
+            HttpTimeout = Duration.Read(reader, "http-timeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            HttpAttempts = (int)reader.Integer("http-attempts", 8, 1, 100),
+            HttpDeadline = Duration.Read(reader, "http-deadline", TimeSpan.FromMinutes(15), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+        };
+        reader.RejectUnknown();
+        return config;
+    }
+
+    public Transport.HttpTransportOptions TransportOptions(TimeProvider time, Action<string>? onRetry = null) => new()
+    {
+        RequestTimeout = HttpTimeout,
+        MaxAttempts = HttpAttempts,
+        Deadline = HttpDeadline,
+        Time = time,
+        OnRetry = onRetry,
+    };
+}

@@ -1,0 +1,35 @@
+namespace Updater.Daemon;
+
+/// <summary>
+/// Log lines for journald: plain text on stderr with the syslog priority as a <c>&lt;N&gt;</c> prefix, which
+/// journald turns into the entry's priority (and which reads fine on a terminal too). No timestamps: the
+/// journal adds them.
+/// </summary>
+public sealed class JournalLog
+{
+    private readonly TextWriter _writer;
+    private readonly object _gate = new();
+
+    public JournalLog(TextWriter? writer = null)
+    {
+        _writer = writer ?? Console.Error;
+    }
+
+    public void Error(string message) => Write(3, message);
+
+    public void Warning(string message) => Write(4, message);
+
+    public void Info(string message) => Write(6, message);
+
+    public void Debug(string message) => Write(7, message);
+
+    private void Write(int priority, string message)
+    {
+        lock (_gate)
+        {
+            // One entry per line: a message with newlines would split into entries without a priority.
+            _writer.WriteLine($"<{priority}>{message.ReplaceLineEndings(" ")}");
+            _writer.Flush();
+        }
+    }
+}

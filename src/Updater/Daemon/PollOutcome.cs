@@ -1,0 +1,17 @@
+namespace Updater.Daemon;
+
+/// <summary>What one poll of the daemon did.</summary>
+public enum PollOutcome
+{
+    /// <summary>A slot on trial boot awaits its health verdict: nothing was fetched or installed.</summary>
+    TrialPending,
+
+    /// <summary>The rollout does not (yet) want this device to install anything.</summary>
+    NothingToDo,
+
+    /// <summary>The release was installed; a reboot activates it.</summary>
+    Installed,
+
+    /// <summary>The release is installed and the device was asked to reboot.</summary>
+    Rebooted,
+}

@@ -1,0 +1,68 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Updater.Daemon;
+
+/// <summary>
+/// sd_notify(3) without libsystemd: one datagram per state change to the socket in $NOTIFY_SOCKET (a path,
+/// or an abstract name starting with '@'). Without that variable (not run by systemd) it does nothing.
+/// A failure to notify is not an error of the update: it is swallowed, the watchdog will say the rest.
+/// </summary>
+public sealed class SystemdNotifier : IDisposable
+{
+    private readonly UnixDomainSocketEndPoint? _endpoint;
+    private readonly Socket? _socket;
+
+    public SystemdNotifier(string? notifySocket)
+    {
+        if (string.IsNullOrEmpty(notifySocket) || (notifySocket[0] != '/' && notifySocket[0] != '@'))
+        {
+            return;
+        }
+        // An abstract socket's name starts with a NUL byte where systemd writes '@'.
+        _endpoint = new UnixDomainSocketEndPoint(notifySocket[0] == '@' ? "\0" + notifySocket[1..] : notifySocket);
+        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+    }
+
+    public static SystemdNotifier FromEnvironment() => new(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
+
+    public bool Enabled => _socket is not null;
+
+    /// <summary>The interval at which systemd expects WATCHDOG=1 ($WATCHDOG_USEC, for this process), or null.</summary>
+    public static TimeSpan? WatchdogInterval()
+    {
+        string? pid = Environment.GetEnvironmentVariable("WATCHDOG_PID");
+        if (pid is not null && pid != Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            return null;
+        }
+        return long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out long usec) && usec > 0
+            ? TimeSpan.FromMicroseconds(usec)
+            : null;
+    }
+
+    public void Ready(string status) => Send($"READY=1\nSTATUS={status}");
+
+    public void Status(string status) => Send($"STATUS={status}");
+
+    public void Watchdog() => Send("WATCHDOG=1");
+
+    public void Stopping(string status) => Send($"STOPPING=1\nSTATUS={status}");
+
+    public void Send(string state)
+    {
+        if (_socket is null)
+        {
+            return;
+        }
+        try
+        {
+            _socket.SendTo(Encoding.UTF8.GetBytes(state), SocketFlags.None, _endpoint!);
+        }
+        catch (SocketException)
+        {
+        }
+    }
+
+    public void Dispose() => _socket?.Dispose();
+}

@@ -1,0 +1,207 @@
+using Updater.Fleet;
+
+namespace Updater.Daemon;
+
+/// <summary>
+/// `updater daemon`: poll the channel every interval plus random jitter (a 304 when nothing changed),
+/// install what the rollout allows, never while a trial boot awaits its verdict, reboot only if configured
+/// (and inside the reboot window), report what happened, and keep systemd informed: ready, status,
+/// watchdog pings, stopping. Cancellation (SIGTERM) stops at once; an interrupted install leaves its
+/// journal, and the next start resumes it.
+/// </summary>
+public sealed class UpdateDaemon
+{
+    private readonly ChannelUpdater _updater;
+    private readonly FleetReporter _reporter;
+    private readonly SystemdNotifier _notifier;
+    private readonly IRebooter _rebooter;
+    private readonly JournalLog _log;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly TimeSpan? _watchdog;
+    private readonly string _compatible;
+    private string? _lastReason;
+    private bool _rebootPending;
+    private bool _rollbackReported;
+
+    public UpdateDaemon(ChannelUpdater updater, string compatible, FleetReporter reporter, SystemdNotifier notifier, IRebooter rebooter, JournalLog log,
+        TimeProvider time, Random? random = null, TimeSpan? watchdog = null)
+    {
+        _updater = updater;
+        _compatible = compatible;
+        _reporter = reporter;
+        _notifier = notifier;
+        _rebooter = rebooter;
+        _log = log;
+        _time = time;
+        _random = random ?? Random.Shared;
+        _watchdog = watchdog;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var channel = _updater.Channel;
+        using var watchdogStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watchdog = _watchdog is { } interval ? PingWatchdogAsync(interval / 2, watchdogStop.Token) : Task.CompletedTask;
+        _notifier.Ready($"polling {Transport.SafeUrl.Redact(channel.Url)} every {channel.PollInterval}");
+        _log.Info($"polling {Transport.SafeUrl.Redact(channel.Url)} every {channel.PollInterval} plus up to {channel.PollJitter} of jitter");
+        Post(FleetEvent.Status, null);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PollOnceAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is UpdaterException or IOException or HttpRequestException or UnauthorizedAccessException)
+            {
+                _log.Error(e.Message);
+                _notifier.Status($"last poll failed: {e.Message}");
+            }
+            try
+            {
+                await Task.Delay(NextDelay(channel.PollInterval, channel.PollJitter), _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        _notifier.Stopping("stopping");
+        _log.Info("stopping; an interrupted install resumes on the next start");
+        await watchdogStop.CancelAsync().ConfigureAwait(false);
+        await watchdog.ConfigureAwait(false);
+        // Short: systemd (and the command line's SIGTERM handling) wait only a little for a clean exit.
+        await _reporter.FlushAsync(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
+    }
+
+    /// <summary>One poll: exposed so tests and `updater check --install` drive single steps.</summary>
+    public async Task<PollOutcome> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        // An installed update waiting for its reboot window goes first: its own trial flag must not hold it back.
+        if (_rebootPending && _updater.Channel.AutoReboot)
+        {
+            return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (await _updater.TrialPendingAsync(cancellationToken).ConfigureAwait(false) is { } trial)
+        {
+            Note($"{trial}: not installing anything until it is given");
+            return PollOutcome.TrialPending;
+        }
+        var check = await _updater.CheckAsync(cancellationToken).ConfigureAwait(false);
+        var doc = check.Channel.Document;
+        Note($"channel '{doc.Channel}' version {doc.Version}{(check.NotModified ? " (not modified)" : "")}: {check.Decision.Reason}");
+        if (check.Decision.Verdict == RolloutVerdict.RolledBack && !_rollbackReported)
+        {
+            // The fleet learns once per agent run that this device is back on its old slot, and why.
+            _rollbackReported = true;
+            Post(FleetEvent.Rollback, check, rollbackReason: check.Decision.Reason);
+        }
+        if (!check.Decision.ShouldInstall)
+        {
+            _notifier.Status(check.Decision.Reason);
+            return PollOutcome.NothingToDo;
+        }
+
+        _notifier.Status($"installing {doc.Release.Version}");
+        Post(FleetEvent.InstallStarted, check);
+        try
+        {
+            var result = await _updater.InstallAsync(check, null, cancellationToken).ConfigureAwait(false);
+            _log.Info($"installed {result.Version} into slot {result.TargetBootname} ({result.WrittenBytes} bytes written{(result.Resumed ? ", resumed" : "")}); it is tried on the next boot");
+            Post(FleetEvent.InstallFinished, check);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _log.Warning($"install of {doc.Release.Version} interrupted; it resumes on the next start");
+            throw;
+        }
+        catch (Exception e) when (e is UpdaterException or IOException or HttpRequestException or UnauthorizedAccessException)
+        {
+            Post(FleetEvent.InstallFailed, check, e.Message);
+            throw;
+        }
+        _rebootPending = _updater.Channel.AutoReboot;
+        return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<PollOutcome> MaybeRebootAsync(CancellationToken cancellationToken)
+    {
+        var channel = _updater.Channel;
+        if (!channel.AutoReboot)
+        {
+            _notifier.Status("update installed; reboot to activate");
+            return PollOutcome.Installed;
+        }
+        if (channel.RebootWindow is { } window && !window.Contains(_time.GetUtcNow()))
+        {
+            Note($"update installed; rebooting in the window {window}");
+            return PollOutcome.Installed;
+        }
+        _log.Info("rebooting to activate the update");
+        _notifier.Status("rebooting to activate the update");
+        await _reporter.FlushAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
+        await _rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
+        _rebootPending = false;
+        return PollOutcome.Rebooted;
+    }
+
+    private TimeSpan NextDelay(TimeSpan interval, TimeSpan jitter) => interval + (jitter * _random.NextDouble());
+
+    private async Task PingWatchdogAsync(TimeSpan every, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                _notifier.Watchdog();
+                await Task.Delay(every, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Logs a state line once, not on every poll while nothing changes.</summary>
+    private void Note(string reason)
+    {
+        if (reason != _lastReason)
+        {
+            _log.Info(reason);
+            _lastReason = reason;
+        }
+    }
+
+    private void Post(FleetEvent kind, ChannelCheck? check, string? message = null, string? rollbackReason = null)
+    {
+        string machineId;
+        string? current;
+        try
+        {
+            machineId = MachineId.Read(_updater.Channel.MachineIdFile);
+            current = _updater.BootedVersion();
+        }
+        catch (UpdaterException)
+        {
+            return;
+        }
+        _reporter.Post(new FleetReport
+        {
+            Event = kind,
+            Time = _time.GetUtcNow(),
+            MachineId = machineId,
+            Compatible = _compatible,
+            Group = _updater.Channel.Group,
+            CurrentVersion = current,
+            TargetVersion = check?.Decision.ReleaseVersion,
+            Channel = check?.Channel.Document.Channel,
+            ChannelVersion = check?.Channel.Document.Version,
+            Message = message,
+            RollbackReason = rollbackReason,
+        });
+    }
+}

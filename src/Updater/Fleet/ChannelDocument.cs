@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace Updater.Fleet;
+
+/// <summary>
+/// What a channel says (docs/channel-format.md): the current release of one channel and how it rolls out.
+/// The signature covers this document's exact bytes, so it is never re-serialized to be verified.
+/// </summary>
+public sealed record ChannelDocument
+{
+    [JsonPropertyName("format")] public required int Format { get; init; }
+
+    /// <summary>The channel's name ("stable", "beta"), for messages and reports.</summary>
+    [JsonPropertyName("channel")] public required string Channel { get; init; }
+
+    /// <summary>Monotonic: every published change raises it; devices refuse a lower one (rollback attack).</summary>
+    [JsonPropertyName("version")] public required long Version { get; init; }
+
+    /// <summary>Devices refuse the file from this time on (freeze attack): the vendor republishes before it.</summary>
+    [JsonPropertyName("expires")] public required DateTimeOffset Expires { get; init; }
+
+    [JsonPropertyName("compatible")] public required string Compatible { get; init; }
+
+    [JsonPropertyName("release")] public required ChannelRelease Release { get; init; }
+
+    [JsonPropertyName("rollout")] public required ChannelRollout Rollout { get; init; }
+}
+
+/// <summary>The release a channel offers: its version and where its bundle is.</summary>
+public sealed record ChannelRelease
+{
+    [JsonPropertyName("version")] public required string Version { get; init; }
+
+    /// <summary>Absolute http(s) URL, or relative to the channel file's URL.</summary>
+    [JsonPropertyName("bundle_url")] public required string BundleUrl { get; init; }
+
+    [JsonPropertyName("bundle_size")] public required long BundleSize { get; init; }
+
+    /// <summary>Optional pin of the exact bundle: SHA-256 of its signed manifest (`updater bundle info --json`).</summary>
+    [JsonPropertyName("manifest_sha256")] public string? ManifestSha256 { get; init; }
+}
+
+/// <summary>Who gets the release when: waves over time, an optional group filter, a halt switch.</summary>
+public sealed record ChannelRollout
+{
+    /// <summary>Stops the rollout: no device starts installing the release while it is set.</summary>
+    [JsonPropertyName("halted")] public bool Halted { get; init; }
+
+    /// <summary>When not empty, only devices whose [channel] group is listed take the release.</summary>
+    [JsonPropertyName("groups")] public IReadOnlyList<string>? Groups { get; init; }
+
+    [JsonPropertyName("waves")] public required IReadOnlyList<RolloutWave> Waves { get; init; }
+}
+
+/// <summary>From <see cref="Start"/> on, devices whose bucket is below <see cref="Percent"/> take the release.</summary>
+public sealed record RolloutWave(
+    [property: JsonPropertyName("percent")] double Percent,
+    [property: JsonPropertyName("start")] DateTimeOffset Start);
+
+/// <summary>A channel file on the wire: the document's bytes (base64) and signatures over them.</summary>
+public sealed record SignedChannelFile(
+    [property: JsonPropertyName("payload")] string Payload,
+    [property: JsonPropertyName("signatures")] IReadOnlyList<Crypto.SignatureEntry> Signatures);
+
+[JsonSerializable(typeof(ChannelDocument))]
+[JsonSerializable(typeof(SignedChannelFile))]
+[JsonSerializable(typeof(ChannelState))]
+[JsonSourceGenerationOptions(WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class ChannelJsonContext : JsonSerializerContext;

@@ -1,0 +1,46 @@
+using Updater.Bundles;
+
+namespace Updater.Fleet;
+
+/// <summary>Everything a channel document must satisfy beyond its JSON shape; each violation names the field.</summary>
+public static class ChannelRules
+{
+    public const int Format = 1;
+    public const int MaxWaves = 64;
+
+    public static void Check(ChannelDocument d, string name)
+    {
+        Require(d.Format == Format, name, "format", $"is {d.Format}, this updater reads format {Format}");
+        Require(!string.IsNullOrWhiteSpace(d.Channel) && d.Channel.Length <= 64, name, "channel", "must be a name of 1..64 characters");
+        Require(d.Version > 0, name, "version", "must be a positive number");
+        Require(!string.IsNullOrEmpty(d.Compatible), name, "compatible", "must not be empty");
+        Require(d.Release is not null, name, "release", "is missing");
+        Require(ReleaseVersion.TryParse(d.Release!.Version, out _), name, "release.version", $"'{d.Release.Version}' is not a release version such as 2.1.0");
+        Require(!string.IsNullOrEmpty(d.Release.BundleUrl) && d.Release.BundleUrl.Length <= 2048, name, "release.bundle_url", "must be a URL of at most 2048 characters");
+        Require(d.Release.BundleSize > 0, name, "release.bundle_size", "must be positive");
+        Require(d.Release.ManifestSha256 is null || (d.Release.ManifestSha256.Length == 64 && d.Release.ManifestSha256.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f')),
+            name, "release.manifest_sha256", "must be 64 lowercase hex digits");
+        Require(d.Rollout is not null, name, "rollout", "is missing");
+        var waves = d.Rollout!.Waves;
+        Require(waves is { Count: > 0 and <= MaxWaves }, name, "rollout.waves", $"must list 1..{MaxWaves} waves");
+        for (int i = 0; i < waves!.Count; i++)
+        {
+            Require(waves[i] is not null, name, $"rollout.waves[{i}]", "is null");
+            Require(waves[i].Percent is > 0 and <= 100, name, $"rollout.waves[{i}].percent", $"is {waves[i].Percent}, expected more than 0 and at most 100");
+            if (i > 0)
+            {
+                Require(waves[i].Start > waves[i - 1].Start, name, $"rollout.waves[{i}].start", "must be later than the wave before it");
+                Require(waves[i].Percent >= waves[i - 1].Percent, name, $"rollout.waves[{i}].percent", "must not be smaller than the wave before it (a wave never takes a release back)");
+            }
+        }
+        Require(d.Rollout.Groups is null || d.Rollout.Groups.All(g => !string.IsNullOrWhiteSpace(g)), name, "rollout.groups", "must not contain empty names");
+    }
+
+    private static void Require(bool ok, string name, string field, string problem)
+    {
+        if (!ok)
+        {
+            throw new UpdaterException(ExitCode.BadInput, $"{name}: channel field '{field}' {problem}");
+        }
+    }
+}

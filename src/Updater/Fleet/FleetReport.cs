@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace Updater.Fleet;
+
+/// <summary>What happened, for the fleet's status endpoint.</summary>
+public enum FleetEvent
+{
+    [JsonStringEnumMemberName("status")] Status,
+    [JsonStringEnumMemberName("install-started")] InstallStarted,
+    [JsonStringEnumMemberName("install-finished")] InstallFinished,
+    [JsonStringEnumMemberName("install-failed")] InstallFailed,
+    [JsonStringEnumMemberName("health-passed")] HealthPassed,
+    [JsonStringEnumMemberName("health-failed")] HealthFailed,
+    [JsonStringEnumMemberName("rollback")] Rollback,
+}
+
+/// <summary>
+/// The small JSON document POSTed to [channel] report-url (docs/channel-format.md, "Status reports").
+/// It never carries secrets: no keys, no URLs with credentials.
+/// </summary>
+public sealed record FleetReport
+{
+    [JsonPropertyName("event")] public required FleetEvent Event { get; init; }
+    [JsonPropertyName("time")] public required DateTimeOffset Time { get; init; }
+    [JsonPropertyName("machine_id")] public required string MachineId { get; init; }
+    [JsonPropertyName("compatible")] public required string Compatible { get; init; }
+    [JsonPropertyName("group")] public string? Group { get; init; }
+
+    /// <summary>The version the device runs now.</summary>
+    [JsonPropertyName("current_version")] public string? CurrentVersion { get; init; }
+
+    /// <summary>The release being installed, or the one that failed.</summary>
+    [JsonPropertyName("target_version")] public string? TargetVersion { get; init; }
+    [JsonPropertyName("channel")] public string? Channel { get; init; }
+    [JsonPropertyName("channel_version")] public long? ChannelVersion { get; init; }
+
+    /// <summary>For health events: pass or fail; for a rollback, why.</summary>
+    [JsonPropertyName("health_verdict")] public string? HealthVerdict { get; init; }
+    [JsonPropertyName("rollback_reason")] public string? RollbackReason { get; init; }
+
+    /// <summary>The error of a failed install, or a note.</summary>
+    [JsonPropertyName("message")] public string? Message { get; init; }
+}
+
+[JsonSerializable(typeof(FleetReport))]
+[JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+internal sealed partial class FleetReportJsonContext : JsonSerializerContext;

@@ -1,0 +1,25 @@
+using System.Net;
+
+namespace Updater.Transport;
+
+/// <summary>The one way the updater makes an HttpClient: bytes exactly as served, timeouts owned by <see cref="HttpRetry"/>.</summary>
+public static class UpdaterHttpClient
+{
+    public static HttpClient Create(HttpTransportOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            // Bundle bytes are hashed as served: no transparent decompression.
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = options.RequestTimeout,
+            // Never read what nobody asked for: an abandoned response closes its connection instead of being drained.
+            MaxResponseDrainSize = 0,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            AllowAutoRedirect = true,
+            MaxAutomaticRedirections = 5,
+        };
+        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("updater/1");
+        return client;
+    }
+}

@@ -1,0 +1,98 @@
+using Updater.Config;
+
+namespace Updater.Tests.Config;
+
+public sealed class ChannelConfigTests
+{
+    private const string System = """
+        [system]
+        compatible = board
+        bootloader = grub
+        keyring = /etc/updater/keyring
+        booted-slot = A
+
+        [slot.rootfs.0]
+        device = /dev/null-a
+        bootname = A
+
+        [slot.rootfs.1]
+        device = /dev/null-b
+        bootname = B
+
+        """;
+
+    private static UpdaterConfig Parse(string channel) => UpdaterConfig.Parse(System + channel, "update.conf");
+
+    [Fact]
+    public void Reads_every_channel_key()
+    {
+        var c = Parse("""
+            [channel]
+            url = https://updates.example.com/board/stable.channel
+            keyring = /etc/updater/channel-keys
+            group = canary
+            machine-id-file = /run/machine-id
+            poll-interval = 6h
+            poll-jitter = 30m
+            report-url = https://fleet.example.com/report
+            auto-reboot = yes
+            reboot-window = 23:00-02:00
+            reboot-command = /sbin/reboot
+            http-timeout = 45s
+            http-attempts = 12
+            http-deadline = 2h
+            """).Channel!;
+
+        Assert.Equal("https://updates.example.com/board/stable.channel", c.Url);
+        Assert.Equal("/etc/updater/channel-keys", c.Keyring);
+        Assert.Equal("canary", c.Group);
+        Assert.Equal("/run/machine-id", c.MachineIdFile);
+        Assert.Equal(TimeSpan.FromHours(6), c.PollInterval);
+        Assert.Equal(TimeSpan.FromMinutes(30), c.PollJitter);
+        Assert.Equal("https://fleet.example.com/report", c.ReportUrl);
+        Assert.True(c.AutoReboot);
+        Assert.True(c.RebootWindow!.Contains(new DateTimeOffset(2026, 12, 1, 1, 0, 0, TimeSpan.Zero)));
+        Assert.False(c.RebootWindow.Contains(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero)));
+        Assert.Equal("/sbin/reboot", c.RebootCommand);
+        Assert.Equal(TimeSpan.FromSeconds(45), c.HttpTimeout);
+        Assert.Equal(12, c.HttpAttempts);
+        Assert.Equal(TimeSpan.FromHours(2), c.HttpDeadline);
+    }
+
+    [Fact]
+    public void Defaults_are_those_documented()
+    {
+        var c = Parse("[channel]\nurl = http://127.0.0.1/stable.channel\n").Channel!;
+        Assert.Equal("/etc/updater/keyring", c.Keyring);
+        Assert.Equal("/etc/machine-id", c.MachineIdFile);
+        Assert.Equal(TimeSpan.FromHours(1), c.PollInterval);
+        Assert.Equal(TimeSpan.FromMinutes(10), c.PollJitter);
+        Assert.False(c.AutoReboot);
+        Assert.Null(c.RebootWindow);
+        Assert.Null(c.Group);
+        Assert.Null(c.ReportUrl);
+        Assert.Null(Parse("").Channel);
+    }
+
+    [Theory]
+    [InlineData("poll-intervall = 1h", "update.conf:16: unknown key 'poll-intervall' in [channel]")]
+    [InlineData("poll-interval = soon", "update.conf:16: key 'poll-interval' is 'soon', expected a duration")]
+    [InlineData("poll-interval = 1s", "update.conf:16: key 'poll-interval' is '1s', expected a duration")]
+    [InlineData("reboot-window = 2-4", "update.conf:16: key 'reboot-window' is '2-4', expected HH:MM-HH:MM")]
+    [InlineData("report-url = ftp://x", "update.conf:16: key 'report-url' must be an http(s) URL")]
+    [InlineData("auto-reboot = maybe", "update.conf:16: key 'auto-reboot' is 'maybe', expected yes or no")]
+    [InlineData("machine-id-file = machine-id", "update.conf:16: key 'machine-id-file' must be an absolute path")]
+    public void A_bad_key_is_one_error_naming_file_line_and_key(string line, string expected)
+    {
+        var error = Assert.Throws<ConfigException>(() => Parse($"[channel]\nurl = http://127.0.0.1/c\n{line}\n"));
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_url_with_credentials_is_not_echoed_in_errors()
+    {
+        var error = Assert.Throws<ConfigException>(() => Parse("[channel]\nurl = ftp://user:secret@host/x\n"));
+        Assert.Contains("key 'url'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,354 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
+using Partition.Bootloaders;
+using Updater.Daemon;
+using Updater.Fleet;
+using Updater.Tests.Support;
+using Updater.Transport;
+
+namespace Updater.Tests.Daemon;
+
+/// <summary>The daemon against Kestrel serving a channel file, a bundle and a report endpoint.</summary>
+public sealed class UpdateDaemonTests : IAsyncLifetime
+{
+    private readonly TestDevice _device = new();
+    private readonly FakeTimeProvider _time = FakeClock.Create();
+    private readonly FakeRebooter _rebooter = new();
+    private readonly StringWriter _logText = new();
+    private readonly ConcurrentQueue<string> _reports = new();
+    private FaultServer _server = null!;
+    private byte[] _bundle = [];
+    private byte[] _image = [];
+    private byte[] _channel = [];
+    private int _reportStatus = 200;
+    private bool _stallPayload;
+    private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task InitializeAsync()
+    {
+        var (path, image) = await _device.MakeBundleAsync("2.1.0");
+        _bundle = await File.ReadAllBytesAsync(path);
+        _image = image;
+        _server = await FaultServer.StartAsync(async (ctx, _) =>
+        {
+            switch (ctx.Request.Path.Value)
+            {
+                case "/stable.channel":
+                    string etag = "\"c" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(_channel))[..8] + "\"";
+                    ctx.Response.Headers.ETag = etag;
+                    if (ctx.Request.Headers.IfNoneMatch == etag)
+                    {
+                        ctx.Response.StatusCode = 304;
+                        return;
+                    }
+                    await ctx.Response.Body.WriteAsync(_channel);
+                    return;
+                case "/bundles/2.1.0.bundle":
+                    bool stall = _stallPayload && ctx.Request.Headers.Range.ToString() != "bytes=0-65535";
+                    if (stall)
+                    {
+                        _stalled.TrySetResult();
+                    }
+                    await RangeResponder.ServeAsync(ctx, _bundle, new ServeOptions { StallAfter = stall ? 300_000 : null });
+                    return;
+                case "/report":
+                    using (var reader = new StreamReader(ctx.Request.Body))
+                    {
+                        _reports.Enqueue(await reader.ReadToEndAsync());
+                    }
+                    ctx.Response.StatusCode = _reportStatus;
+                    return;
+                default:
+                    ctx.Response.StatusCode = 404;
+                    return;
+            }
+        });
+        Publish(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _device.Dispose();
+    }
+
+    private void Publish(ChannelDocument doc) => _channel = TestChannels.Sign(doc, _device.Key);
+
+    private void Configure(string extra = "", string interval = "1h", string jitter = "5m") => _device.AppendConfig($"""
+        [channel]
+        url = {_server.Url("/stable.channel")}
+        machine-id-file = {_device.MachineIdFile}
+        report-url = {_server.Url("/report")}
+        poll-interval = {interval}
+        poll-jitter = {jitter}
+        http-attempts = 3
+        {extra}
+        """);
+
+    private (UpdateDaemon Daemon, FleetReporter Reporter, HttpClient Http) NewDaemon(SystemdNotifier? notifier = null)
+    {
+        var config = _device.Config;
+        var log = new JournalLog(_logText);
+        var options = config.Channel!.TransportOptions(_time, log.Warning);
+        var http = UpdaterHttpClient.Create(options);
+        var updater = new ChannelUpdater(config, _device.Bootloader, new Partition.Booted.BootedSlotDetector(config.Slots), http, _time, log: log.Warning);
+        var reporter = new FleetReporter(config.Channel.ReportUrl, http, options, log.Warning);
+        return (new UpdateDaemon(updater, config.Compatible, reporter, notifier ?? new SystemdNotifier(null), _rebooter, log, _time, new Random(1)), reporter, http);
+    }
+
+    private int ChannelRequests => _server.Requests.Count(r => r.Path == "/stable.channel");
+
+    [Fact]
+    public async Task Installs_what_the_rollout_allows_then_waits_for_the_trial_and_the_reboot()
+    {
+        Configure();
+        var (daemon, reporter, http) = NewDaemon();
+        await using var _ = reporter;
+        using var __ = http;
+
+        Assert.Equal(PollOutcome.Installed, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(_image, _device.ReadSlotB(_image.Length));
+        Assert.Contains("activate B Trial", _device.Bootloader.Calls);
+        Assert.Equal(0, _rebooter.Reboots);
+
+        // Slot B now waits for its trial boot: no poll, no install.
+        Assert.Equal(PollOutcome.TrialPending, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(1, ChannelRequests);
+
+        // Once the slot is committed the daemon polls again, conditionally, and knows the release is in place.
+        await _device.Bootloader.MarkGoodAsync("B", CancellationToken.None);
+        Assert.Equal(PollOutcome.NothingToDo, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(2, ChannelRequests);
+        Assert.NotNull(_server.Requests.Last(r => r.Path == "/stable.channel").IfNoneMatch);
+        Assert.Contains("2.1.0 is installed in slot B; reboot to activate", _logText.ToString(), StringComparison.Ordinal);
+        Assert.Single(_server.Requests, r => r.Path.StartsWith("/bundles", StringComparison.Ordinal) && r.Range!.StartsWith("bytes=0-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unchanged_channel_costs_one_conditional_request_answered_304()
+    {
+        Configure();
+        Publish(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length, halted: true));
+        var (daemon, reporter, http) = NewDaemon();
+        await using var _ = reporter;
+        using var __ = http;
+
+        Assert.Equal(PollOutcome.NothingToDo, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(PollOutcome.NothingToDo, await daemon.PollOnceAsync(CancellationToken.None));
+
+        var polls = _server.Requests.Where(r => r.Path == "/stable.channel").ToList();
+        Assert.Equal(2, polls.Count);
+        Assert.Null(polls[0].IfNoneMatch);
+        Assert.NotNull(polls[1].IfNoneMatch);
+        Assert.DoesNotContain(_server.Requests, r => r.Path.StartsWith("/bundles", StringComparison.Ordinal));
+        Assert.Contains("halted", _logText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Never_installs_while_a_trial_boot_awaits_its_verdict()
+    {
+        Configure();
+        await _device.Bootloader.ActivateAsync("A", BootActivation.Trial, CancellationToken.None);
+        var (daemon, reporter, http) = NewDaemon();
+        await using var _ = reporter;
+        using var __ = http;
+
+        Assert.Equal(PollOutcome.TrialPending, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Empty(_server.Requests);
+        Assert.Equal(new byte[4096], _device.ReadSlotB(4096));
+    }
+
+    [Fact]
+    public async Task Reboots_only_inside_the_configured_window()
+    {
+        Configure("auto-reboot = yes\nreboot-window = 02:00-04:00");
+        var (daemon, reporter, http) = NewDaemon();
+        await using var _ = reporter;
+        using var __ = http;
+
+        Assert.Equal(PollOutcome.Installed, await FakeClock.RunAsync(_time, daemon.PollOnceAsync(CancellationToken.None), TimeSpan.FromMilliseconds(100)));
+        Assert.Equal(0, _rebooter.Reboots);
+        _time.Advance(TimeSpan.FromHours(2.5));
+        Assert.Equal(PollOutcome.Rebooted, await FakeClock.RunAsync(_time, daemon.PollOnceAsync(CancellationToken.None), TimeSpan.FromMilliseconds(100)));
+        Assert.Equal(1, _rebooter.Reboots);
+    }
+
+    [Fact]
+    public async Task A_failing_report_endpoint_never_blocks_or_fails_the_update()
+    {
+        _reportStatus = 500;
+        Configure();
+        var (daemon, reporter, http) = NewDaemon();
+        using var __ = http;
+
+        Assert.Equal(PollOutcome.Installed, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(_image, _device.ReadSlotB(_image.Length));
+        await WaitUntilAsync(() => !_reports.IsEmpty);
+        Assert.Equal(0, reporter.Delivered);
+        await reporter.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Reports_install_started_and_finished_with_versions_and_machine_id()
+    {
+        Configure();
+        var (daemon, reporter, http) = NewDaemon();
+        using var __ = http;
+
+        await daemon.PollOnceAsync(CancellationToken.None);
+        await WaitUntilAsync(() => _reports.Count >= 2);
+        await reporter.DisposeAsync();
+
+        var events = _reports.Select(r => JsonDocument.Parse(r).RootElement).ToList();
+        Assert.Equal(["install-started", "install-finished"], events.Select(e => e.GetProperty("event").GetString()).Take(2));
+        Assert.All(events, e => Assert.Equal("0123456789abcdef0123456789abcdef", e.GetProperty("machine_id").GetString()));
+        Assert.Equal("2.1.0", events[1].GetProperty("target_version").GetString());
+    }
+
+    [Fact]
+    public async Task A_bundle_whose_size_disagrees_with_the_channel_is_refused_and_reported()
+    {
+        Configure();
+        Publish(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length + 1));
+        string before = _device.SlotAHash;
+        var (daemon, reporter, http) = NewDaemon();
+        using var __ = http;
+
+        var error = await Assert.ThrowsAsync<UpdaterException>(() => daemon.PollOnceAsync(CancellationToken.None));
+
+        Assert.Equal(ExitCode.BadInput, error.ExitCode);
+        Assert.Contains($"says {_bundle.Length + 1}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, _device.SlotAHash);
+        await WaitUntilAsync(() => _reports.Any(r => r.Contains("install-failed", StringComparison.Ordinal)));
+        await reporter.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_expired_channel_is_refused_with_a_clear_error()
+    {
+        Configure();
+        Publish(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length, expires: _time.GetUtcNow().AddMinutes(-1)));
+        var (daemon, reporter, http) = NewDaemon();
+        await using var _ = reporter;
+        using var __ = http;
+
+        var error = await Assert.ThrowsAsync<UpdaterException>(() => daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Contains("expired", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_server.Requests, r => r.Path.StartsWith("/bundles", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Runs_polls_on_the_clock_tells_systemd_and_stops_cleanly_when_cancelled()
+    {
+        Configure(interval: "10m", jitter: "0");
+        Publish(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length, halted: true));
+        string socketPath = Path.Combine(_device.Root, "notify.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        using var notifier = new SystemdNotifier(socketPath);
+        var (daemon, reporter, http) = NewDaemon(notifier);
+        using var __ = http;
+        using var stop = new CancellationTokenSource();
+
+        var run = daemon.RunAsync(stop.Token);
+        await WaitUntilAsync(() => ChannelRequests == 1);
+        await Task.Delay(100);
+        Assert.Equal(1, ChannelRequests);
+        // Nine minutes are not the ten-minute interval; a minute more is. Stepped, since the daemon arms its
+        // timer only after the poll's response is handled.
+        for (int i = 0; i < 9; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(20);
+        }
+        Assert.Equal(1, ChannelRequests);
+        for (int i = 0; i < 300 && ChannelRequests < 2; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(20);
+        }
+        Assert.Equal(2, ChannelRequests);
+        await stop.CancelAsync();
+        await FakeClock.RunAsync(_time, run, TimeSpan.FromSeconds(1));
+        await reporter.DisposeAsync();
+
+        var messages = new List<string>();
+        var buffer = new byte[4096];
+        while (listener.Available > 0)
+        {
+            int n = listener.Receive(buffer);
+            messages.Add(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+        Assert.StartsWith("READY=1", messages[0], StringComparison.Ordinal);
+        Assert.StartsWith("STOPPING=1", messages[^1], StringComparison.Ordinal);
+        Assert.Contains("<6>stopping", _logText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stopping_mid_install_leaves_a_state_the_next_start_resumes()
+    {
+        Configure();
+        _stallPayload = true;
+        var (daemon, reporter, http) = NewDaemon();
+        using var __ = http;
+        using var stop = new CancellationTokenSource();
+
+        var run = daemon.RunAsync(stop.Token);
+        await _stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await FakeClock.RunAsync(_time, run, TimeSpan.FromMilliseconds(200));
+        await reporter.DisposeAsync();
+
+        Assert.Equal("2.1.0", new Updater.State.StateDirectory(_device.StateDir).ReadJournal()?.Version);
+        Assert.DoesNotContain("activate B Trial", _device.Bootloader.Calls);
+        Assert.Contains("interrupted; it resumes on the next start", _logText.ToString(), StringComparison.Ordinal);
+
+        _stallPayload = false;
+        var (next, reporter2, http2) = NewDaemon();
+        using var ___ = http2;
+        await using var ____ = reporter2;
+        Assert.Equal(PollOutcome.Installed, await next.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(_image, _device.ReadSlotB(_image.Length));
+        var lastPayload = _server.Requests.Last(r => r.Path.StartsWith("/bundles", StringComparison.Ordinal));
+        Assert.NotEqual("bytes=0-65535", lastPayload.Range);
+        Assert.Contains(", resumed); it is tried on the next boot", _logText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_release_that_was_rolled_back_is_not_installed_again_and_is_reported_once()
+    {
+        Configure();
+        var slotB = _device.Config.Slots.Find("rootfs", "B")!;
+        await new Updater.State.StateDirectory(_device.StateDir).WriteSlotAsync(slotB, new Updater.State.SlotRecord
+        {
+            Slot = slotB.Name, Bootname = "B", Version = "2.1.0", SecurityVersion = 1, Compatible = TestDevice.Compatible,
+            ImageSha256 = new string('0', 64), ImageSize = 1, ManifestSha256 = new string('0', 64), SignedBy = "test", InstalledAt = _time.GetUtcNow(),
+        }, [], [], CancellationToken.None);
+        await _device.Bootloader.MarkBadAsync("B", CancellationToken.None);
+        var (daemon, reporter, http) = NewDaemon();
+        using var __ = http;
+
+        Assert.Equal(PollOutcome.NothingToDo, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(PollOutcome.NothingToDo, await daemon.PollOnceAsync(CancellationToken.None));
+        await WaitUntilAsync(() => !_reports.IsEmpty);
+        await reporter.DisposeAsync();
+
+        Assert.DoesNotContain(_server.Requests, r => r.Path.StartsWith("/bundles", StringComparison.Ordinal));
+        var report = JsonDocument.Parse(Assert.Single(_reports)).RootElement;
+        Assert.Equal("rollback", report.GetProperty("event").GetString());
+        Assert.Contains("slot B is marked bad", report.GetProperty("rollback_reason").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 3000 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+        Assert.True(condition());
+    }
+}
