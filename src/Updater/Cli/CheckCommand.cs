@@ -30,7 +30,7 @@ public static class CheckCommand
                 // One poll of the daemon: the same trial-boot guard, reports and reboot policy, for timer-driven devices.
                 await using var reporter = new FleetReporter(context.Config.Channel.ReportUrl, http, options, log.Warning);
                 using var notifier = new SystemdNotifier(null);
-                var daemon = new UpdateDaemon(updater, context.Config.Compatible, reporter, notifier, new CommandRebooter(context.Config.Channel.RebootCommand), log, TimeProvider.System);
+                var daemon = new UpdateDaemon(updater, context.Config.Compatible, reporter, notifier, new CommandRebooter(context.Config.Health.RebootCommand), log, TimeProvider.System);
                 var outcome = await daemon.PollOnceAsync(ct).ConfigureAwait(false);
                 await reporter.FlushAsync(TimeSpan.FromSeconds(10), TimeProvider.System).ConfigureAwait(false);
                 Console.WriteLine(outcome switch

@@ -22,7 +22,7 @@ public static class DaemonCommand
             await using var reporter = new FleetReporter(channel.ReportUrl, http, options, log.Warning);
             var updater = new ChannelUpdater(context.Config, context.Bootloader, context.Detector, http, TimeProvider.System,
                 parse.GetValue(GlobalOptions.BootedSlot), log: log.Warning);
-            var daemon = new UpdateDaemon(updater, context.Config.Compatible, reporter, notifier, new CommandRebooter(channel.RebootCommand), log,
+            var daemon = new UpdateDaemon(updater, context.Config.Compatible, reporter, notifier, new CommandRebooter(context.Config.Health.RebootCommand), log,
                 TimeProvider.System, watchdog: SystemdNotifier.WatchdogInterval());
             await daemon.RunAsync(ct).ConfigureAwait(false);
             return 0;

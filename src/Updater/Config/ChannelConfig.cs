@@ -26,7 +26,6 @@ public sealed class ChannelConfig
 
     public RebootWindow? RebootWindow { get; init; }
 
-    public required string RebootCommand { get; init; }
 
     public required TimeSpan HttpTimeout { get; init; }
 
@@ -81,7 +80,6 @@ public sealed class ChannelConfig
             ReportUrl = report,
             AutoReboot = reader.Bool("auto-reboot", false),
             RebootWindow = window,
-            RebootCommand = reader.Optional("reboot-command", "systemctl reboot"),
             HttpTimeout = Duration.Read(reader, "http-timeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
             HttpAttempts = (int)reader.Integer("http-attempts", 8, 1, 100),
             HttpDeadline = Duration.Read(reader, "http-deadline", TimeSpan.FromMinutes(15), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),

@@ -37,7 +37,6 @@ public sealed class ChannelConfigTests
             report-url = https://fleet.example.com/report
             auto-reboot = yes
             reboot-window = 23:00-02:00
-            reboot-command = /sbin/reboot
             http-timeout = 45s
             http-attempts = 12
             http-deadline = 2h
@@ -53,7 +52,6 @@ public sealed class ChannelConfigTests
         Assert.True(c.AutoReboot);
         Assert.True(c.RebootWindow!.Contains(new DateTimeOffset(2026, 12, 1, 1, 0, 0, TimeSpan.Zero)));
         Assert.False(c.RebootWindow.Contains(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero)));
-        Assert.Equal("/sbin/reboot", c.RebootCommand);
         Assert.Equal(TimeSpan.FromSeconds(45), c.HttpTimeout);
         Assert.Equal(12, c.HttpAttempts);
         Assert.Equal(TimeSpan.FromHours(2), c.HttpDeadline);
