@@ -54,10 +54,12 @@ rm -f "$work/image.img"
 echo "== slots: A a regular file (booted), B a loop device"
 truncate -s "$(((size_mib + 64) * 1048576))" "$work/slotA.img" "$work/slotB.img"
 loopdev=$(losetup --find --show "$work/slotB.img")
+grub-editenv "$work/grubenv" create
 cat >"$work/update.conf" <<CONF
 [system]
 compatible = bench-board
 bootloader = grub
+grub-env = $work/grubenv
 state-dir = $work/state
 keyring = $work/keyring
 booted-slot = A
