@@ -66,9 +66,18 @@ public sealed class ImageWriter
         int inFlight = _workers * 2;
         var buffers = new ConcurrentBag<AlignedBuffer>();
         var storedBuffers = new ConcurrentBag<byte[]>();
+        // Every native buffer ever allocated, so all are freed even when a chunk fails mid-flight: the daemon
+        // lives on after a failed install.
+        var allocated = new ConcurrentBag<AlignedBuffer>();
+        AlignedBuffer NewBuffer()
+        {
+            var buffer = new AlignedBuffer(bufferSize);
+            allocated.Add(buffer);
+            return buffer;
+        }
         for (int i = 0; i < inFlight + _workers + 2; i++)
         {
-            buffers.Add(new AlignedBuffer(bufferSize));
+            buffers.Add(NewBuffer());
         }
 
         var queue = Channel.CreateBounded<Task<(int Chunk, AlignedBuffer Data)>>(new BoundedChannelOptions(inFlight) { SingleReader = true, SingleWriter = true });
@@ -95,7 +104,7 @@ public sealed class ImageWriter
                         await stream.ReadExactlyAsync(stored.AsMemory(0, entry.StoredLength), cts.Token).ConfigureAwait(false);
                         if (!buffers.TryTake(out var data))
                         {
-                            data = new AlignedBuffer(bufferSize);
+                            data = NewBuffer();
                         }
                         int chunk = i;
                         await queue.Writer.WriteAsync(Task.Run(() => DecodeAndVerify(chunk, stored, data, storedBuffers), cts.Token), cts.Token).ConfigureAwait(false);
@@ -136,11 +145,22 @@ public sealed class ImageWriter
             catch (OperationCanceledException)
             {
             }
+            // Chunks still decoding use their buffers: let them finish before the buffers are freed.
+            while (queue.Reader.TryRead(out var pending))
+            {
+                try
+                {
+                    await pending.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or BundleFormatException)
+                {
+                }
+            }
             throw;
         }
         finally
         {
-            foreach (var b in buffers)
+            foreach (var b in allocated)
             {
                 ((IDisposable)b).Dispose();
             }
