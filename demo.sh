@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The main job end to end on an embedded default: a sandbox device with two file-backed slots and a GRUB
-# environment file. Makes a signing key, builds two releases as ext4 images, bundles v2, installs it into
-# the inactive slot, "reboots" into it, runs the health checks (which commit it), then rolls back by hand.
+# environment file. Makes a signing key, builds three releases as ext4 images, bundles v2, installs it into
+# the inactive slot, "reboots" into it, and the health verdict commits it. Then v3, whose application does not
+# come up: its health verdict marks it bad and reboots, GRUB falls back, and status shows the rollback and why.
+# A "reboot" is simulated as dist/grub.cfg performs it: a trial boot first counts its try in grubenv
+# (`grub-editenv FILE set B_TRY=1`), then the system runs (`--booted-slot B`).
 #
 #   ./demo.sh            (as root on a fresh Debian 12 with the .NET 10 SDK; installs what it needs)
 #
@@ -15,10 +18,19 @@ echo "== building"
 dotnet build src/Updater -c Release -v quiet -nologo 2>&1 | grep -E "error|Warn" || true
 updater() { dotnet "$repo/src/Updater/bin/Release/net10.0/updater.dll" --config "$box/update.conf" "$@"; }
 step() { printf '\n== %s\n$ updater %s\n' "$1" "${*:2}"; updater "${@:2}"; }
+# A step whose exit code is not 0 on purpose (7: health failed; 6: refused).
+step_exit() {
+  local want=$1 rc=0; shift
+  printf '\n== %s\n$ updater %s\n' "$1" "${*:2}"; updater "${@:2}" || rc=$?
+  [ "$rc" = "$want" ] || { echo "demo: expected exit $want, got $rc" >&2; exit 1; }
+  echo "(exit $rc)"
+}
+grub_boot() { echo; echo "\$ grub-editenv $box/grubenv set $1_TRY=1    # GRUB counts the trial's try and boots slot $1"; grub-editenv "$box/grubenv" set "$1_TRY=1"; }
+grub_list() { echo; echo "\$ grub-editenv $box/grubenv list"; grub-editenv "$box/grubenv" list; }
 
 rm -rf "$box"; mkdir -p "$box/keyring" "$box/health.d"
-# Two releases of a tiny root filesystem.
-for v in 1.0.0 2.0.0; do
+# Three releases of a tiny root filesystem.
+for v in 1.0.0 2.0.0 3.0.0; do
   mkdir -p "$box/root-$v/etc"
   printf 'NAME=demo\nVERSION=%s\n' "$v" > "$box/root-$v/etc/os-release"
   cp -r /usr/share/doc/bash "$box/root-$v/etc/" 2>/dev/null || true
@@ -45,6 +57,20 @@ bootname = A
 [slot.rootfs.1]
 device = $box/slot-b.img
 bootname = B
+
+[health]
+checks-dir = $box/health.d
+# A device runs systemctl reboot; the sandbox only notes that it would.
+reboot-command = date > $box/reboot-requested
+timeout = 30s
+CONF
+# The application's health, as a command check: the sandbox's "application" is up while run/app.ok exists.
+mkdir -p "$box/run"
+cat > "$box/health.d/10-app.conf" <<CONF
+[check.app]
+type = command
+command = test -e $box/run/app.ok
+timeout = 5s
 CONF
 
 step "vendor: a signing key (private key mode 0600)" keygen -o "$box/vendor"
@@ -56,9 +82,24 @@ step "device (running A): before" status
 step "device: install into the inactive slot" install --verify "$box/v2.bundle"
 step "device: after install, slot B is on trial" status
 echo; echo "$ grub-editenv $box/grubenv list"; grub-editenv "$box/grubenv" list
-step "device (rebooted into B): the health verdict commits B" --booted-slot B mark-good booted
+grub_boot B
+touch "$box/run/app.ok"
+step "device (rebooted into B, its application up): the health verdict commits B" --booted-slot B health
+grub_list
 step "device (running B)" --booted-slot B status
-step "operator: roll back to A by hand" --booted-slot B rollback
-echo; echo "$ grub-editenv $box/grubenv list"; grub-editenv "$box/grubenv" list
-step "device: after the rollback, A boots next" --booted-slot B status
+
+step "vendor: bundle release 3.0.0" bundle create -o "$box/v3.bundle" -k "$box/vendor.key" --compatible demo-board --version 3.0.0 --security-version 1 "rootfs=$box/rootfs-3.0.0.ext4"
+step "device (running B): install 3.0.0 into slot A" --booted-slot B install "$box/v3.bundle"
+grub_boot A
+rm -f "$box/run/app.ok"
+step_exit 7 "device (rebooted into A, 3.0.0's application does not come up): the verdict marks A bad and reboots" --booted-slot A health
+echo "reboot requested at: $(cat "$box/reboot-requested")"
+grub_list
+echo; echo "(GRUB skips bad slot A and boots committed slot B, without writing grubenv)"
+touch "$box/run/app.ok"
+step "device (back on B): status sees the rollback before the health run records it" --booted-slot B status
+step "device (back on B): the health run records the rollback" --booted-slot B health
+step "device (running B): the rollback and its reason, until the next install" --booted-slot B status
+echo; echo "$ cat $box/state/rollback.json"; cat "$box/state/rollback.json"; echo
+step_exit 6 "operator: a manual rollback onto the failed slot is refused" --booted-slot B rollback
 echo; echo "demo done: see $box"

@@ -8,6 +8,9 @@ bash tests/install-deps.sh
 bash tests/HealthCheck.Tests/systemd-root.sh
 dotnet restore Updater.sln
 dotnet build Updater.sln -c Release --no-restore
+# The shipped NativeAOT binary, which the container tests run inside systemd (cached while src/ is unchanged;
+# a few minutes on two cores otherwise). tests/e2e can use the same script.
+bash tests/publish-aot.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

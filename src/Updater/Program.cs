@@ -8,6 +8,7 @@ var root = new RootCommand("updater: atomic A/B OS image updates with automatic 
 };
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(InstallCommand.Create());
+root.Subcommands.Add(HealthCommand.Create());
 root.Subcommands.Add(SlotCommands.Rollback());
 root.Subcommands.Add(SlotCommands.Mark(good: true));
 root.Subcommands.Add(SlotCommands.Mark(good: false));

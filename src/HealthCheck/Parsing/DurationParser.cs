@@ -4,9 +4,10 @@ namespace HealthCheck.Parsing;
 
 /// <summary>
 /// Durations as written in drop-ins: a number with a unit, <c>500ms</c>, <c>30s</c>, <c>2m</c> (also <c>min</c>,
-/// <c>h</c>); a bare number means seconds, as in systemd unit files.
+/// <c>h</c>); a bare number means seconds, as in systemd unit files. Public so that update.conf's [health]
+/// section writes its deadline the same way as the drop-ins.
 /// </summary>
-internal static class DurationParser
+public static class DurationParser
 {
     private static readonly (string Suffix, double Milliseconds)[] Units =
     [

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Partition.Bootloaders;
+using Updater.Health;
 
 namespace Updater.Cli;
 
@@ -87,6 +88,16 @@ public static class StatusCommand
         {
             problems.Add($"an install of {journal.Version} into slot {journal.TargetBootname} from {journal.Source} was interrupted; run it again to finish");
         }
+        // Status only reads: a rollback it sees before `updater health` has recorded it is shown as unrecorded.
+        var rollback = context.State.ReadRollback();
+        bool? rollbackRecorded = rollback is null ? null : true;
+        if (boot is not null && booted is not null &&
+            RollbackDetector.Find(boot, booted, context.Config.Slots, context.State, DateTimeOffset.UtcNow) is { } seen)
+        {
+            rollback = seen;
+            rollbackRecorded = false;
+        }
+
         if (boot is not null && booted is not null && boot.NextBoot is null)
         {
             problems.Add("the bootloader has no bootable slot: the next boot will fail");
@@ -102,6 +113,8 @@ public static class StatusCommand
             BootOrder = boot?.Order,
             BootloaderVariables = boot?.Variables,
             InstallInProgress = journal,
+            Rollback = rollback,
+            RollbackRecorded = rollbackRecorded,
             Slots = slots,
             Problems = problems,
         };
@@ -117,6 +130,11 @@ public static class StatusCommand
             string tries = s.BootTriesLeft is null ? "committed" : $"{s.BootTriesLeft} tries left";
             string boot = s.BootGood is null ? "boot state unknown" : $"{(s.BootGood.Value ? "good" : "bad")}, {tries}{(s.BootTrial == true ? ", on trial" : "")}";
             Console.WriteLine($"slot {s.Name} [{s.Bootname}] {s.Device}: {s.State}, version {s.Version ?? "-"}{(s.InstalledAt is null ? "" : $", installed {s.InstalledAt:u}")}; bootloader: {boot}");
+        }
+        if (r.Rollback is { } rollback)
+        {
+            string when = r.RollbackRecorded == true ? $"found {rollback.DetectedAt:u}" : "seen now, recorded by the next `updater health`";
+            Console.WriteLine($"rollback:    from slot {rollback.FromSlot}{(rollback.Version is null ? "" : $" ({rollback.Version})")} to {rollback.ToSlot}, {when}: {rollback.Explanation}");
         }
         foreach (var p in r.Problems)
         {

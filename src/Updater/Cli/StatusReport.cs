@@ -13,6 +13,12 @@ public sealed record StatusReport
     public IReadOnlyList<string>? BootOrder { get; init; }
     public IReadOnlyDictionary<string, string>? BootloaderVariables { get; init; }
     public InstallJournal? InstallInProgress { get; init; }
+
+    /// <summary>The last rollback: recorded by `updater health`, or seen now and not recorded yet. Cleared by the next install.</summary>
+    public RollbackRecord? Rollback { get; init; }
+
+    /// <summary>False when <see cref="Rollback"/> is seen in the bootloader environment but not yet recorded.</summary>
+    public bool? RollbackRecorded { get; init; }
     public required IReadOnlyList<SlotStatus> Slots { get; init; }
 
     /// <summary>Where the two views disagree, or what else an operator must look at. Empty when all is well.</summary>

@@ -34,7 +34,10 @@ public sealed class UpdaterConfig
 
     public required SlotSet Slots { get; init; }
 
-    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>"];
+    /// <summary>The [health] section; its defaults when the file has none.</summary>
+    public HealthConfig Health { get; init; } = HealthConfig.Default;
+
+    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "health"];
 
     public static UpdaterConfig Load(string path) => FromDocument(IniDocument.Load(path));
 
@@ -43,6 +46,7 @@ public sealed class UpdaterConfig
     private static UpdaterConfig FromDocument(IniDocument doc)
     {
         IniSection? system = null;
+        var health = HealthConfig.Default;
         var slots = new List<(Slot Slot, IniSection Section)>();
         foreach (var section in doc.Sections)
         {
@@ -53,6 +57,10 @@ public sealed class UpdaterConfig
             else if (section.Name.StartsWith("slot.", StringComparison.Ordinal))
             {
                 slots.Add((ReadSlot(section), section));
+            }
+            else if (section.Name == "health")
+            {
+                health = HealthConfig.Read(section);
             }
             else
             {
@@ -101,6 +109,7 @@ public sealed class UpdaterConfig
             BootedSlot = booted,
             DirectIo = directIo,
             Slots = set,
+            Health = health,
         };
     }
 

@@ -84,6 +84,7 @@ public sealed class Installer
         bool resume = journal is not null && journal.ManifestSha256 == bundle.ManifestSha256 && journal.TargetBootname == target;
         await _bootloader.MarkBadAsync(target, cancellationToken).ConfigureAwait(false);
         _state.EnsureExists();
+        _state.ForgetRollback();
         foreach (var (_, _, slot) in plan)
         {
             _state.ForgetSlot(slot);

@@ -33,5 +33,7 @@ public sealed record InstallJournal
 
 [JsonSerializable(typeof(SlotRecord))]
 [JsonSerializable(typeof(InstallJournal))]
+[JsonSerializable(typeof(HealthFailureRecord))]
+[JsonSerializable(typeof(RollbackRecord))]
 [JsonSourceGenerationOptions(WriteIndented = true)]
 internal sealed partial class StateJsonContext : JsonSerializerContext;

@@ -14,6 +14,8 @@ namespace Updater.State;
 /// slots/&lt;class&gt;.&lt;index&gt;.manifest  the signed manifest it came from, exact bytes
 /// slots/&lt;class&gt;.&lt;index&gt;.index     its chunk index (delta installs read which chunks a slot has)
 /// install.json                   InstallJournal while an install runs
+/// health-failure.json            HealthFailureRecord: the last failed verdict, written before its reboot
+/// rollback.json                  RollbackRecord: a rollback found after boot, kept until the next install
 /// </code>
 /// </summary>
 public sealed class StateDirectory
@@ -28,6 +30,10 @@ public sealed class StateDirectory
     private string SlotsDir => System.IO.Path.Combine(Path, "slots");
 
     private string JournalPath => System.IO.Path.Combine(Path, "install.json");
+
+    private string HealthFailurePath => System.IO.Path.Combine(Path, "health-failure.json");
+
+    private string RollbackPath => System.IO.Path.Combine(Path, "rollback.json");
 
     public void EnsureExists()
     {
@@ -87,6 +93,43 @@ public sealed class StateDirectory
         if (File.Exists(JournalPath))
         {
             File.Delete(JournalPath);
+            AtomicFile.SyncDirectory(Path);
+        }
+    }
+
+    public HealthFailureRecord? ReadHealthFailure() => ReadJson(HealthFailurePath, StateJsonContext.Default.HealthFailureRecord);
+
+    public Task WriteHealthFailureAsync(HealthFailureRecord record, CancellationToken cancellationToken)
+    {
+        EnsureExists();
+        return Guard(() => AtomicFile.WriteAsync(HealthFailurePath, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.HealthFailureRecord), cancellationToken));
+    }
+
+    public RollbackRecord? ReadRollback() => ReadJson(RollbackPath, StateJsonContext.Default.RollbackRecord);
+
+    public Task WriteRollbackAsync(RollbackRecord record, CancellationToken cancellationToken)
+    {
+        EnsureExists();
+        return Guard(() => AtomicFile.WriteAsync(RollbackPath, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.RollbackRecord), cancellationToken));
+    }
+
+    /// <summary>
+    /// Forgets the last failed verdict and the recorded rollback: a new install starts a new story, and a stale
+    /// failure must not explain a later, unrelated rollback. Durable before the install writes anything.
+    /// </summary>
+    public void ForgetRollback()
+    {
+        bool removed = false;
+        foreach (string path in new[] { HealthFailurePath, RollbackPath })
+        {
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+                removed = true;
+            }
+        }
+        if (removed)
+        {
             AtomicFile.SyncDirectory(Path);
         }
     }

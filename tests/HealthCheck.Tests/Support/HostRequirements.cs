@@ -19,6 +19,18 @@ internal static class HostRequirements
 
     public static string SystemdRoot => Environment.GetEnvironmentVariable(SystemdRootVariable) is { Length: > 0 } root ? root : DefaultSystemdRoot;
 
+    public const string UpdaterBinaryVariable = "UPDATER_AOT_DIR";
+
+    /// <summary>The NativeAOT publish of the updater that tests/publish-aot.sh makes (same default, same variable).</summary>
+    public static string UpdaterBinaryDirectory =>
+        Environment.GetEnvironmentVariable(UpdaterBinaryVariable) is { Length: > 0 } dir ? dir : Path.Combine(RepositoryPaths.Root, "publish", "updater-aot");
+
+    /// <summary>Why the published updater cannot run in the container here, or null if it can.</summary>
+    public static string? UpdaterBinaryMissing() =>
+        SystemdContainerMissing() ?? (File.Exists(Path.Combine(UpdaterBinaryDirectory, "updater"))
+            ? null
+            : $"no published updater in {UpdaterBinaryDirectory}; run tests/publish-aot.sh");
+
     /// <summary>Why the systemd container cannot run here, or null if it can.</summary>
     public static string? SystemdContainerMissing()
     {

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using HealthCheck.Parsing;
+using HealthCheck.Running;
+using Updater.Config;
+using Updater.Health;
+
+namespace Updater.Cli;
+
+/// <summary>
+/// `updater health [--json] [--no-reboot]`: the post-boot verdict (run by dist/updater-health.service). Exit 0 on
+/// pass, 7 on fail; on a failed trial the slot is marked bad and the reboot command runs.
+/// </summary>
+public static class HealthCommand
+{
+    public static Command Create()
+    {
+        var json = GlobalOptions.Json();
+        var noReboot = new Option<bool>("--no-reboot") { Description = "After a failed verdict, record it and mark the slot bad, but do not reboot" };
+        var command = new Command("health", "Run the health checks; on a trial boot commit the slot, or mark it bad and reboot into the other one") { json, noReboot };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
+            var checks = await LoadChecksAsync(context.Config, ct).ConfigureAwait(false);
+            string booted = context.DetectBooted(parse.GetValue(GlobalOptions.BootedSlot)).Bootname;
+            var agent = new HealthAgent(context.Config, context.Bootloader, context.State);
+            var outcome = await agent.JudgeAsync(booted, checks, parse.GetValue(noReboot), ct).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(outcome, HealthJsonContext.Default.HealthOutcome));
+            }
+            else
+            {
+                Print(outcome, context.Config.Health.RebootCommand);
+            }
+            // Printed first: once the reboot starts, the journal may not take another line.
+            await Console.Out.FlushAsync(ct).ConfigureAwait(false);
+            if (outcome.Reboot)
+            {
+                try
+                {
+                    await RebootCommand.RunAsync(context.Config.Health.RebootCommand, ct).ConfigureAwait(false);
+                }
+                catch (UpdaterException e)
+                {
+                    // Still a failed verdict (exit 7, which scripts and the service act on); the reason goes to stderr.
+                    return CliRunner.Fail(ExitCode.HealthFailed, e.Message);
+                }
+            }
+            return outcome.Verdict == HealthVerdict.Pass ? (int)ExitCode.Success : (int)ExitCode.HealthFailed;
+        }, ct));
+        return command;
+    }
+
+    private static async Task<IReadOnlyList<HealthCheck.Definitions.HealthCheckDefinition>> LoadChecksAsync(UpdaterConfig config, CancellationToken ct)
+    {
+        try
+        {
+            return await HealthCheckParser.LoadDirectoryAsync(config.Health.ChecksDirectory, ct).ConfigureAwait(false);
+        }
+        catch (HealthCheckConfigException e)
+        {
+            throw new ConfigException(e.Message);
+        }
+    }
+
+    private static void Print(HealthOutcome outcome, string rebootCommand)
+    {
+        var report = outcome.Report;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"health of slot {outcome.BootedSlot}{(outcome.Version is null ? "" : $" ({outcome.Version})")}, {(outcome.Trial ? "trial boot" : "committed")}: {report.Checks.Count} check(s) in {report.Duration.TotalSeconds:0.00} s"));
+        if (outcome.RollbackRecorded is { } rollback)
+        {
+            Console.WriteLine($"rollback recorded: {rollback.Explanation}");
+        }
+        int width = report.Checks.Count == 0 ? 0 : report.Checks.Max(c => c.Name.Length);
+        foreach (var check in report.Checks)
+        {
+            string mark = check.Passed ? "ok  " : check.Required ? "FAIL" : "warn";
+            string attempts = check.Attempts == 1 ? "1 attempt" : $"{check.Attempts} attempts";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {mark} {check.Name.PadRight(width)}  {HealthAgent.KindWord(check.Kind)} {check.Target}: {check.Duration.TotalSeconds:0.00} s, {attempts}{(check.Reason is null ? "" : $": {check.Reason}")}"));
+        }
+        string verdict = outcome.Verdict == HealthVerdict.Pass ? "pass" : "fail";
+        Console.WriteLine($"verdict: {verdict}: {outcome.Explanation}{(outcome.Reboot ? $"; rebooting ({rebootCommand})" : "")}");
+    }
+}

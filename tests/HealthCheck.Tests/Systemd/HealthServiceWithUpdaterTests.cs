@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Runtime.Versioning;
+using HealthCheck.Tests.Support;
+
+namespace HealthCheck.Tests.Systemd;
+
+/// <summary>
+/// dist/updater-health.service as shipped, running the published `updater` in a real boot of the container, on
+/// the trial boot of slot B: systemd starts it after the default target, the binary asks systemd about units over
+/// the system bus, and its verdict lands in the grubenv and the state directory. Only the binary's path differs
+/// from a device (a drop-in points ExecStart= at it); update.conf is at its default place, /etc/updater.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class HealthServiceWithUpdaterTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("health-service-updater-");
+
+    private string Var(string relative) => Path.Combine(_directory.FullName, "var", relative);
+
+    [UpdaterBinaryTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_service_commits_a_healthy_trial_and_marks_a_sick_one_bad_before_boot_completes(bool healthy)
+    {
+        await using var container = await BootAsync(healthy);
+
+        string service = await container.RunAsync("systemctl", "show", "--property=ActiveState", "--value", "updater-health.service") + " " +
+                         await container.RunAsync("systemctl", "show", "--property=ExecMainStatus", "--value", "updater-health.service");
+        string bootComplete = await container.RunAsync("systemctl", "show", "--property=ActiveState", "--value", "boot-complete.target");
+        string journal = (await container.TryRunAsync("journalctl", "--no-pager", "-u", "updater-health.service")).Output;
+        var env = await GrubListAsync(Var("grubenv"));
+        if (healthy)
+        {
+            Assert.True(service == "active 0", $"{service}\n{journal}");
+            Assert.Equal("active", bootComplete);
+            Assert.Equal("1 0 0", Slot(env, "B"));
+            Assert.False(File.Exists(Var("state/health-failure.json")));
+            Assert.False(File.Exists(Var("reboot-requested")));
+            Assert.Contains("verdict: pass: slot B passed its trial boot and is committed", journal, StringComparison.Ordinal);
+            return;
+        }
+
+        Assert.True(service == "failed 7", $"{service}\n{journal}");
+        Assert.Equal("inactive", bootComplete);
+        Assert.Equal("0 0 0", Slot(env, "B"));
+        Assert.Equal("1 0 0", Slot(env, "A"));
+        Assert.Contains("\"reason\": \"unit hc-absent.service not found\"", await File.ReadAllTextAsync(Var("state/health-failure.json")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Var("reboot-requested")), journal);
+        Assert.Contains("FAIL app", journal, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    private async Task<SystemdContainer> BootAsync(bool healthy)
+    {
+        if (HostRequirements.UpdaterBinaryMissing() is { } missing)
+        {
+            throw new InvalidOperationException($"Tests of the published updater cannot run under CI: {missing}.");
+        }
+
+        // The unit as `systemctl enable` installs it, and a drop-in that runs the published binary.
+        var units = Directory.CreateDirectory(Path.Combine(_directory.FullName, "system.control")).FullName;
+        File.Copy(RepositoryPaths.Dist("updater-health.service"), Path.Combine(units, "updater-health.service"));
+        foreach (var wants in new[] { "multi-user.target.wants", "boot-complete.target.requires" })
+        {
+            var link = Path.Combine(Directory.CreateDirectory(Path.Combine(units, wants)).FullName, "updater-health.service");
+            File.CreateSymbolicLink(link, "../updater-health.service");
+        }
+        var dropIn = Directory.CreateDirectory(Path.Combine(units, "updater-health.service.d")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(dropIn, "binary.conf"), "[Service]\nExecStart=\nExecStart=/usr/lib/updater/updater health\n");
+
+        // /etc/updater: update.conf and the checks. The journal always runs; the application only on a healthy boot.
+        var etc = Directory.CreateDirectory(Path.Combine(_directory.FullName, "etc"));
+        Directory.CreateDirectory(Path.Combine(etc.FullName, "health.d"));
+        await File.WriteAllTextAsync(Path.Combine(etc.FullName, "health.d", "10-app.conf"), $"""
+            [check.journald]
+            type = systemd-unit
+            unit = systemd-journald.service
+
+            [check.app]
+            type = systemd-unit
+            unit = {(healthy ? "dbus.service" : "hc-absent.service")}
+            timeout = 5s
+
+            """);
+        await File.WriteAllTextAsync(Path.Combine(etc.FullName, "update.conf"), """
+            [system]
+            compatible = container-test
+            bootloader = grub
+            grub-env = /var/lib/updater/grubenv
+            state-dir = /var/lib/updater/state
+            booted-slot = B
+
+            [slot.rootfs.0]
+            device = /var/lib/updater/slot-a.img
+            bootname = A
+
+            [slot.rootfs.1]
+            device = /var/lib/updater/slot-b.img
+            bootname = B
+
+            [health]
+            reboot-command = touch /var/lib/updater/reboot-requested
+
+            """);
+
+        // /var/lib/updater, writable and shared with the host: slots, grubenv on B's counted trial, the state.
+        Directory.CreateDirectory(Var("."));
+        foreach (var slot in new[] { "slot-a.img", "slot-b.img" })
+        {
+            await File.WriteAllBytesAsync(Var(slot), new byte[1 << 20]);
+        }
+        await ProcessRunner.RunCheckedAsync("grub-editenv", Var("grubenv"), "create");
+        await ProcessRunner.RunCheckedAsync("grub-editenv", Var("grubenv"), "set",
+            "ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=1", "B_TRIAL=1");
+
+        var machine = $"updater-hc-real{(healthy ? "ok" : "bad")}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
+        return await SystemdContainer.BootAsync(
+            HostRequirements.SystemdRoot, machine,
+            $"--bind-ro={units}:/etc/systemd/system.control",
+            $"--bind-ro={HostRequirements.UpdaterBinaryDirectory}:/usr/lib/updater",
+            $"--bind-ro={etc.FullName}:/etc/updater",
+            $"--bind={Var(".")}:/var/lib/updater");
+    }
+
+    private static async Task<Dictionary<string, string>> GrubListAsync(string file) =>
+        (await ProcessRunner.RunCheckedAsync("grub-editenv", file, "list"))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .Select(line => line.Split('=', 2))
+        .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);
+
+    private static string Slot(Dictionary<string, string> env, string slot) =>
+        $"{env.GetValueOrDefault(slot + "_OK")} {env.GetValueOrDefault(slot + "_TRY")} {env.GetValueOrDefault(slot + "_TRIAL")}";
+}

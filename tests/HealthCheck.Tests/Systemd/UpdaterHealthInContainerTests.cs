@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.Json;
+using HealthCheck.Tests.Support;
+
+namespace HealthCheck.Tests.Systemd;
+
+/// <summary>
+/// The shipped binary — `updater` published with NativeAOT, as tests/publish-aot.sh makes it — run inside the
+/// container with nsenter, on a trial boot of slot B, against units that are active, failed, still activating and
+/// missing. Its slots are files and its grubenv a file made and read back with the real grub-editenv on the host.
+/// The verdict must be the unit's, and so must what it leaves in the bootloader environment and the state directory.
+/// </summary>
+[Collection(SystemdCollection.Name)]
+public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixture)
+{
+    private const string BinaryDir = "/opt/updater";
+
+    [UpdaterBinaryTheory]
+    [InlineData("active", TestUnits.Active, null)]
+    [InlineData("failed", TestUnits.Failed, $"unit {TestUnits.Failed} failed (result exit-code, exit status 3)")]
+    [InlineData("activating", TestUnits.ActivatingOneshot, $"unit {TestUnits.ActivatingOneshot} is still activating (start)")]
+    [InlineData("missing", TestUnits.Missing, $"unit {TestUnits.Missing} not found")]
+    public async Task A_trial_boot_is_judged_by_its_unit_and_the_verdict_lands_in_grubenv_and_the_state_directory(
+        string name, string unit, string? failure)
+    {
+        var device = await DeviceAsync(name, unit);
+
+        var (exitCode, output) = await fixture.Container.TryRunAsync($"{BinaryDir}/updater", "--config", device.Inside("update.conf"), "health", "--json");
+
+        Assert.True(exitCode == (failure is null ? 0 : 7), $"exit {exitCode}: {output}");
+        using var outcome = JsonDocument.Parse(output);
+        var root = outcome.RootElement;
+        var check = Assert.Single(root.GetProperty("report").GetProperty("checks").EnumerateArray());
+        Assert.Equal(unit, check.GetProperty("target").GetString());
+        Assert.Equal("systemd-unit", check.GetProperty("kind").GetString());
+        Assert.True(root.GetProperty("trial").GetBoolean());
+        var env = await GrubListAsync(device.OnHost("grubenv"));
+        if (failure is null)
+        {
+            Assert.Equal(("pass", "committed"), (root.GetProperty("verdict").GetString(), root.GetProperty("action").GetString()));
+            Assert.Equal("B_OK=1 B_TRY=0 B_TRIAL=0", Slot(env, "B"));
+            Assert.False(File.Exists(device.OnHost("state/health-failure.json")));
+            Assert.False(File.Exists(device.OnHost("grubenv-at-reboot")));
+            return;
+        }
+
+        Assert.Equal(("fail", "marked-bad"), (root.GetProperty("verdict").GetString(), root.GetProperty("action").GetString()));
+        Assert.Equal(failure, check.GetProperty("reason").GetString());
+        Assert.Equal("B_OK=0 B_TRY=0 B_TRIAL=0", Slot(env, "B"));
+        Assert.Equal("A_OK=1 A_TRY=0 A_TRIAL=0", Slot(env, "A"));
+        using (var recorded = JsonDocument.Parse(await File.ReadAllTextAsync(device.OnHost("state/health-failure.json"))))
+        {
+            var failed = Assert.Single(recorded.RootElement.GetProperty("failed_checks").EnumerateArray());
+            Assert.Equal((unit, failure), (failed.GetProperty("target").GetString(), failed.GetProperty("reason").GetString()));
+        }
+        // The reboot command ran, and only after the bootloader write and the record were on disk.
+        Assert.Equal("B_OK=0 B_TRY=0 B_TRIAL=0", Slot(await GrubListAsync(device.OnHost("grubenv-at-reboot")), "B"));
+        Assert.True(File.Exists(device.OnHost("failure-at-reboot.json")));
+
+        // GRUB now boots A; there the binary records the rollback and why.
+        var (backExit, backOutput) = await fixture.Container.TryRunAsync(
+            $"{BinaryDir}/updater", "--config", device.Inside("update.conf"), "--booted-slot", "A", "health", "--json", "--no-reboot");
+        Assert.True(backExit == 7, $"exit {backExit}: {backOutput}"); // A runs the same units, so it fails too: reported only
+        using var back = JsonDocument.Parse(backOutput);
+        Assert.Equal("reported", back.RootElement.GetProperty("action").GetString());
+        var rollback = back.RootElement.GetProperty("rollback_recorded");
+        Assert.Equal(("B", "health-failed"), (rollback.GetProperty("from_slot").GetString(), rollback.GetProperty("reason").GetString()));
+        Assert.Contains(failure, rollback.GetProperty("explanation").GetString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(device.OnHost("state/rollback.json")));
+        Assert.Equal("A_OK=1 A_TRY=0 A_TRIAL=0", Slot(await GrubListAsync(device.OnHost("grubenv")), "A"));
+    }
+
+    /// <summary>A device in the container: two file slots, a grubenv on B's trial boot (its try counted), one check.</summary>
+    private async Task<Device> DeviceAsync(string name, string unit)
+    {
+        var container = fixture.Container;
+        string hostBinary = $"/proc/{container.LeaderPid.ToString(CultureInfo.InvariantCulture)}/root{BinaryDir}";
+        if (!File.Exists(Path.Combine(hostBinary, "updater")))
+        {
+            Directory.CreateDirectory(hostBinary);
+            foreach (var file in new[] { "updater", "libMonoPosixHelper.so", "libsodium.so" })
+            {
+                File.Copy(Path.Combine(HostRequirements.UpdaterBinaryDirectory, file), Path.Combine(hostBinary, file));
+            }
+        }
+
+        var device = new Device($"/proc/{container.LeaderPid.ToString(CultureInfo.InvariantCulture)}/root", $"/var/lib/updater-it/{name}");
+        Directory.CreateDirectory(device.OnHost("health.d"));
+        foreach (var slot in new[] { "slot-a.img", "slot-b.img" })
+        {
+            await File.WriteAllBytesAsync(device.OnHost(slot), new byte[1 << 20]);
+        }
+
+        // What `updater install` and then GRUB leave for B's first boot: B first, on a trial of one try, counted.
+        await ProcessRunner.RunCheckedAsync("grub-editenv", device.OnHost("grubenv"), "create");
+        await ProcessRunner.RunCheckedAsync("grub-editenv", device.OnHost("grubenv"), "set",
+            "ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=1", "B_TRIAL=1");
+        await File.WriteAllTextAsync(device.OnHost("health.d/10-unit.conf"), $"""
+            [check.unit]
+            type = systemd-unit
+            unit = {unit}
+            timeout = 5s
+
+            """);
+        await File.WriteAllTextAsync(device.OnHost("update.conf"), $"""
+            [system]
+            compatible = container-test
+            bootloader = grub
+            grub-env = {device.Inside("grubenv")}
+            state-dir = {device.Inside("state")}
+            keyring = {device.Inside("keyring")}
+            booted-slot = B
+
+            [slot.rootfs.0]
+            device = {device.Inside("slot-a.img")}
+            bootname = A
+
+            [slot.rootfs.1]
+            device = {device.Inside("slot-b.img")}
+            bootname = B
+
+            [health]
+            checks-dir = {device.Inside("health.d")}
+            reboot-command = cp {device.Inside("grubenv")} {device.Inside("grubenv-at-reboot")} && cp {device.Inside("state/health-failure.json")} {device.Inside("failure-at-reboot.json")}
+            timeout = 30s
+
+            """);
+        return device;
+    }
+
+    private static async Task<Dictionary<string, string>> GrubListAsync(string file) =>
+        (await ProcessRunner.RunCheckedAsync("grub-editenv", file, "list"))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .Select(line => line.Split('=', 2))
+        .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);
+
+    private static string Slot(Dictionary<string, string> env, string slot) =>
+        $"{slot}_OK={env.GetValueOrDefault(slot + "_OK")} {slot}_TRY={env.GetValueOrDefault(slot + "_TRY")} {slot}_TRIAL={env.GetValueOrDefault(slot + "_TRIAL")}";
+
+    /// <summary>One device's directory, as the container sees it and as the host reaches it.</summary>
+    private sealed record Device(string HostRoot, string Directory)
+    {
+        public string Inside(string relative) => $"{Directory}/{relative}";
+
+        public string OnHost(string relative) => $"{HostRoot}{Directory}/{relative}";
+    }
+}

@@ -1,0 +1,196 @@
+using HealthCheck.Definitions;
+using HealthCheck.Running;
+using Partition.Bootloaders;
+using Partition.Bootloaders.Grub;
+using Updater.Config;
+using Updater.Health;
+using Updater.State;
+using Updater.Tests.Support;
+
+namespace Updater.Tests.Health;
+
+/// <summary>
+/// The verdict's decisions on each kind of boot, with the real GRUB backend on a grubenv that grub-editenv reads
+/// back, and real command checks (`true`, `false`).
+/// </summary>
+public sealed class HealthAgentTests : IDisposable
+{
+    private static readonly HealthCheckDefinition Passing = new("app", HealthCheckKind.Command, "true", "test.conf:1");
+    private static readonly HealthCheckDefinition Failing = new("app", HealthCheckKind.Command, "echo app is down; false", "test.conf:1");
+    private static readonly HealthCheckDefinition FailingWanted = new("extra", HealthCheckKind.Command, "false", "test.conf:5") { Required = false };
+
+    private readonly Sandbox _box = new(slotSize: 1 << 20);
+    private readonly GrubEnvFile _env;
+    private readonly GrubBootloader _grub;
+    private readonly StateDirectory _state;
+
+    public HealthAgentTests()
+    {
+        _env = new GrubEnvFile(_box.GrubEnv);
+        _grub = new GrubBootloader(new GrubOptions(_env.Path));
+        _state = new StateDirectory(_box.StateDir);
+    }
+
+    public void Dispose() => _box.Dispose();
+
+    [Fact]
+    public async Task A_trial_that_passes_is_committed()
+    {
+        await StartTrialOfBAsync();
+
+        var outcome = await JudgeAsync("B", [Passing, FailingWanted]);
+
+        Assert.Equal((HealthVerdict.Pass, HealthAction.Committed, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
+        Assert.True(outcome.Trial);
+        Assert.Equal("1 0 0", _env.SlotState("B"));
+        Assert.Null(_state.ReadHealthFailure());
+    }
+
+    [Fact]
+    public async Task A_trial_that_fails_records_only_its_required_failures_then_marks_bad_and_asks_for_the_reboot()
+    {
+        await StartTrialOfBAsync();
+
+        var outcome = await JudgeAsync("B", [Failing, FailingWanted]);
+
+        Assert.Equal((HealthVerdict.Fail, HealthAction.MarkedBad, true), (outcome.Verdict, outcome.Action, outcome.Reboot));
+        Assert.Equal("0 0 0", _env.SlotState("B"));
+        Assert.Equal("A", (await _grub.ReadStateAsync(default)).NextBoot);
+        var failure = _state.ReadHealthFailure()!;
+        var check = Assert.Single(failure.FailedChecks);
+        Assert.Equal(("app", "command", "test.conf:1", 1), (check.Name, check.Kind, check.Source, check.Attempts));
+        Assert.Contains("app is down", check.Reason, StringComparison.Ordinal);
+        Assert.True(failure.Trial);
+    }
+
+    [Fact]
+    public async Task No_reboot_still_records_and_marks_bad()
+    {
+        await StartTrialOfBAsync();
+
+        var outcome = await JudgeAsync("B", [Failing], noReboot: true);
+
+        Assert.Equal((HealthAction.MarkedBad, false), (outcome.Action, outcome.Reboot));
+        Assert.Equal("0 0 0", _env.SlotState("B"));
+        Assert.NotNull(_state.ReadHealthFailure());
+    }
+
+    [Fact]
+    public async Task A_failure_on_a_committed_slot_is_reported_and_changes_nothing_by_default()
+    {
+        byte[] before = await CommittedPairAsync();
+
+        var outcome = await JudgeAsync("A", [Failing]);
+
+        Assert.Equal((HealthVerdict.Fail, HealthAction.Reported, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
+        Assert.False(outcome.Trial);
+        Assert.Equal(before, File.ReadAllBytes(_env.Path));
+        Assert.Null(_state.ReadHealthFailure());
+    }
+
+    [Fact]
+    public async Task A_failure_on_a_committed_slot_rolls_back_when_configured_and_the_next_boot_records_it()
+    {
+        await CommittedPairAsync();
+
+        var outcome = await JudgeAsync("A", [Failing], policy: CommittedFailurePolicy.Rollback);
+
+        Assert.Equal((HealthAction.MarkedBad, true), (outcome.Action, outcome.Reboot));
+        Assert.Equal("0 0 0", _env.SlotState("A"));
+        Assert.False(_state.ReadHealthFailure()!.Trial);
+        Assert.Equal("B", (await _grub.ReadStateAsync(default)).NextBoot);
+
+        var onB = await JudgeAsync("B", [Passing]);
+        Assert.Equal(RollbackRecord.HealthFailed, onB.RollbackRecorded!.Reason);
+        Assert.Equal(("A", "B"), (onB.RollbackRecorded.FromSlot, onB.RollbackRecorded.ToSlot));
+        Assert.Contains("on a committed boot", onB.RollbackRecorded.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failure_is_never_allowed_to_leave_nothing_bootable()
+    {
+        await CommittedPairAsync();
+        await _grub.MarkBadAsync("B", default);
+        byte[] before = File.ReadAllBytes(_env.Path);
+
+        var outcome = await JudgeAsync("A", [Failing], policy: CommittedFailurePolicy.Rollback);
+
+        Assert.Equal((HealthVerdict.Fail, HealthAction.Kept, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
+        Assert.Contains("slot B cannot boot", outcome.Explanation, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(_env.Path));
+        Assert.Null(_state.ReadHealthFailure());
+    }
+
+    [Fact]
+    public async Task A_slot_marked_bad_by_hand_is_not_taken_for_a_rollback()
+    {
+        await CommittedPairAsync();
+        await _grub.MarkBadAsync("B", default);
+
+        var outcome = await JudgeAsync("A", [Passing]);
+
+        Assert.Null(outcome.RollbackRecorded);
+        Assert.Null(_state.ReadRollback());
+    }
+
+    [Fact]
+    public async Task A_failure_record_of_an_earlier_install_does_not_explain_a_later_rollback()
+    {
+        await StartTrialOfBAsync();
+        await _state.WriteHealthFailureAsync(new HealthFailureRecord
+        {
+            Bootname = "B",
+            Version = "1.5.0",
+            ManifestSha256 = "an-older-install",
+            InstalledAt = DateTimeOffset.UnixEpoch,
+            Trial = true,
+            FailedAt = DateTimeOffset.UnixEpoch,
+            FailedChecks = [],
+        }, default);
+        _env.Set("B_TRY=1");
+
+        var onA = await JudgeAsync("A", [Passing]);
+
+        Assert.Equal(RollbackRecord.NoVerdict, onA.RollbackRecorded!.Reason);
+        Assert.Equal("2.0.0", onA.RollbackRecorded.Version);
+    }
+
+    /// <summary>A installed and committed (as the factory left it), B installed with 2.0.0 and activated for a trial.</summary>
+    private async Task StartTrialOfBAsync()
+    {
+        string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 256 << 10, seed: 1), version: "2.0.0");
+        await using var source = Updater.Transport.FileBundleSource.Open(bundle);
+        var installer = new Updater.Install.Installer(_box.Config(), _grub, new Partition.Booted.BootedSlotDetector(_box.Config().Slots, _box.Path("no-cmdline")));
+        await installer.InstallAsync(source, new Updater.Install.InstallOptions(), null, default);
+        Assert.Equal("1 0 1", _env.SlotState("B"));
+    }
+
+    /// <summary>Both slots good and committed, A first; returns the grubenv bytes.</summary>
+    private async Task<byte[]> CommittedPairAsync()
+    {
+        await _grub.ActivateAsync("B", BootActivation.Permanent, default);
+        await _grub.ActivateAsync("A", BootActivation.Permanent, default);
+        Assert.Equal(("1 0 0", "1 0 0"), (_env.SlotState("A"), _env.SlotState("B")));
+        return File.ReadAllBytes(_env.Path);
+    }
+
+    private Task<HealthOutcome> JudgeAsync(string booted, HealthCheckDefinition[] checks, bool noReboot = false,
+        CommittedFailurePolicy policy = CommittedFailurePolicy.Report)
+    {
+        var config = _box.Config();
+        config = new UpdaterConfig
+        {
+            File = config.File,
+            Compatible = config.Compatible,
+            Bootloader = config.Bootloader,
+            BootloaderKeys = config.BootloaderKeys,
+            StateDirectory = config.StateDirectory,
+            Keyring = config.Keyring,
+            BootedSlot = config.BootedSlot,
+            DirectIo = config.DirectIo,
+            Slots = config.Slots,
+            Health = new HealthConfig { OnCommittedFailure = policy, Timeout = TimeSpan.FromSeconds(30) },
+        };
+        return new HealthAgent(config, _grub, _state).JudgeAsync(booted, checks, noReboot, CancellationToken.None);
+    }
+}
