@@ -287,41 +287,60 @@ scenario_update_hang() {
   assert_env "$disk" B_OK=0 A_OK=1 A_TRIAL=0
 }
 
-# The moments of update_power_cut: marker regex of the install's output to wait for, then a random
-# delay of 0 to MAX tenths of a second. Progress lines come per 10 % ("writing  40%  ...").
+# The moments of update_power_cut, "MIN|MAX": wait until the install prints a progress line "writing N%"
+# with N >= MIN (-1: its first line of output, before it verifies the bundle), then a random delay of 0
+# to MAX tenths of a second, then SIGKILL. Progress lines come per 10 %; an install resumed after an
+# earlier cut starts at what is already on the slot.
 E2E_POWER_CUT_MOMENTS=(
-  '^start: |15'
-  '^writing +[0-9]+%|5'
-  '^writing +[4-6][0-9]%|4'
-  '^writing +(8[0-9]|9[0-9])%|0'
-  '^writing +[2-3][0-9]%|3'
+  '-1|15'
+  '0|5'
+  '40|4'
+  '70|2'
+  '-1|30'
 )
 
-# _power_cut_landed LOG: where in the install the cut of that boot landed, from the install's output.
-_power_cut_landed() {
-  local last
-  if serial_has "$1" INSTALL '^rc='; then echo "after the install finished"; return; fi
-  last=$(serial_markers "$1" INSTALL | grep -E '^(checking|writing) +[0-9]+%' | sed -n '$p' | awk '{ print $1, $2 }')
-  if [ -z "$last" ]; then
-    echo "before any write (verifying the bundle)"
-  else
-    echo "mid-install, after progress line '$last'"
-  fi
+# _install_reached LOG MIN: the install in LOG printed a writing line at MIN % or more (MIN -1: started).
+_install_reached() {
+  serial_markers "$1" INSTALL | awk -v min="$2" '
+    min < 0 && /^start: / { ok = 1 }
+    $1 == "writing" && $2 ~ /%$/ && $2 + 0 >= min { ok = 1 }
+    END { exit !ok }'
+}
+
+# _install_checked LOG: what a resumed install found already on the slot ("checking N%"), else "".
+_install_checked() {
+  serial_markers "$1" INSTALL | awk '$1 == "checking" { p = $2 } END { print p }'
+}
+
+# _install_last_progress LOG: the last progress line the host saw before the cut.
+_install_last_progress() {
+  serial_markers "$1" INSTALL | awk '($1 == "writing" || $1 == "checking") && $2 ~ /%$/ { p = $1 " " $2 } END { print (p == "" ? "none" : p) }'
 }
 
 e2e_scenario update_power_cut "SIGKILL QEMU at random moments during an install: A boots, rerunning the install finishes it"
 scenario_update_power_cut() {
-  local disk="$SCEN_DIR/disk.img" hook i spec re max delay landed journal=0 completed=0 want got
+  local disk="$SCEN_DIR/disk.img" hook i spec min max delay completed=0 journal=0 want got checked
   [ "$E2E_POWER_CUTS" -ge 1 ] && [ "$E2E_POWER_CUTS" -le ${#E2E_POWER_CUT_MOMENTS[@]} ] \
     || e2e_fail "E2E_POWER_CUTS must be 1-${#E2E_POWER_CUT_MOMENTS[@]}"
-  update_disk "$disk" 2
+  # Slot B starts with random bytes, not zeros: no chunk of the image is there by chance, so what a
+  # resumed install finds on the slot is exactly what the cut attempts wrote.
+  head -c "$(stat -c %s "$E2E_BUILD/slots/update-v2.img")" /dev/urandom > "$SCEN_DIR/b-junk.img"
+  mkdir -p "$SCEN_DIR/data/bundles"
+  cp "$(update_dir)/bundles/v2.bundle" "$SCEN_DIR/data/bundles/"
+  e2e_disk "$disk" --a "$E2E_BUILD/slots/update-v1.img" --b "$SCEN_DIR/b-junk.img" --data "$SCEN_DIR/data"
+  rm -f "$SCEN_DIR/b-junk.img"
   hook=$(update_install_hook install-v2 2)
   : > "$SCEN_DIR/cuts"
   for i in $(seq "$E2E_POWER_CUTS"); do
     spec=${E2E_POWER_CUT_MOMENTS[$((i - 1))]}
-    re=${spec%|*}; max=${spec##*|}
+    min=${spec%|*}; max=${spec##*|}
     scenario_boot_start "$disk" 300 "$hook"
-    boot_wait_marker "$LOG" INSTALL "$re" 280 || e2e_fail "cut $i: the install never printed /$re/ ($LOG)"
+    local deadline=$(( $(date +%s) + 280 ))
+    until _install_reached "$LOG" "$min"; do
+      kill -0 "$BOOT_PID" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ] \
+        || e2e_fail "cut $i: the install never reached ${min}% ($LOG)"
+      sleep 0.1
+    done
     delay=$(awk -v r="$RANDOM" -v m="$max" 'BEGIN { printf "%.1f", (m ? r % (m + 1) : 0) / 10 }')
     sleep "$delay"
     scenario_boot_kill
@@ -333,8 +352,11 @@ scenario_update_power_cut() {
       assert_json status-before '.install_in_progress.version == "2.0.0" and .install_in_progress.target_bootname == "B"
         and (.slots[] | select(.bootname == "B") | .state == "installing")' "status after a cut in the middle of the install"
     fi
-    landed=$(_power_cut_landed "$LOG")
-    printf 'cut %d: %ss after /%s/: %s\n' "$i" "$delay" "$re" "$landed" | tee -a "$SCEN_DIR/cuts" >&2
+    checked=$(_install_checked "$LOG")
+    [ "$i" = 1 ] || printf '  attempt %d found on slot B: %s\n' "$i" "${checked:-nothing (no interrupted install recorded: the cut came before the first write)}" >> "$SCEN_DIR/cuts"
+    printf 'cut %d: %ss after the install reached %s; last progress seen: %s%s\n' "$i" "$delay" \
+      "$([ "$min" -lt 0 ] && echo "its start" || echo "${min}%")" "$(_install_last_progress "$LOG")" \
+      "$(serial_has "$LOG" INSTALL '^rc=' && echo ", after the install had finished" || true)" | tee -a "$SCEN_DIR/cuts" >&2
     if serial_has "$LOG" INSTALL '^rc=0$'; then
       # The cut came after the commit point: GRUB tries B next, which holds the whole image.
       completed=1
@@ -344,8 +366,8 @@ scenario_update_power_cut() {
     # Not finished: the grubenv must not let GRUB boot B.
     assert_env "$disk" ORDER="A B" A_OK=1 A_TRIAL=0 B_OK=0
     assert_grubenv_block "$disk"
-    # Once the install has written, the next boot must find its journal (and resume).
-    case "$landed" in mid-install*) journal=1 ;; esac
+    # Once the install has printed progress, it has written its journal: the next boot must see it.
+    [ "$(_install_last_progress "$LOG")" = none ] || journal=1
   done
 
   if [ "$completed" = 0 ]; then
@@ -353,13 +375,16 @@ scenario_update_power_cut() {
     scenario_boot "$disk" 300 "$hook"
     assert_boot_rc 0
     assert_booted A v1
+    checked=$(_install_checked "$LOG")
+    printf '  the rerun found on slot B: %s\n' "${checked:-nothing (no interrupted install recorded: the cut came before the first write)}" >> "$SCEN_DIR/cuts"
     assert_marker INSTALL '^rc=0$'
     if [ "$journal" = 1 ]; then
       assert_marker INSTALL '^installed 2\.0\.0 into slot B .*\(resumed\)'
+      [ -n "$checked" ] || e2e_fail "the resumed install printed no 'checking' line"
     else
       assert_marker INSTALL '^installed 2\.0\.0 into slot B '
     fi
-    e2e_log "the rerun: $(serial_markers "$LOG" INSTALL | grep '^installed' || true)"
+    e2e_log "the rerun: $(serial_markers "$LOG" INSTALL | { grep '^installed' || true; })"
     assert_json status '.next_boot == "B" and .install_in_progress == null
       and (.slots[] | select(.bootname == "B") | .state == "installed" and .version == "2.0.0" and .boot_trial == true)' "status after the rerun"
     assert_env "$disk" ORDER="B A" B_OK=1 B_TRY=0 B_TRIAL=1
@@ -379,7 +404,8 @@ scenario_update_power_cut() {
   assert_booted B v2
   assert_json health '.booted_slot == "B" and .version == "2.0.0" and .verdict == "pass" and .action == "committed"' "health of B after the interrupted install"
   assert_env "$disk" ORDER="B A" B_OK=1 B_TRIAL=0
-  e2e_log "power cuts: $(wc -l < "$SCEN_DIR/cuts") tried"
+  e2e_log "power cuts: $(grep -c '^cut ' "$SCEN_DIR/cuts") tried"
+  sed 's/^/  /' "$SCEN_DIR/cuts" >&2
 }
 
 e2e_scenario update_rollback "after update_good: updater rollback on B and a reboot bring back A"
