@@ -166,7 +166,7 @@ assert_json() {
 assert_grub_choice() { assert_eq "$(serial_grub_choice "$LOG")" "$1" "GRUB's choice in boot $SCEN_BOOTS (log $LOG)"; }
 
 # json_of BLOCK FILTER: a value from the last boot's JSON block, for the scenario log.
-json_of() { serial_json_cut "$LOG" "$1" "$2" 2>/dev/null || true; }
+json_of() { serial_block_cut "$LOG" "$1" 2>/dev/null | jq -r "$2" 2>/dev/null || true; }
 
 # _update_boot_installs VERSION: boot 1 of the install scenarios: A (v1) installs vVERSION and reboots.
 _update_boot_installs() {
