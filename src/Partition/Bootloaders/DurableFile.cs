@@ -5,9 +5,9 @@ namespace Partition.Bootloaders;
 
 /// <summary>
 /// The two durable writes the environments need: replacing a whole file atomically (new file, fsync, rename
-/// over the old one, fsync the directory), and overwriting a region of a file or block device in place
-/// followed by fsync. A reader sees the old file or the new one, never a mix, because rename(2) is atomic and
-/// the new file's data is on disk before the rename can be.
+/// over the old one, fsync the file under its new name and the directory), and overwriting a region of a file
+/// or block device in place followed by fsync. A reader sees the old file or the new one, never a mix, because
+/// rename(2) is atomic and the new file's data is on disk before the rename can be.
 /// </summary>
 internal static class DurableFile
 {
@@ -34,7 +34,12 @@ internal static class DurableFile
             throw new IOException($"{path}: rename from {temporary} failed: {Stdlib.GetLastError()}");
         }
 
-        FsyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/");
+        // The file under its new name first: on FAT (an ESP) the renamed entry is written with the file's own
+        // inode, not with the directory, while an fsync of the directory already flushes the FAT, where the
+        // replaced file's clusters are freed. Directory first, and a power cut right after leaves an entry
+        // pointing at freed clusters.
+        FsyncPath(path, OpenFlags.O_RDONLY);
+        FsyncPath(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/", OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
     }
 
     public static async Task WriteAtAsync(string path, long offset, ReadOnlyMemory<byte> content, PowerCut? cut, CancellationToken cancellationToken)
@@ -90,20 +95,20 @@ internal static class DurableFile
         }
     }
 
-    /// <summary>Makes a rename durable: the directory entry itself must reach the disk.</summary>
-    private static void FsyncDirectory(string directory)
+    /// <summary>Makes a rename durable: the entry itself (and, for a directory, the removal of the old name) must reach the disk.</summary>
+    private static void FsyncPath(string path, OpenFlags flags)
     {
-        int fd = Syscall.open(directory, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY);
+        int fd = Syscall.open(path, flags);
         if (fd < 0)
         {
-            throw new IOException($"{directory}: open for fsync failed: {Stdlib.GetLastError()}");
+            throw new IOException($"{path}: open for fsync failed: {Stdlib.GetLastError()}");
         }
 
         try
         {
             if (Syscall.fsync(fd) != 0)
             {
-                throw new IOException($"{directory}: fsync failed: {Stdlib.GetLastError()}");
+                throw new IOException($"{path}: fsync failed: {Stdlib.GetLastError()}");
             }
         }
         finally

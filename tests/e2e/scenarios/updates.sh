@@ -18,7 +18,7 @@
 
 E2E_UPDATE_COMPATIBLE=updater-e2e
 # Power cuts of update_power_cut (each a boot killed with SIGKILL during an install). 3-5 per the issue.
-E2E_POWER_CUTS=${E2E_POWER_CUTS:-4}
+E2E_POWER_CUTS=${E2E_POWER_CUTS:-5}
 
 update_dir() { echo "$E2E_BUILD/update"; }
 update_host() { nice "$E2E_BUILD/updater/updater" "$@"; }
@@ -288,20 +288,27 @@ scenario_update_hang() {
 }
 
 # The moments of update_power_cut, "MIN|MAX": wait until the install prints a progress line "writing N%"
-# with N >= MIN (-1: its first line of output, before it verifies the bundle), then a random delay of 0
-# to MAX tenths of a second, then SIGKILL. Progress lines come per 10 %; an install resumed after an
-# earlier cut starts at what is already on the slot.
-E2E_POWER_CUT_MOMENTS=(
-  '-1|15'
-  '0|5'
-  '40|4'
-  '70|2'
-  '-1|30'
-)
+# with N >= MIN (-1: its first line of output, before it verifies the bundle; "done": its final
+# "installed" line, printed right after the commit point), then a random delay of 0 to MAX tenths of a
+# second, then SIGKILL. Progress lines come per 10 %; an install resumed after an earlier cut starts at
+# what is already on the slot. E2E_POWER_CUT_MOMENTS="MIN|MAX ..." replaces the list.
+if [ -n "${E2E_POWER_CUT_MOMENTS:-}" ]; then
+  read -r -a E2E_POWER_CUT_MOMENTS <<< "$E2E_POWER_CUT_MOMENTS"
+else
+  E2E_POWER_CUT_MOMENTS=(
+    '-1|15'
+    '0|5'
+    '40|4'
+    '70|2'
+    'done|0'
+  )
+fi
 
 # _install_reached LOG MIN: the install in LOG printed a writing line at MIN % or more (MIN -1: started).
 _install_reached() {
   serial_markers "$1" INSTALL | awk -v min="$2" '
+    min == "done" && /^installed / { ok = 1 }
+    min == "done" { next }
     min < 0 && /^start: / { ok = 1 }
     $1 == "writing" && $2 ~ /%$/ && $2 + 0 >= min { ok = 1 }
     END { exit !ok }'
@@ -355,12 +362,16 @@ scenario_update_power_cut() {
     checked=$(_install_checked "$LOG")
     [ "$i" = 1 ] || printf '  attempt %d found on slot B: %s\n' "$i" "${checked:-nothing (no interrupted install recorded: the cut came before the first write)}" >> "$SCEN_DIR/cuts"
     printf 'cut %d: %ss after the install reached %s; last progress seen: %s%s\n' "$i" "$delay" \
-      "$([ "$min" -lt 0 ] && echo "its start" || echo "${min}%")" "$(_install_last_progress "$LOG")" \
+      "$(case "$min" in done) echo "its end" ;; -*) echo "its start" ;; *) echo "${min}%" ;; esac)" "$(_install_last_progress "$LOG")" \
       "$(serial_has "$LOG" INSTALL '^rc=' && echo ", after the install had finished" || true)" | tee -a "$SCEN_DIR/cuts" >&2
     if serial_has "$LOG" INSTALL '^rc=0$'; then
-      # The cut came after the commit point: GRUB tries B next, which holds the whole image.
+      # The cut came after the commit point (the last moment's "installed" line): the rerun completed, and
+      # its grubenv write survived the cut: GRUB tries B next, which holds the whole image.
       completed=1
+      [ "$journal" = 0 ] || assert_marker INSTALL '^installed 2\.0\.0 into slot B .*\(resumed\)'
+      e2e_log "the rerun: $(serial_markers "$LOG" INSTALL | { grep '^installed' || true; })"
       assert_env "$disk" ORDER="B A" B_OK=1 B_TRIAL=1 B_TRY=0
+      assert_grubenv_block "$disk"
       break
     fi
     # Not finished: the grubenv must not let GRUB boot B.
