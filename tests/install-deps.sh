@@ -9,3 +9,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
+# QEMU, OVMF, GRUB's EFI modules and the disk tools of the end-to-end tests.
+bash "$(dirname "$0")/e2e/install-deps.sh"

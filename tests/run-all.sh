@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs missing Debian packages, restores, builds, runs every test suite, and ends
-# with one summary line "tests: N passed, N failed".
+# The test command: installs missing Debian packages, restores, builds, runs every test suite, then the
+# QEMU end-to-end scenarios (tests/e2e/run.sh; UPDATER_E2E=0 skips them), and ends with one summary line
+# "tests: N passed, N failed" that counts both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/install-deps.sh
@@ -17,5 +18,20 @@ status=0
 dotnet test Updater.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
+# Real boots under QEMU after the unit tests, with the binary tests/publish-aot.sh made above. One line per
+# scenario; its "N passed, N failed" line goes into the summary (a run that fails before any scenario
+# counts as one failure).
+if [ "${UPDATER_E2E:-1}" != 0 ]; then
+  e2e_status=0
+  bash tests/e2e/run.sh 2>&1 | tee "$log" || e2e_status=$?
+  e2e_counts=$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' "$log" | sed -n '$p')
+  if [ -n "$e2e_counts" ]; then
+    passed=$((passed + ${e2e_counts% *}))
+    failed=$((failed + ${e2e_counts#* }))
+  elif [ "$e2e_status" -ne 0 ]; then
+    failed=$((failed + 1))
+  fi
+  [ "$e2e_status" -eq 0 ] || status=$e2e_status
+fi
 echo "tests: $passed passed, $failed failed"
 exit "$status"

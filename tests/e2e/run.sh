@@ -69,7 +69,7 @@ trap e2e_abort INT TERM
 t_all=$(e2e_now_ms)
 t0=$(e2e_now_ms)
 set +e
-( set -eEuo pipefail; shopt -s inherit_errexit; e2e_prepare ) > "$E2E_LOGS/prepare.log" 2>&1
+( set -eEuo pipefail; shopt -s inherit_errexit; e2e_prepare; e2e_prepare_selected "${selected[@]}" ) > "$E2E_LOGS/prepare.log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

@@ -5,9 +5,9 @@ namespace Partition.Bootloaders;
 
 /// <summary>
 /// The two durable writes the environments need: replacing a whole file atomically (new file, fsync, rename
-/// over the old one, fsync the directory), and overwriting a region of a file or block device in place
-/// followed by fsync. A reader sees the old file or the new one, never a mix, because rename(2) is atomic and
-/// the new file's data is on disk before the rename can be.
+/// over the old one, fsync the file under its new name and the directory), and overwriting a region of a file
+/// or block device in place followed by fsync. A reader sees the old file or the new one, never a mix, because
+/// rename(2) is atomic and the new file's data is on disk before the rename can be.
 /// </summary>
 internal static class DurableFile
 {
@@ -34,7 +34,7 @@ internal static class DurableFile
             throw new IOException($"{path}: rename from {temporary} failed: {Stdlib.GetLastError()}");
         }
 
-        FsyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/");
+        Storage.AtomicFile.SyncRenamed(path);
     }
 
     public static async Task WriteAtAsync(string path, long offset, ReadOnlyMemory<byte> content, PowerCut? cut, CancellationToken cancellationToken)
@@ -90,6 +90,4 @@ internal static class DurableFile
         }
     }
 
-    /// <summary>Makes a rename durable: the directory entry itself must reach the disk.</summary>
-    private static void FsyncDirectory(string directory) => Storage.AtomicFile.SyncDirectory(directory);
 }

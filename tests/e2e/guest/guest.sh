@@ -37,6 +37,18 @@ e2e_block() {
   return $rc
 }
 
+# e2e_stream NAME CMD...: runs CMD and prints every line of its output (stdout and stderr) as it comes,
+# as "E2E-NAME: line", then "E2E-NAME: rc=N". The host can follow the progress while the command runs
+# (boot_wait_marker). Returns CMD's status.
+e2e_stream() {
+  local name=$1 rc; shift
+  e2e_mark "$name" "start: $*"
+  { "$@" 2>&1; echo "$?" > /run/e2e-stream.rc; } | while IFS= read -r _e2e_line; do echo "E2E-$name: $_e2e_line"; done
+  rc=$(cat /run/e2e-stream.rc 2>/dev/null || echo 255)
+  e2e_mark "$name" "rc=$rc"
+  return "$rc"
+}
+
 # e2e_part NAME: the block device of the GPT partition named NAME (esp, rootfs-a, rootfs-b, data).
 e2e_part() {
   local u

@@ -1,20 +1,31 @@
 # The shared build products of one run, made once and reused by every scenario:
 #   $E2E_BUILD/vmlinuz, initrd.img   the Debian kernel and the test initramfs
-#   $E2E_BUILD/updater/              the NativeAOT-published updater
-#   $E2E_BUILD/grub.cfg              dist/grub.cfg
+#   $E2E_BUILD/updater/              the NativeAOT-published updater (tests/publish-aot.sh)
+#   $E2E_BUILD/grub.cfg              dist/grub.cfg (or E2E_GRUB_CFG)
 # Source after the other libraries (lib/e2e.sh does it all).
 
 E2E_BUILD=${E2E_BUILD:-$E2E_WORK/build}
 E2E_OVMF_VARS_WARM=${E2E_OVMF_VARS_WARM-$E2E_BUILD/ovmf-vars.warm.fd}
 
-# The GRUB script under test: dist/grub.cfg.
+# The GRUB script under test: dist/grub.cfg, or the file E2E_GRUB_CFG names (e.g. a deliberately broken
+# copy, to see which scenarios catch the defect).
 e2e_grub_cfg_source() {
-  [ -f "$E2E_REPO/dist/grub.cfg" ] || e2e_die "no dist/grub.cfg in $E2E_REPO"
-  echo "$E2E_REPO/dist/grub.cfg"
+  local cfg=${E2E_GRUB_CFG:-$E2E_REPO/dist/grub.cfg}
+  [ -f "$cfg" ] || e2e_die "no GRUB script $cfg"
+  echo "$cfg"
+}
+
+# e2e_updater_publish: the directory tests/publish-aot.sh publishes the NativeAOT updater into (the same
+# one the rest of the tests and CI use; nothing is rebuilt while src/ is unchanged).
+e2e_updater_publish() {
+  local dir
+  dir=$(nice bash "$E2E_REPO/tests/publish-aot.sh" | sed -n '$p') || e2e_die "tests/publish-aot.sh failed"
+  [ -x "$dir/updater" ] || e2e_die "tests/publish-aot.sh produced no $dir/updater"
+  echo "$dir"
 }
 
 # e2e_prepare: kernel (cache), initramfs, updater, grub.cfg into $E2E_BUILD. E2E_UPDATER_DIR names
-# an existing publish directory to use instead of publishing.
+# an existing publish directory to use instead of tests/publish-aot.sh.
 e2e_prepare() {
   local t0
   t0=$(e2e_now_ms)
@@ -26,14 +37,13 @@ e2e_prepare() {
   kernel_fetch
   cp "$KERNEL_IMAGE" "$E2E_BUILD/vmlinuz"
   initramfs_build "$E2E_BUILD/initrd.img"
-  if [ -n "${E2E_UPDATER_DIR:-}" ]; then
-    [ -x "$E2E_UPDATER_DIR/updater" ] || e2e_die "E2E_UPDATER_DIR=$E2E_UPDATER_DIR has no updater"
-    if [ "$(realpath "$E2E_UPDATER_DIR")" != "$(realpath -m "$E2E_BUILD/updater")" ]; then
-      rm -rf "$E2E_BUILD/updater"
-      cp -a "$E2E_UPDATER_DIR" "$E2E_BUILD/updater"
-    fi
-  else
-    updater_publish "$E2E_BUILD/updater"
+  local published=${E2E_UPDATER_DIR:-}
+  [ -n "$published" ] || published=$(e2e_updater_publish)
+  [ -x "$published/updater" ] || e2e_die "$published has no updater"
+  if [ "$(realpath "$published")" != "$(realpath -m "$E2E_BUILD/updater")" ]; then
+    rm -rf "$E2E_BUILD/updater"
+    mkdir -p "$E2E_BUILD/updater"
+    cp -a "$published"/. "$E2E_BUILD/updater/"
   fi
   cp "$(e2e_grub_cfg_source)" "$E2E_BUILD/grub.cfg"
   e2e_log "prepared: kernel $KERNEL_VERSION, grub.cfg from $(e2e_grub_cfg_source), in $(e2e_fmt_ms $(( $(e2e_now_ms) - t0 )))"

@@ -3,7 +3,6 @@ _e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_e2e_lib/common.sh"
 . "$_e2e_lib/kernel.sh"
 . "$_e2e_lib/initramfs.sh"
-. "$_e2e_lib/updater.sh"
 . "$_e2e_lib/rootfs.sh"
 . "$_e2e_lib/disk.sh"
 . "$_e2e_lib/grubenv.sh"

@@ -9,6 +9,23 @@ E2E_SCENARIOS=()
 declare -A E2E_SCENARIO_DESC=()
 e2e_scenario() { E2E_SCENARIOS+=("$1"); E2E_SCENARIO_DESC[$1]=$2; }
 
+# e2e_prepare_for GLOB FUNC: FUNC builds what scenarios matching GLOB share (images, bundles); run.sh
+# calls it once, after e2e_prepare, when a selected scenario matches.
+E2E_PREPARE_FOR=()
+e2e_prepare_for() { E2E_PREPARE_FOR+=("$1|$2"); }
+
+# e2e_prepare_selected SCENARIO...: the e2e_prepare_for functions the given scenarios need.
+e2e_prepare_selected() {
+  local entry pat fn s
+  for entry in "${E2E_PREPARE_FOR[@]}"; do
+    pat=${entry%%|*}; fn=${entry#*|}
+    for s in "$@"; do
+      # shellcheck disable=SC2053
+      if [[ $s == $pat ]]; then "$fn"; break; fi
+    done
+  done
+}
+
 # e2e_fail MESSAGE: ends the scenario as failed.
 e2e_fail() { printf 'FAILED: %s\n' "$*" >&2; printf '%s\n' "$*" > "$SCEN_DIR/failure"; exit 1; }
 

@@ -38,6 +38,24 @@ serial_block() {
     END { if (!found) exit 1; printf "%s", out }'
 }
 
+# serial_block_cut LOG NAME: like serial_block, for a command that may end the boot itself (e.g.
+# `updater health` running its reboot command): a block without its end runs to the next E2E- marker
+# or to the end of the log.
+serial_block_cut() {
+  serial_clean "$1" | awk -v name="$2" '
+    $0 ~ "E2E-BEGIN " name "$" { buf = ""; inside = 1; found = 1; out = ""; next }
+    inside && ($0 ~ "E2E-END " name " rc=" || $0 ~ /E2E-[A-Z-]+:/) { inside = 0; out = buf; next }
+    inside { buf = buf $0 "\n" }
+    END { if (!found) exit 1; if (inside) out = buf; printf "%s", out }'
+}
+
+# serial_json_cut LOG NAME [JQ_FILTER]: serial_json on serial_block_cut.
+serial_json_cut() {
+  local block
+  block=$(serial_block_cut "$1" "$2") || return 1
+  printf '%s\n' "$block" | jq -e "${3:-.}"
+}
+
 # serial_block_rc LOG NAME: the exit status recorded at the end of block NAME.
 serial_block_rc() {
   serial_clean "$1" | sed -n "s/.*E2E-END $2 rc=\([0-9]*\).*/\1/p" | sed -n '$p'
