@@ -16,6 +16,8 @@ internal static partial class NativeMethods
     internal const int O_RDWR = 2;
     internal const int O_CLOEXEC = 0x80000;
     internal const int O_DIRECT = 0x4000;
+    internal const int O_EXCL = 0x80;
+    internal const int EBUSY = 16;
 
     [LibraryImport("libc", SetLastError = true, EntryPoint = "ioctl")]
     internal static partial int IoctlUInt64(int fd, ulong request, out ulong value);

@@ -34,12 +34,17 @@ public sealed class SlotDevice : IDisposable
     /// <summary>Opened with O_DIRECT: writes must be aligned to <see cref="DirectIoAlignment"/>.</summary>
     public bool IsDirect { get; }
 
-    public static SlotDevice OpenRead(string path) => Open(path, write: false, direct: false);
+    public static SlotDevice OpenRead(string path) => Open(path, write: false, direct: false, exclusive: false);
 
-    /// <summary>Opens for writing; <paramref name="direct"/> asks for O_DIRECT, honoured for block devices.</summary>
-    public static SlotDevice OpenWrite(string path, bool direct) => Open(path, write: true, direct: direct);
+    /// <summary>
+    /// Opens for writing; <paramref name="direct"/> asks for O_DIRECT, honoured for block devices.
+    /// <paramref name="exclusive"/> opens a block device with O_EXCL: the kernel then refuses (EBUSY) a device
+    /// that is mounted, held by device-mapper or md, or whose partitions are in use — whatever name or
+    /// stacking hides that the running system lives on it.
+    /// </summary>
+    public static SlotDevice OpenWrite(string path, bool direct, bool exclusive = true) => Open(path, write: true, direct: direct, exclusive: exclusive);
 
-    private static SlotDevice Open(string path, bool write, bool direct)
+    private static SlotDevice Open(string path, bool write, bool direct, bool exclusive)
     {
         var identity = DeviceIdentity.Of(path);
         if (!identity.IsBlockDevice)
@@ -52,11 +57,16 @@ public sealed class SlotDevice : IDisposable
 
         bool useDirect = write && direct;
         int flags = (write ? NativeMethods.O_RDWR : NativeMethods.O_RDONLY) | NativeMethods.O_CLOEXEC
-                    | (useDirect ? NativeMethods.O_DIRECT : 0);
+                    | (useDirect ? NativeMethods.O_DIRECT : 0) | (write && exclusive ? NativeMethods.O_EXCL : 0);
         int fd = NativeMethods.Open(path, flags);
         if (fd < 0)
         {
-            throw new IOException($"{path}: cannot open: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == NativeMethods.EBUSY && write && exclusive)
+            {
+                throw new SlotInUseException($"{path}: in use (mounted, or held by device-mapper, md or another writer): refusing to write it");
+            }
+            throw new IOException($"{path}: cannot open: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
         var safe = new SafeFileHandle(fd, ownsHandle: true);
         if (NativeMethods.IoctlUInt64(fd, NativeMethods.BLKGETSIZE64, out ulong size) != 0)

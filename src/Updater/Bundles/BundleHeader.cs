@@ -15,6 +15,9 @@ public sealed record BundleHeader(long ManifestOffset, long ManifestLength, long
     public const uint FormatVersion = 1;
     public const int MaxManifestLength = 1 << 20;
 
+    /// <summary>Room the writer reserves for the widest manifest beyond the real one, plus alignment.</summary>
+    public const long MaxPadding = MaxManifestLength + 4096;
+
     /// <summary>"UPDBNDL" and a newline: `head -c 8` says what the file is; a text-mode transfer breaks it visibly.</summary>
     public static ReadOnlySpan<byte> Magic => "UPDBNDL\n"u8;
 
@@ -95,6 +98,11 @@ public sealed record BundleHeader(long ManifestOffset, long ManifestLength, long
         if (DataOffset < SignatureOffset + SignatureLength || DataOffset % 4096 != 0)
         {
             throw new BundleFormatException($"{name}: data offset {DataOffset} (header byte 48) must follow the signature and be a multiple of 4096");
+        }
+        // The padding is not signed: bound it, so a forged header cannot make readers skip or buffer gigabytes.
+        if (DataOffset - (SignatureOffset + SignatureLength) > MaxPadding)
+        {
+            throw new BundleFormatException($"{name}: data offset {DataOffset} (header byte 48) leaves more than {MaxPadding} bytes of padding after the signature");
         }
         if (DataOffset > bundleLength)
         {

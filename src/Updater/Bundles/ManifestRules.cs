@@ -12,6 +12,9 @@ internal static class ManifestRules
     public const int MaxChunkSize = 16 << 20;
     public const int MaxImages = 16;
 
+    /// <summary>1 PiB: far beyond any slot, and small enough that no offset arithmetic below can overflow.</summary>
+    public const long MaxImageSize = 1L << 50;
+
     public static void Check(BundleManifest m, long dataLength, string name)
     {
         if (m.Format != 1)
@@ -33,7 +36,7 @@ internal static class ManifestRules
             Require(img is not null, name, field, "is null");
             Require(!string.IsNullOrEmpty(img!.SlotClass) && img.SlotClass.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), name, $"{field}.slot_class", "must be letters, digits, '-' or '_'");
             Require(classes.Add(img.SlotClass), name, $"{field}.slot_class", $"'{img.SlotClass}' appears twice");
-            Require(img.Size > 0, name, $"{field}.size", "must be positive");
+            Require(img.Size is > 0 and <= MaxImageSize, name, $"{field}.size", $"must be 1..{MaxImageSize}");
             Require(IsHex(img.Sha256, 64), name, $"{field}.sha256", "must be 64 lowercase hex digits");
             Require(img.ChunkSize is >= MinChunkSize and <= MaxChunkSize && (img.ChunkSize & (img.ChunkSize - 1)) == 0, name, $"{field}.chunk_size", $"must be a power of two from {MinChunkSize} to {MaxChunkSize}");
             long expectedChunks = (img.Size + img.ChunkSize - 1) / img.ChunkSize;
@@ -44,8 +47,15 @@ internal static class ManifestRules
             Require(img.Payload is not null && img.Payload.Length > 0, name, $"{field}.payload.length", "must be positive");
             Require(IsHex(img.Payload!.Sha256, 64), name, $"{field}.payload.sha256", "must be 64 lowercase hex digits");
             Require(img.Payload.Length <= img.ChunkCount * (long)ChunkIndex.MaxStoredLength(img.ChunkSize), name, $"{field}.payload.length", "is larger than the chunks can be");
-            ranges.Add((img.Index.Offset, img.Index.Offset + img.Index.Length, $"{field}.index"));
-            ranges.Add((img.Payload.Offset, img.Payload.Offset + img.Payload.Length, $"{field}.payload"));
+            foreach (var (offset, length, what) in new[] { (img.Index.Offset, img.Index.Length, $"{field}.index"), (img.Payload.Offset, img.Payload.Length, $"{field}.payload") })
+            {
+                // Compared without adding first: offset + length could overflow for hostile values.
+                if (offset < 0 || length < 0 || offset > dataLength - length)
+                {
+                    throw new BundleFormatException($"{name}: truncated or malformed: manifest field {what} (offset {offset}, length {length}) does not lie within the data area of {dataLength} bytes");
+                }
+                ranges.Add((offset, offset + length, what));
+            }
         }
         foreach (var r in ranges)
         {

@@ -107,7 +107,18 @@ public sealed class ImageWriter
                             data = NewBuffer();
                         }
                         int chunk = i;
-                        await queue.Writer.WriteAsync(Task.Run(() => DecodeAndVerify(chunk, stored, data, storedBuffers), cts.Token), cts.Token).ConfigureAwait(false);
+                        var job = Task.Run(() => DecodeAndVerify(chunk, stored, data, storedBuffers), cts.Token);
+                        try
+                        {
+                            await queue.Writer.WriteAsync(job, cts.Token).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            // The job never reached the queue, so nobody else waits for it: it must end before
+                            // its buffer is freed.
+                            await AwaitQuietly(job).ConfigureAwait(false);
+                            throw;
+                        }
                     }
                 }
                 queue.Writer.Complete();
@@ -148,13 +159,7 @@ public sealed class ImageWriter
             // Chunks still decoding use their buffers: let them finish before the buffers are freed.
             while (queue.Reader.TryRead(out var pending))
             {
-                try
-                {
-                    await pending.ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationCanceledException or BundleFormatException)
-                {
-                }
+                await AwaitQuietly(pending).ConfigureAwait(false);
             }
             throw;
         }
@@ -168,6 +173,20 @@ public sealed class ImageWriter
         target.Flush();
         tailTarget?.Flush();
         return written;
+    }
+
+    /// <summary>Waits for a chunk job whose result no longer matters (the install already failed).</summary>
+    private static async Task AwaitQuietly(Task job)
+    {
+        try
+        {
+            await job.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The first failure is already on its way to the caller; this one only ends the job.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private (int, AlignedBuffer) DecodeAndVerify(int chunk, byte[] stored, AlignedBuffer data, ConcurrentBag<byte[]> storedBuffers)

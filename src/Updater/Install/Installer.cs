@@ -50,6 +50,13 @@ public sealed class Installer
         BootedSlot booted = DetectBooted(options);
         string target = _config.Slots.OtherBootname(booted.Bootname);
         CheckVersions(bundle, booted.Bootname, options);
+        var bootState = await _bootloader.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+        if (bootState.Slot(booted.Bootname) is { Trial: true })
+        {
+            // The other slot is the only one known to work until this trial boot gets its verdict.
+            throw new UpdaterException(ExitCode.Refused,
+                $"slot {booted.Bootname} is on its trial boot, awaiting the health verdict: writing slot {target} now would destroy the only slot known to work; run `updater health` (or `updater mark-good`) first");
+        }
 
         var plan = new List<(ImageManifest Image, ChunkIndex Index, Slot Slot)>();
         foreach (var image in manifest.Images)
@@ -59,7 +66,8 @@ public sealed class Installer
             var index = await bundle.ReadIndexAsync(image, cancellationToken).ConfigureAwait(false);
             SlotWriteGuard.Check(slot, booted.Bootname, _config.Slots);
             long capacity;
-            using (var probe = SlotDevice.OpenRead(slot.Device))
+            // Opened as it will be written (exclusively), so a busy device is refused before anything changes.
+            using (var probe = OpenTarget(slot))
             {
                 capacity = probe.Size;
             }
@@ -79,7 +87,9 @@ public sealed class Installer
             }
         }
 
-        // 2. From here on the target is not bootable until step 5 makes it so.
+        // 2. From here on the target is not bootable until step 5 makes it so. One install at a time: two
+        // writers on one slot would let the first to finish activate a slot the other is still writing.
+        using var installLock = _state.LockForInstall();
         var journal = _state.ReadJournal();
         bool resume = journal is not null && journal.ManifestSha256 == bundle.ManifestSha256 && journal.TargetBootname == target;
         await _bootloader.MarkBadAsync(target, cancellationToken).ConfigureAwait(false);
@@ -113,8 +123,9 @@ public sealed class Installer
                 long presentBytes = Enumerable.Range(0, present.Length).Where(i => present[i]).Sum(i => (long)index.ChunkLength(i));
                 Report("checking", presentBytes);
             }
-            using var device = SlotDevice.OpenWrite(slot.Device, _config.DirectIo);
-            using var tail = device.IsDirect ? SlotDevice.OpenWrite(slot.Device, direct: false) : null;
+            using var device = OpenTarget(slot);
+            // The buffered handle for an unaligned tail shares the exclusive claim of the first one.
+            using var tail = device.IsDirect ? SlotDevice.OpenWrite(slot.Device, direct: false, exclusive: false) : null;
             written += await writer.WriteAsync(device, tail, present, n => Report("writing", n), cancellationToken).ConfigureAwait(false);
         }
 
@@ -163,6 +174,18 @@ public sealed class Installer
             SignedBy = bundle.SignedBy,
             ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };
+    }
+
+    private SlotDevice OpenTarget(Slot slot)
+    {
+        try
+        {
+            return SlotDevice.OpenWrite(slot.Device, _config.DirectIo);
+        }
+        catch (SlotInUseException e)
+        {
+            throw new UpdaterException(ExitCode.Refused, e.Message);
+        }
     }
 
     private BootedSlot DetectBooted(InstallOptions options)

@@ -47,6 +47,25 @@ public sealed class StateDirectory
         }
     }
 
+    /// <summary>
+    /// Holds the install lock (an exclusive flock on install.lock) until disposed; another process holding it
+    /// is a clear refusal, not a wait.
+    /// </summary>
+    public IDisposable LockForInstall()
+    {
+        EnsureExists();
+        string path = System.IO.Path.Combine(Path, "install.lock");
+        try
+        {
+            // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Linux; the kernel drops it when the process dies.
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new UpdaterException(ExitCode.Refused, $"another install is running ({path} is locked); wait for it, or rerun this command after it ends");
+        }
+    }
+
     public SlotRecord? ReadSlot(Slot slot) => ReadJson(SlotFile(slot, ".json"), StateJsonContext.Default.SlotRecord);
 
     public byte[]? ReadSlotIndex(Slot slot)

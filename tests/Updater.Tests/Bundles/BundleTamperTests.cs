@@ -160,6 +160,18 @@ public sealed class BundleTamperTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_forged_header_with_gigabytes_of_padding_is_refused()
+    {
+        var bytes = (byte[])_original.Clone();
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(48), 3L << 30);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(60), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, 60)));
+        string path = _box.Path("padded.bundle");
+        await File.WriteAllBytesAsync(path, bytes);
+        var e = await Assert.ThrowsAsync<BundleFormatException>(() => OpenAsync(path));
+        Assert.Contains("bytes of padding", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Garbage_and_empty_files_are_not_bundles()
     {
         string empty = _box.Path("empty.bundle");

@@ -29,7 +29,9 @@ public class ManifestRulesTests
     [InlineData("\"chunk_size\":4096", "\"chunk_size\":5000", "images[0].chunk_size' must be a power of two")]
     [InlineData("\"length\":96,", "\"length\":48,", "images[0].index.length' does not match chunk_count")]
     [InlineData("\"offset\":96", "\"offset\":50", "overlap")]
-    [InlineData("\"offset\":96", "\"offset\":-96", "covers data bytes")]
+    [InlineData("\"offset\":96", "\"offset\":-96", "does not lie within the data area")]
+    [InlineData("\"offset\":0,", "\"offset\":9223372036854775800,", "images[0].index (offset 9223372036854775800, length 96) does not lie within")]
+    [InlineData("\"size\":8192", "\"size\":9223372036854775807", "images[0].size' must be 1..")]
     [InlineData("\"length\":904", "\"length\":9000000", "is larger than the chunks can be")]
     [InlineData("\"length\":904", "\"length\":903", "1 unexpected bytes after the last payload")]
     [InlineData("\"slot_class\":\"rootfs\"", "\"slot_class\":\"../etc\"", "images[0].slot_class' must be letters")]
@@ -37,7 +39,7 @@ public class ManifestRulesTests
     [InlineData("\"security_version\":1", "\"security_version\":-1", "security_version' must not be negative")]
     [InlineData("\"compression\":\"zstd\"", "\"compression\":\"lzma\"", "compression' must be zstd or none")]
     [InlineData("\"format\":1", "\"format\":2", "'format' is 2, expected 1")]
-    [InlineData("\"size\":8192", "\"size\":0", "images[0].size' must be positive")]
+    [InlineData("\"size\":8192", "\"size\":0", "images[0].size' must be 1..")]
     public void Each_inconsistency_names_its_field(string find, string replace, string expected)
     {
         string json = Manifest().Replace(find, replace, StringComparison.Ordinal);

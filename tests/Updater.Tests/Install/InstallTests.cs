@@ -189,6 +189,39 @@ public sealed class InstallTests : IDisposable
         Assert.Equal("activate B Trial", bootloader.Calls[^1]);
     }
 
+    [Fact]
+    public async Task A_second_install_while_one_runs_is_refused_and_changes_nothing()
+    {
+        string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 13));
+        string bBefore = Sandbox.Sha256Of(_box.SlotB);
+        var bootloader = new FakeBootloader();
+        using (new StateDirectory(_box.StateDir).LockForInstall())
+        {
+            var e = await Assert.ThrowsAsync<UpdaterException>(() => _box.InstallAsync(bundle, bootloader));
+            Assert.Equal(ExitCode.Refused, e.ExitCode);
+            Assert.Contains("another install is running", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Empty(bootloader.Calls);
+        Assert.Equal(bBefore, Sandbox.Sha256Of(_box.SlotB));
+        await _box.InstallAsync(bundle, bootloader);
+        Assert.Equal("activate B Trial", bootloader.Calls[^1]);
+    }
+
+    [Fact]
+    public async Task No_install_while_the_booted_slot_awaits_its_health_verdict()
+    {
+        string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 14));
+        var bootloader = new FakeBootloader();
+        await bootloader.ActivateAsync("A", Partition.Bootloaders.BootActivation.Trial, CancellationToken.None);
+        bootloader.Calls.Clear();
+        string bBefore = Sandbox.Sha256Of(_box.SlotB);
+        var e = await Assert.ThrowsAsync<UpdaterException>(() => _box.InstallAsync(bundle, bootloader));
+        Assert.Equal(ExitCode.Refused, e.ExitCode);
+        Assert.Contains("awaiting the health verdict", e.Message, StringComparison.Ordinal);
+        Assert.Empty(bootloader.Calls);
+        Assert.Equal(bBefore, Sandbox.Sha256Of(_box.SlotB));
+    }
+
     /// <summary>Progress delivered on the reporting thread (Progress&lt;T&gt; posts to the thread pool, too late to cancel).</summary>
     private sealed class SyncProgress(Action<InstallProgress> action) : IProgress<InstallProgress>
     {

@@ -56,6 +56,23 @@ public sealed class LoopDeviceInstallTests : IDisposable
     }
 
     [Fact]
+    public async Task A_block_device_held_exclusively_elsewhere_is_refused_before_anything_changes()
+    {
+        string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 23));
+        string before = Sandbox.Sha256Of(_b.Path);
+        var bootloader = new FakeBootloader();
+        // An exclusive holder stands for a mount or a device-mapper target stacked on the device.
+        using (SlotDevice.OpenWrite(_b.Path, direct: false))
+        {
+            var e = await Assert.ThrowsAsync<UpdaterException>(() => _box.InstallAsync(bundle, bootloader));
+            Assert.Equal(ExitCode.Refused, e.ExitCode);
+            Assert.Contains("in use", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Empty(bootloader.Calls);
+        Assert.Equal(before, Sandbox.Sha256Of(_b.Path));
+    }
+
+    [Fact]
     public async Task An_image_larger_than_the_block_device_is_refused_before_writing()
     {
         string image = _box.MakeImage("big.img", (6 << 20) + 4096, seed: 22);
