@@ -36,6 +36,8 @@ public static class HealthCommand
             }
             // Printed first: once the reboot starts, the journal may not take another line.
             await Console.Out.FlushAsync(ct).ConfigureAwait(false);
+            // The verdict is durable already; the fleet hears of it within a short grace, or not at all.
+            await HealthReportPoster.PostAsync(context.Config, outcome, message => Console.Error.WriteLine($"updater: report: {message}"), ct).ConfigureAwait(false);
             if (outcome.Reboot)
             {
                 try

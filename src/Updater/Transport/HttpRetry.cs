@@ -23,12 +23,14 @@ public sealed class HttpRetry
     {
         _options = options;
         _name = name;
-        _pipeline = new ResiliencePipelineBuilder { TimeProvider = options.Time }
-            .AddTimeout(options.Deadline)
-            .AddRetry(new RetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder { TimeProvider = options.Time }.AddTimeout(options.Deadline);
+        // Polly refuses a retry strategy of zero retries: with `http-attempts = 1` there is simply none.
+        if (options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.BackoffBase,
@@ -40,9 +42,9 @@ public sealed class HttpRetry
                     _options.OnRetry?.Invoke($"{_name}: attempt {args.AttemptNumber + 1} failed ({Describe(args.Outcome.Exception)}); retrying in {args.RetryDelay.TotalSeconds:0.#} s");
                     return ValueTask.CompletedTask;
                 },
-            })
-            .AddTimeout(options.RequestTimeout)
-            .Build();
+            });
+        }
+        _pipeline = builder.AddTimeout(options.RequestTimeout).Build();
     }
 
     public TimeProvider Time => _options.Time;

@@ -187,6 +187,46 @@ public sealed class HealthLoopTests : IDisposable
 
     private JsonDocument ReadState(string name) => JsonDocument.Parse(File.ReadAllText(StateFile(name)));
 
+    [Fact]
+    public async Task The_verdict_and_the_rollback_are_reported_to_the_fleet_and_a_dead_endpoint_changes_nothing()
+    {
+        var bodies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var server = await FaultServer.StartAsync(async (context, _) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            bodies.Enqueue(await reader.ReadToEndAsync());
+            context.Response.StatusCode = 204;
+        });
+        File.WriteAllText(_box.Path("machine-id"), "0123456789abcdef0123456789abcdef\n");
+        string channelSection = $"""
+
+
+            [channel]
+            url = {_box.Path("stable.channel")}
+            machine-id-file = {_box.Path("machine-id")}
+            report-url = {server.Url("/report")}
+            http-attempts = 1
+            """;
+        File.AppendAllText(_box.ConfigPath, channelSection);
+        await Cli(0, "install", await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 8), version: "2.0.0"));
+        _env.Set("B_TRY=1");
+        await Cli(7, "--booted-slot", "B", "health");
+        File.WriteAllText(_box.Path("app-ok"), "");
+        await Cli(0, "--booted-slot", "A", "health");
+
+        var events = bodies.Select(b => JsonDocument.Parse(b).RootElement).ToList();
+        Assert.Contains(events, e => e.GetProperty("event").GetString() == "health-failed" && e.GetProperty("current_version").GetString() == "2.0.0");
+        var rollback = Assert.Single(events, e => e.GetProperty("event").GetString() == "rollback");
+        Assert.Equal("health-failed", rollback.GetProperty("rollback_reason").GetString());
+        Assert.Equal("0123456789abcdef0123456789abcdef", rollback.GetProperty("machine_id").GetString());
+        Assert.Contains(events, e => e.GetProperty("event").GetString() == "health-passed");
+
+        // An endpoint that is gone: the verdict and its exit code are the same, the report is only a warning.
+        await server.DisposeAsync();
+        var passed = await Cli(0, "--booted-slot", "A", "health");
+        Assert.Contains("report", passed.Stderr, StringComparison.Ordinal);
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> Cli(int expectedExit, params string[] arguments)
     {
         var result = await UpdaterProcess.RunAsync(["--config", _box.ConfigPath, .. arguments]);
