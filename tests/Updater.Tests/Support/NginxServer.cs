@@ -30,6 +30,19 @@ public sealed class NginxServer : IDisposable
 
     public string AccessLog => File.Exists(Path.Combine(Work, "access.log")) ? File.ReadAllText(Path.Combine(Work, "access.log")) : "";
 
+    /// <summary>
+    /// The access log once it holds <paramref name="line"/>, or as it is after 5 s: nginx writes a request's
+    /// line after the response has gone out, so a fast client can look before it is there.
+    /// </summary>
+    public async Task<string> AccessLogWithAsync(string line)
+    {
+        for (int i = 0; i < 50 && !AccessLog.Contains(line, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+        return AccessLog;
+    }
+
     public static async Task<NginxServer> StartAsync(string root)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "nginx-fixture", "start-nginx.sh");

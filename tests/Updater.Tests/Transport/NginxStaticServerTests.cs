@@ -45,7 +45,7 @@ public sealed class NginxStaticServerTests : IAsyncLifetime
         Assert.NotNull(((HttpBundleSource)source).Identity.ETag);
         Assert.Equal("2.1.0", result.Version);
         Assert.Equal(image, _device.ReadSlotB(image.Length));
-        Assert.Contains("\" 206 ", _nginx.AccessLog, StringComparison.Ordinal);
+        Assert.Contains("\" 206 ", await _nginx.AccessLogWithAsync("\" 206 "), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class NginxStaticServerTests : IAsyncLifetime
 
         var second = await updater.CheckAsync(CancellationToken.None);
         Assert.True(second.NotModified);
-        Assert.Contains("\"GET /stable.channel HTTP/1.1\" 304 ", _nginx.AccessLog, StringComparison.Ordinal);
+        Assert.Contains("\"GET /stable.channel HTTP/1.1\" 304 ", await _nginx.AccessLogWithAsync("\"GET /stable.channel HTTP/1.1\" 304 "), StringComparison.Ordinal);
 
         await updater.InstallAsync(second, null, CancellationToken.None);
         Assert.Equal(image, _device.ReadSlotB(image.Length));
