@@ -364,7 +364,9 @@ scenario_update_power_cut() {
     printf 'cut %d: %ss after the install reached %s; last progress seen: %s%s\n' "$i" "$delay" \
       "$(case "$min" in done) echo "its end" ;; -*) echo "its start" ;; *) echo "${min}%" ;; esac)" "$(_install_last_progress "$LOG")" \
       "$(serial_has "$LOG" INSTALL '^rc=' && echo ", after the install had finished" || true)" | tee -a "$SCEN_DIR/cuts" >&2
-    if serial_has "$LOG" INSTALL '^rc=0$'; then
+    # "installed" is printed after the commit point; the cut may land before the command's rc line reaches
+    # the console, so either one says the install finished.
+    if serial_has "$LOG" INSTALL '^rc=0$' || serial_has "$LOG" INSTALL '^installed 2\.0\.0 into slot B '; then
       # The cut came after the commit point (the last moment's "installed" line): the rerun completed, and
       # its grubenv write survived the cut: GRUB tries B next, which holds the whole image.
       completed=1
