@@ -3,19 +3,20 @@ using System.Globalization;
 namespace HealthCheck.Parsing;
 
 /// <summary>
-/// Durations as written in drop-ins: a number with a unit, <c>500ms</c>, <c>30s</c>, <c>2m</c> (also <c>min</c>,
-/// <c>h</c>); a bare number means seconds, as in systemd unit files. Public so that update.conf's [health]
-/// section writes its deadline the same way as the drop-ins.
+/// Durations as written in drop-ins and in update.conf: a number with a unit, <c>500ms</c>, <c>30s</c>,
+/// <c>2m</c> (also <c>min</c>, <c>h</c>, <c>d</c>); a bare number means seconds, as in systemd unit files.
+/// Public so that every duration of update.conf ([health], [channel]) is written the same way.
 /// </summary>
 public static class DurationParser
 {
     private static readonly (string Suffix, double Milliseconds)[] Units =
     [
         // Longer suffixes first so that "ms" and "min" are not read as "s" and "m".
-        ("min", 60_000), ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
+        ("min", 60_000), ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
     ];
 
-    public static bool TryParse(string text, out TimeSpan duration)
+    /// <param name="max">The longest accepted duration; by default a day, beyond which a health check deadline is a typo.</param>
+    public static bool TryParse(string text, out TimeSpan duration, TimeSpan? max = null)
     {
         duration = default;
         var value = text.Trim();
@@ -37,8 +38,7 @@ public static class DurationParser
         }
 
         var total = number * factor;
-        // Anything beyond a day is a typo, not a health check deadline.
-        if (total > TimeSpan.FromDays(1).TotalMilliseconds)
+        if (total > (max ?? TimeSpan.FromDays(1)).TotalMilliseconds)
         {
             return false;
         }

@@ -63,7 +63,7 @@ public static class ChannelCommand
             {
                 expiry = ParseTime(text, now, "--expires");
             }
-            else if (Duration.TryParse(parse.GetValue(expiresIn)!, out var span))
+            else if (HealthCheck.Parsing.DurationParser.TryParse(parse.GetValue(expiresIn)!, out var span, TimeSpan.FromDays(365)))
             {
                 expiry = now + span;
             }

@@ -1,32 +1,14 @@
 using System.Globalization;
+using HealthCheck.Parsing;
 
 namespace Updater.Config;
 
-/// <summary>Durations in update.conf: a number with a unit, <c>90s</c>, <c>15m</c>, <c>6h</c>, <c>1d</c>; a bare number is seconds.</summary>
+/// <summary>
+/// A duration key of update.conf with its range: the syntax is the drop-ins' (<see cref="DurationParser"/>:
+/// <c>500ms</c>, <c>90s</c>, <c>15m</c>, <c>6h</c>, <c>1d</c>; a bare number is seconds), one for the whole file.
+/// </summary>
 public static class Duration
 {
-    public static bool TryParse(string text, out TimeSpan value)
-    {
-        value = default;
-        if (text.Length == 0)
-        {
-            return false;
-        }
-        char unit = text[^1];
-        double scale = unit switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => 0 };
-        string number = scale == 0 ? text : text[..^1];
-        if (scale == 0)
-        {
-            scale = 1;
-        }
-        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n) || n < 0 || n * scale > TimeSpan.FromDays(365).TotalSeconds)
-        {
-            return false;
-        }
-        value = TimeSpan.FromSeconds(n * scale);
-        return true;
-    }
-
     public static TimeSpan Read(SectionReader reader, string key, TimeSpan fallback, TimeSpan min, TimeSpan max)
     {
         var entry = reader.Entry(key);
@@ -34,7 +16,7 @@ public static class Duration
         {
             return fallback;
         }
-        if (!TryParse(entry.Value, out var value) || value < min || value > max)
+        if (!DurationParser.TryParse(entry.Value, out var value, max) || value < min)
         {
             throw new ConfigException($"{entry.Where}: key '{key}' is '{entry.Value}', expected a duration such as 90s, 15m, 6h or 1d from {Show(min)} to {Show(max)}");
         }
