@@ -5,7 +5,7 @@ namespace Updater;
 /// exit code that tells scripts which kind of failure it was. Nothing on disk has changed when it is thrown
 /// before the install's first write.
 /// </summary>
-public class UpdaterException : Exception
+internal class UpdaterException : Exception
 {
     public UpdaterException(ExitCode exitCode, string message, Exception? inner = null)
         : base(message, inner)
@@ -17,7 +17,7 @@ public class UpdaterException : Exception
 }
 
 /// <summary>Process exit codes, documented in README.md; scripts depend on them, so never renumber.</summary>
-public enum ExitCode
+internal enum ExitCode
 {
     Success = 0,
 

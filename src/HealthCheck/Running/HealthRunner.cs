@@ -53,7 +53,7 @@ public sealed class HealthRunner
     /// <paramref name="cancellationToken"/> abandons the run (the caller is shutting down) and throws
     /// <see cref="OperationCanceledException"/>; the overall deadline instead fails the checks still running.
     /// </summary>
-    /// <exception cref="ArgumentException">A definition is unusable (its message names the definition's source).</exception>
+    /// <exception cref="InvalidHealthCheckException">A definition is unusable (its message names the definition's source).</exception>
     public async Task<HealthReport> RunAsync(IEnumerable<HealthCheckDefinition> checks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checks);
@@ -182,7 +182,7 @@ public sealed class HealthRunner
             };
             if (problem is not null)
             {
-                throw new ArgumentException($"{definition.Source}: {problem}", nameof(definitions));
+                throw new InvalidHealthCheckException($"{definition.Source}: {problem}", nameof(definitions));
             }
 
             names.Add(definition.Name, definition.Source);

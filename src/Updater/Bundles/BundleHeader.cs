@@ -9,7 +9,7 @@ namespace Updater.Bundles;
 /// signature, so a forged header can only make verification fail. Its CRC32 turns a corrupt header into a
 /// clear "header corrupt" error instead of a confusing one further on.
 /// </summary>
-public sealed record BundleHeader(long ManifestOffset, long ManifestLength, long SignatureOffset, long SignatureLength, long DataOffset)
+internal sealed record BundleHeader(long ManifestOffset, long ManifestLength, long SignatureOffset, long SignatureLength, long DataOffset)
 {
     public const int Size = 64;
     public const uint FormatVersion = 1;

@@ -1,10 +1,10 @@
 namespace Updater.Bundles;
 
 /// <summary>One `class=path` argument of `updater bundle create`.</summary>
-public sealed record BundleImageInput(string SlotClass, string Path);
+internal sealed record BundleImageInput(string SlotClass, string Path);
 
 /// <summary>What `updater bundle create` is asked to make.</summary>
-public sealed record BundleCreateRequest
+internal sealed record BundleCreateRequest
 {
     public required IReadOnlyList<BundleImageInput> Images { get; init; }
     public required string Compatible { get; init; }

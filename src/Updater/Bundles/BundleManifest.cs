@@ -6,7 +6,7 @@ namespace Updater.Bundles;
 /// The signed description of a release (docs/bundle-format.md). Serialized as compact JSON with properties in
 /// declaration order; the signature covers the exact bytes, so readers never re-serialize to verify.
 /// </summary>
-public sealed record BundleManifest
+internal sealed record BundleManifest
 {
     [JsonPropertyName("format")] public required int Format { get; init; }
     [JsonPropertyName("compatible")] public required string Compatible { get; init; }
@@ -19,7 +19,7 @@ public sealed record BundleManifest
 }
 
 /// <summary>One image of a bundle: what slot class it goes to, its size and hash, and where its index and payload are.</summary>
-public sealed record ImageManifest
+internal sealed record ImageManifest
 {
     [JsonPropertyName("slot_class")] public required string SlotClass { get; init; }
     [JsonPropertyName("size")] public required long Size { get; init; }
@@ -32,7 +32,7 @@ public sealed record ImageManifest
 }
 
 /// <summary>Where an image's chunk index is, relative to the data area, and its SHA-256.</summary>
-public sealed record IndexLocation(
+internal sealed record IndexLocation(
     [property: JsonPropertyName("offset")] long Offset,
     [property: JsonPropertyName("length")] long Length,
     [property: JsonPropertyName("sha256")] string Sha256);
@@ -41,7 +41,7 @@ public sealed record IndexLocation(
 /// Where an image's payload is, relative to the data area, and the SHA-256 of its stored bytes: lets a local
 /// install check the whole payload before the first write, so a corrupt bundle leaves the slot untouched.
 /// </summary>
-public sealed record PayloadLocation(
+internal sealed record PayloadLocation(
     [property: JsonPropertyName("offset")] long Offset,
     [property: JsonPropertyName("length")] long Length,
     [property: JsonPropertyName("sha256")] string Sha256);

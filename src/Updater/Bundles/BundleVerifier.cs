@@ -7,7 +7,7 @@ namespace Updater.Bundles;
 /// manifest, every chunk against its index, each whole image against its SHA-256, and zeros in the gap
 /// before the data area (which no signature covers).
 /// </summary>
-public sealed class BundleVerifier
+internal sealed class BundleVerifier
 {
     private readonly VerifiedBundle _bundle;
 

@@ -14,7 +14,7 @@ namespace Updater.Bundles;
 /// order. The data area is laid out first; the manifest, signed last, goes into space reserved before it.
 /// The bundle appears under its name only when complete (written beside it, then renamed).
 /// </summary>
-public sealed class BundleWriter
+internal sealed class BundleWriter
 {
     public const int DefaultChunkSize = 1 << 20;
 

@@ -7,7 +7,7 @@ namespace Updater.Bundles;
 /// Compresses and decompresses single chunks with zstd. zstd contexts are expensive to create and not
 /// thread-safe, so each thread borrows one from a pool for the length of one call.
 /// </summary>
-public static class ChunkCodec
+internal static class ChunkCodec
 {
     public const int DefaultLevel = 3;
 

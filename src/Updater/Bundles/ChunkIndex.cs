@@ -3,21 +3,21 @@ using System.Buffers.Binary;
 namespace Updater.Bundles;
 
 /// <summary>How a chunk is stored in the payload.</summary>
-public enum ChunkEncoding : byte
+internal enum ChunkEncoding : byte
 {
     Stored = 0,
     Zstd = 1,
 }
 
 /// <summary>One chunk: the SHA-256 of its uncompressed bytes, and where its stored bytes are in the payload.</summary>
-public readonly record struct ChunkEntry(byte[] Sha256, long Offset, int StoredLength, ChunkEncoding Encoding);
+internal readonly record struct ChunkEntry(byte[] Sha256, long Offset, int StoredLength, ChunkEncoding Encoding);
 
 /// <summary>
 /// An image's chunk index: one fixed 48-byte record per chunk (docs/bundle-format.md). Parsing checks every
 /// record against the manifest (contiguous offsets, lengths within bounds), so once the index's own hash has
 /// matched the manifest, every payload byte has exactly one place and one expected hash.
 /// </summary>
-public sealed class ChunkIndex
+internal sealed class ChunkIndex
 {
     public const int EntrySize = 48;
 

@@ -7,7 +7,7 @@ namespace Updater.Bundles;
 /// order: 2.0.0-rc1 &lt; 2.0.0) and "+build" metadata, which is ignored when comparing. Used to refuse
 /// downgrades, so anything it cannot order is rejected rather than guessed.
 /// </summary>
-public sealed class ReleaseVersion : IComparable<ReleaseVersion>
+internal sealed class ReleaseVersion : IComparable<ReleaseVersion>
 {
     private readonly long[] _numbers;
     private readonly string[] _prerelease;

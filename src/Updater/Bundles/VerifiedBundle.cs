@@ -10,7 +10,7 @@ namespace Updater.Bundles;
 /// consistency. Only through this type can an index or a payload be read, so nothing downstream ever sees
 /// bytes that the signature does not pin.
 /// </summary>
-public sealed class VerifiedBundle
+internal sealed class VerifiedBundle
 {
     public const string SignatureDomain = "updater-bundle-manifest-v1";
 

@@ -8,7 +8,7 @@ using Updater.Transport;
 namespace Updater.Cli;
 
 /// <summary>`updater bundle create|info|verify`: the vendor side.</summary>
-public static class BundleCommand
+internal static class BundleCommand
 {
     public static Command Create()
     {

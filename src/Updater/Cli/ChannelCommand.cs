@@ -11,7 +11,7 @@ using Updater.Transport;
 namespace Updater.Cli;
 
 /// <summary>`updater channel create|sign|show`: the release manager's side of channels (docs/channel-format.md).</summary>
-public static class ChannelCommand
+internal static class ChannelCommand
 {
     public static Command Create()
     {

@@ -2,13 +2,14 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Updater.Daemon;
+using Updater.Device;
 using Updater.Fleet;
 using Updater.Transport;
 
 namespace Updater.Cli;
 
 /// <summary>`updater check [--json] [--install]`: what the channel offers, whether the rollout wants this device now, and why.</summary>
-public static class CheckCommand
+internal static class CheckCommand
 {
     public static Command Create()
     {
@@ -18,19 +19,18 @@ public static class CheckCommand
         var command = new Command("check", "Say what would be installed from the channel and why, or why not") { json, install, channel };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
+            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
             var log = new JournalLog();
-            var options = (context.Config.Channel ?? throw new Config.ConfigException($"{context.Config.File}: no [channel] section: set [channel] url to use channels"))
-                .TransportOptions(TimeProvider.System, log.Warning);
+            var channelConfig = context.Config.RequireChannel();
+            var options = channelConfig.TransportOptions(TimeProvider.System, log.Warning);
             using var http = UpdaterHttpClient.Create(options);
-            var updater = new ChannelUpdater(context.Config, context.Bootloader, context.Detector, http, TimeProvider.System,
-                parse.GetValue(GlobalOptions.BootedSlot), parse.GetValue(channel), log.Warning);
+            var client = new ChannelClient(context, http, TimeProvider.System, parse.GetValue(channel), log.Warning);
             if (parse.GetValue(install))
             {
                 // One poll of the daemon: the same trial-boot guard, reports and reboot policy, for timer-driven devices.
-                await using var reporter = new FleetReporter(context.Config.Channel.ReportUrl, http, options, log.Warning);
+                await using var reporter = new FleetReporter(channelConfig.ReportUrl, http, options, log.Warning);
                 using var notifier = new SystemdNotifier(null);
-                var daemon = new UpdateDaemon(updater, context.Config.Compatible, reporter, notifier, new CommandRebooter(context.Config.Health.RebootCommand), log, TimeProvider.System);
+                var daemon = new UpdateDaemon(client, reporter, notifier, log, TimeProvider.System);
                 var outcome = await daemon.PollOnceAsync(ct).ConfigureAwait(false);
                 await reporter.FlushAsync(TimeSpan.FromSeconds(10), TimeProvider.System).ConfigureAwait(false);
                 Console.WriteLine(outcome switch
@@ -42,8 +42,8 @@ public static class CheckCommand
                 });
                 return 0;
             }
-            var check = await updater.CheckAsync(ct).ConfigureAwait(false);
-            var report = check.ToReport(context.Config.Channel.Group);
+            var check = await client.CheckAsync(ct).ConfigureAwait(false);
+            var report = check.ToReport(channelConfig.Group);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.CheckReport));

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Updater.Bundles;
+using Updater.Device;
 using Updater.Install;
 using Updater.State;
 
@@ -8,15 +9,9 @@ namespace Updater.Cli;
 [JsonSerializable(typeof(InstallResult))]
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(BundleInfoReport))]
-[JsonSerializable(typeof(SlotActionReport))]
+[JsonSerializable(typeof(SlotChange))]
 [JsonSerializable(typeof(SlotRecord))]
 [JsonSerializable(typeof(Fleet.CheckReport))]
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
-
-/// <summary>`updater bundle info --json`.</summary>
-public sealed record BundleInfoReport(string File, long Size, long DataOffset, IReadOnlyList<string> SignatureKeyIds, BundleManifest Manifest);
-
-/// <summary>`updater rollback|mark-good|mark-bad --json`.</summary>
-public sealed record SlotActionReport(string Action, string Bootname, string? NextBoot);

@@ -6,7 +6,7 @@ namespace Updater.Cli;
 /// Runs one command's action and turns every failure into one line on stderr and a documented exit code
 /// (README.md, "Exit codes"). Only a bug prints a stack trace.
 /// </summary>
-public static class CliRunner
+internal static class CliRunner
 {
     public static async Task<int> RunAsync(Func<Task<int>> action, CancellationToken cancellationToken)
     {

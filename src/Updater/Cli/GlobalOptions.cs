@@ -4,7 +4,7 @@ using Updater.Config;
 namespace Updater.Cli;
 
 /// <summary>Options every device-side command takes.</summary>
-public static class GlobalOptions
+internal static class GlobalOptions
 {
     public static readonly Option<string> Config = new("--config", "-c")
     {

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using HealthCheck.Definitions;
 using HealthCheck.Parsing;
 using HealthCheck.Running;
 using Updater.Config;
-using Updater.Health;
+using Updater.Device;
+using Updater.Verdict;
 
 namespace Updater.Cli;
 
@@ -12,7 +14,7 @@ namespace Updater.Cli;
 /// `updater health [--json] [--no-reboot]`: the post-boot verdict (run by dist/updater-health.service). Exit 0 on
 /// pass, 7 on fail; on a failed trial the slot is marked bad and the reboot command runs.
 /// </summary>
-public static class HealthCommand
+internal static class HealthCommand
 {
     public static Command Create()
     {
@@ -21,14 +23,13 @@ public static class HealthCommand
         var command = new Command("health", "Run the health checks; on a trial boot commit the slot, or mark it bad and reboot into the other one") { json, noReboot };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
+            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
             var checks = await LoadChecksAsync(context.Config, ct).ConfigureAwait(false);
-            string booted = context.DetectBooted(parse.GetValue(GlobalOptions.BootedSlot)).Bootname;
-            var agent = new HealthAgent(context.Config, context.Bootloader, context.State);
-            var outcome = await agent.JudgeAsync(booted, checks, parse.GetValue(noReboot), ct).ConfigureAwait(false);
+            var device = await context.ReadAsync(ct).ConfigureAwait(false);
+            var outcome = await new VerdictAgent(context).JudgeAsync(device, checks, parse.GetValue(noReboot), ct).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(outcome, HealthJsonContext.Default.HealthOutcome));
+                Console.WriteLine(JsonSerializer.Serialize(outcome, VerdictJsonContext.Default.VerdictOutcome));
             }
             else
             {
@@ -37,12 +38,12 @@ public static class HealthCommand
             // Printed first: once the reboot starts, the journal may not take another line.
             await Console.Out.FlushAsync(ct).ConfigureAwait(false);
             // The verdict is durable already; the fleet hears of it within a short grace, or not at all.
-            await HealthReportPoster.PostAsync(context.Config, outcome, message => Console.Error.WriteLine($"updater: report: {message}"), ct).ConfigureAwait(false);
+            await VerdictReport.PostAsync(context.Config, outcome, message => Console.Error.WriteLine($"updater: report: {message}"), ct).ConfigureAwait(false);
             if (outcome.Reboot)
             {
                 try
                 {
-                    await RebootCommand.RunAsync(context.Config.Health.RebootCommand, ct).ConfigureAwait(false);
+                    await context.Rebooter.RebootAsync(ct).ConfigureAwait(false);
                 }
                 catch (UpdaterException e)
                 {
@@ -67,7 +68,7 @@ public static class HealthCommand
         }
     }
 
-    private static void Print(HealthOutcome outcome, string rebootCommand)
+    private static void Print(VerdictOutcome outcome, string rebootCommand)
     {
         var report = outcome.Report;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -82,7 +83,7 @@ public static class HealthCommand
             string mark = check.Passed ? "ok  " : check.Required ? "FAIL" : "warn";
             string attempts = check.Attempts == 1 ? "1 attempt" : $"{check.Attempts} attempts";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {mark} {check.Name.PadRight(width)}  {HealthAgent.KindWord(check.Kind)} {check.Target}: {check.Duration.TotalSeconds:0.00} s, {attempts}{(check.Reason is null ? "" : $": {check.Reason}")}"));
+                $"  {mark} {check.Name.PadRight(width)}  {HealthCheckKindWords.Word(check.Kind)} {check.Target}: {check.Duration.TotalSeconds:0.00} s, {attempts}{(check.Reason is null ? "" : $": {check.Reason}")}"));
         }
         string verdict = outcome.Verdict == HealthVerdict.Pass ? "pass" : "fail";
         Console.WriteLine($"verdict: {verdict}: {outcome.Explanation}{(outcome.Reboot ? $"; rebooting ({rebootCommand})" : "")}");

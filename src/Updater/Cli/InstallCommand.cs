@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Updater.Device;
 using Updater.Install;
 using Updater.Transport;
 
 namespace Updater.Cli;
 
 /// <summary>`updater install BUNDLE`: verify, write the inactive slot, make it the one to try next.</summary>
-public static class InstallCommand
+internal static class InstallCommand
 {
     public static Command Create()
     {
@@ -18,18 +19,17 @@ public static class InstallCommand
         var command = new Command("install", "Install a bundle into the inactive slot; rerun the same command to resume an interrupted install") { bundle, verify, allowDowngrade, json };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!);
-            var installer = new Installer(context.Config, context.Bootloader, context.Detector);
+            var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
+            var installer = new Installer(context);
             // [channel]'s http-* keys tune the transport when present; retries are logged as they happen.
             var transport = context.Config.Channel?.TransportOptions(TimeProvider.System, Console.Error.WriteLine)
                 ?? new HttpTransportOptions { OnRetry = Console.Error.WriteLine };
-            await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, transport, null, ct).ConfigureAwait(false);
+            await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, transport, client: null, ct).ConfigureAwait(false);
             bool asJson = parse.GetValue(json);
             var result = await installer.InstallAsync(source, new InstallOptions
             {
                 AllowDowngrade = parse.GetValue(allowDowngrade),
                 VerifyReadBack = parse.GetValue(verify),
-                BootedSlot = parse.GetValue(GlobalOptions.BootedSlot),
             }, new ProgressPrinter(), ct).ConfigureAwait(false);
             if (asJson)
             {

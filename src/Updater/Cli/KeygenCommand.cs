@@ -4,7 +4,7 @@ using Updater.Crypto;
 namespace Updater.Cli;
 
 /// <summary>`updater keygen --output PREFIX`: PREFIX.key (private, mode 0600) and PREFIX.pub.pem (for keyrings).</summary>
-public static class KeygenCommand
+internal static class KeygenCommand
 {
     public static Command Create()
     {

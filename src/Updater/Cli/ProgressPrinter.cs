@@ -8,7 +8,7 @@ namespace Updater.Cli;
 /// Install progress on stderr (stdout stays clean for --json): one line redrawn in place on a terminal;
 /// plain periodic lines when stderr is a file or the journal, so logs stay readable.
 /// </summary>
-public sealed class ProgressPrinter : IProgress<InstallProgress>
+internal sealed class ProgressPrinter : IProgress<InstallProgress>
 {
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private readonly Stopwatch _clock = Stopwatch.StartNew();

@@ -4,7 +4,7 @@ namespace Updater.Config;
 /// update.conf <c>[channel]</c>: where the device learns about releases and how the daemon behaves.
 /// Every key is documented in docs/channel-format.md.
 /// </summary>
-public sealed class ChannelConfig
+internal sealed class ChannelConfig
 {
     /// <summary>The signed channel file: an http(s) URL or an absolute path.</summary>
     public required string Url { get; init; }

@@ -1,7 +1,7 @@
 namespace Updater.Config;
 
 /// <summary>A malformed configuration: the message starts with "file:line:" and names the key.</summary>
-public sealed class ConfigException : UpdaterException
+internal sealed class ConfigException : UpdaterException
 {
     public ConfigException(string message)
         : base(ExitCode.Config, message)

@@ -7,7 +7,7 @@ namespace Updater.Config;
 /// A duration key of update.conf with its range: the syntax is the drop-ins' (<see cref="DurationParser"/>:
 /// <c>500ms</c>, <c>90s</c>, <c>15m</c>, <c>6h</c>, <c>1d</c>; a bare number is seconds), one for the whole file.
 /// </summary>
-public static class Duration
+internal static class Duration
 {
     public static TimeSpan Read(SectionReader reader, string key, TimeSpan fallback, TimeSpan min, TimeSpan max)
     {

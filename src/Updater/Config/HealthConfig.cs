@@ -4,7 +4,7 @@ using HealthCheck.Running;
 namespace Updater.Config;
 
 /// <summary>What a failed health verdict does on a slot that is already committed (not on a trial boot).</summary>
-public enum CommittedFailurePolicy
+internal enum CommittedFailurePolicy
 {
     /// <summary>Print the verdict and exit 7; the slot stays committed.</summary>
     Report,
@@ -17,7 +17,7 @@ public enum CommittedFailurePolicy
 /// update.conf's [health] section: where the checks are, how `updater health` reboots after a failed verdict,
 /// and what a failure on a committed slot does. Every key has a default, so the section is optional.
 /// </summary>
-public sealed record HealthConfig
+internal sealed record HealthConfig
 {
     public const string DefaultChecksDirectory = "/etc/updater/health.d";
     public const string DefaultRebootCommand = "systemctl reboot";

@@ -1,13 +1,13 @@
 namespace Updater.Config;
 
 /// <summary>One <c>key = value</c> line, with where it came from for error messages.</summary>
-public sealed record IniEntry(string Key, string Value, string File, int Line)
+internal sealed record IniEntry(string Key, string Value, string File, int Line)
 {
     public string Where => $"{File}:{Line}";
 }
 
 /// <summary>One <c>[name]</c> section and its entries in file order.</summary>
-public sealed record IniSection(string Name, string File, int Line, IReadOnlyList<IniEntry> Entries);
+internal sealed record IniSection(string Name, string File, int Line, IReadOnlyList<IniEntry> Entries);
 
 /// <summary>
 /// An INI file as update.conf and health.d drop-ins use it: <c>[section]</c> headers, <c>key = value</c>
@@ -15,7 +15,7 @@ public sealed record IniSection(string Name, string File, int Line, IReadOnlyLis
 /// '#', e.g. a URL fragment or a shell command). A key given twice in one section is an error, not a silent
 /// override, and so is a section given twice.
 /// </summary>
-public sealed class IniDocument
+internal sealed class IniDocument
 {
     /// <summary>Configuration files are small; anything bigger is not a configuration file.</summary>
     public const int MaxBytes = 1 << 20;

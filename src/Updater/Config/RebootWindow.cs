@@ -6,7 +6,7 @@ namespace Updater.Config;
 /// A daily window of UTC time in which an automatic reboot may happen, <c>HH:MM-HH:MM</c>; it may wrap past
 /// midnight (<c>23:00-02:00</c>). UTC because a device's local time zone is not something to rely on.
 /// </summary>
-public sealed record RebootWindow(TimeSpan Start, TimeSpan End)
+internal sealed record RebootWindow(TimeSpan Start, TimeSpan End)
 {
     public bool Contains(DateTimeOffset time)
     {

@@ -6,7 +6,7 @@ namespace Updater.Config;
 /// Typed access to one section's keys. Every key a section may have is read through here; keys nobody read
 /// are reported by <see cref="RejectUnknown"/>, so a typo is an error instead of a silently ignored setting.
 /// </summary>
-public sealed class SectionReader
+internal sealed class SectionReader
 {
     private readonly IniSection _section;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);

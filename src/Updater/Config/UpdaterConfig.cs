@@ -7,7 +7,7 @@ namespace Updater.Config;
 /// update.conf, parsed and checked as a whole before anything runs. See the reference update.conf at the
 /// top of the repository: every key is documented there.
 /// </summary>
-public sealed class UpdaterConfig
+internal sealed record UpdaterConfig
 {
     public const string DefaultPath = "/etc/updater/update.conf";
 
@@ -39,6 +39,10 @@ public sealed class UpdaterConfig
 
     /// <summary>[channel]: updates from a signed channel (check, daemon); null when the section is absent.</summary>
     public ChannelConfig? Channel { get; init; }
+
+    /// <summary>[channel], or the one error that says a channel command needs it.</summary>
+    public ChannelConfig RequireChannel() =>
+        Channel ?? throw new ConfigException($"{File}: no [channel] section: set [channel] url to use channels");
 
     private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "health", "channel"];
 

@@ -6,7 +6,7 @@ namespace Updater.Crypto;
 /// A key's id: the first 16 bytes of SHA-256 over its raw 32-byte Ed25519 public key, as 32 lowercase hex
 /// characters. A signature names the key that made it, so a keyring of many keys verifies without trying each.
 /// </summary>
-public static class KeyId
+internal static class KeyId
 {
     public const int HexLength = 32;
 

@@ -7,7 +7,7 @@ namespace Updater.Crypto;
 /// writes *.pub.pem). Adding a key is dropping a file in; revoking is removing it. A file that is not a valid
 /// key is an error naming the file, never silently skipped.
 /// </summary>
-public sealed class Keyring
+internal sealed class Keyring
 {
     private readonly Dictionary<string, PublicKey> _keys;
 

@@ -6,13 +6,13 @@ using NSec.Cryptography;
 namespace Updater.Crypto;
 
 /// <summary>One signature: which key made it and the 64 signature bytes (hex in JSON: fixed length, nothing to escape).</summary>
-public sealed record SignatureEntry(
+internal sealed record SignatureEntry(
     [property: JsonPropertyName("key_id")] string KeyId,
     [property: JsonPropertyName("algorithm")] string Algorithm,
     [property: JsonPropertyName("signature")] string Signature);
 
 /// <summary>The JSON envelope of one or more signatures over one document's exact bytes.</summary>
-public sealed record SignatureEnvelopeDocument(
+internal sealed record SignatureEnvelopeDocument(
     [property: JsonPropertyName("signatures")] IReadOnlyList<SignatureEntry> Signatures);
 
 [JsonSerializable(typeof(SignatureEnvelopeDocument))]
@@ -23,7 +23,7 @@ internal sealed partial class SignatureJsonContext : JsonSerializerContext;
 /// Signs and verifies a document's exact bytes. What is signed is a domain string, a NUL byte, then the
 /// document: a bundle manifest's signature can never pass as a channel file's, or the other way round.
 /// </summary>
-public static class SignatureEnvelope
+internal static class SignatureEnvelope
 {
     public const string Algorithm = "ed25519";
     public const int MaxBytes = 64 * 1024;

@@ -6,7 +6,7 @@ namespace Updater.Crypto;
 /// An Ed25519 private key, loaded from a PKCS#8 PEM file written by <c>updater keygen</c> (OpenSSL reads the
 /// same files). Its bytes are never logged and never leave this type except through <see cref="Sign"/>.
 /// </summary>
-public sealed class SigningKey : IDisposable
+internal sealed class SigningKey : IDisposable
 {
     public const int MaxFileBytes = 4096;
 

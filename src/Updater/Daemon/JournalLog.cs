@@ -5,7 +5,7 @@ namespace Updater.Daemon;
 /// journald turns into the entry's priority (and which reads fine on a terminal too). No timestamps: the
 /// journal adds them.
 /// </summary>
-public sealed class JournalLog
+internal sealed class JournalLog
 {
     private readonly TextWriter _writer;
     private readonly object _gate = new();

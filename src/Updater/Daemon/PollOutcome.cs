@@ -1,7 +1,7 @@
 namespace Updater.Daemon;
 
 /// <summary>What one poll of the daemon did.</summary>
-public enum PollOutcome
+internal enum PollOutcome
 {
     /// <summary>A slot on trial boot awaits its health verdict: nothing was fetched or installed.</summary>
     TrialPending,

@@ -8,7 +8,7 @@ namespace Updater.Daemon;
 /// or an abstract name starting with '@'). Without that variable (not run by systemd) it does nothing.
 /// A failure to notify is not an error of the update: it is swallowed, the watchdog will say the rest.
 /// </summary>
-public sealed class SystemdNotifier : IDisposable
+internal sealed class SystemdNotifier : IDisposable
 {
     private readonly UnixDomainSocketEndPoint? _endpoint;
     private readonly Socket? _socket;

@@ -1,4 +1,6 @@
+using Updater.Device;
 using Updater.Fleet;
+using Updater.Reboot;
 
 namespace Updater.Daemon;
 
@@ -9,29 +11,29 @@ namespace Updater.Daemon;
 /// watchdog pings, stopping. Cancellation (SIGTERM) stops at once; an interrupted install leaves its
 /// journal, and the next start resumes it.
 /// </summary>
-public sealed class UpdateDaemon
+internal sealed class UpdateDaemon
 {
-    private readonly ChannelUpdater _updater;
+    private readonly ChannelClient _client;
     private readonly FleetReporter _reporter;
+    private readonly FleetReports _reports;
     private readonly SystemdNotifier _notifier;
     private readonly IRebooter _rebooter;
     private readonly JournalLog _log;
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly TimeSpan? _watchdog;
-    private readonly string _compatible;
     private string? _lastReason;
     private bool _rebootPending;
     private bool _rollbackReported;
 
-    public UpdateDaemon(ChannelUpdater updater, string compatible, FleetReporter reporter, SystemdNotifier notifier, IRebooter rebooter, JournalLog log,
+    public UpdateDaemon(ChannelClient client, FleetReporter reporter, SystemdNotifier notifier, JournalLog log,
         TimeProvider time, Random? random = null, TimeSpan? watchdog = null)
     {
-        _updater = updater;
-        _compatible = compatible;
+        _client = client;
         _reporter = reporter;
+        _reports = new FleetReports(client.Device.Config, client.Channel, time);
         _notifier = notifier;
-        _rebooter = rebooter;
+        _rebooter = client.Device.Rebooter;
         _log = log;
         _time = time;
         _random = random ?? Random.Shared;
@@ -40,12 +42,12 @@ public sealed class UpdateDaemon
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var channel = _updater.Channel;
+        var channel = _client.Channel;
         using var watchdogStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watchdog = _watchdog is { } interval ? PingWatchdogAsync(interval / 2, watchdogStop.Token) : Task.CompletedTask;
         _notifier.Ready($"polling {Transport.SafeUrl.Redact(channel.Url)} every {channel.PollInterval}");
         _log.Info($"polling {Transport.SafeUrl.Redact(channel.Url)} every {channel.PollInterval} plus up to {channel.PollJitter} of jitter");
-        Post(FleetEvent.Status, null);
+        _reporter.Post(_reports.Status(await TryReadDeviceAsync(cancellationToken).ConfigureAwait(false)));
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -82,23 +84,24 @@ public sealed class UpdateDaemon
     public async Task<PollOutcome> PollOnceAsync(CancellationToken cancellationToken)
     {
         // An installed update waiting for its reboot window goes first: its own trial flag must not hold it back.
-        if (_rebootPending && _updater.Channel.AutoReboot)
+        if (_rebootPending && _client.Channel.AutoReboot)
         {
             return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
         }
-        if (await _updater.TrialPendingAsync(cancellationToken).ConfigureAwait(false) is { } trial)
+        var device = await _client.Device.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (device.PendingTrial is { } trial)
         {
             Note($"{trial}: not installing anything until it is given");
             return PollOutcome.TrialPending;
         }
-        var check = await _updater.CheckAsync(cancellationToken).ConfigureAwait(false);
+        var check = await _client.CheckAsync(cancellationToken).ConfigureAwait(false);
         var doc = check.Channel.Document;
         Note($"channel '{doc.Channel}' version {doc.Version}{(check.NotModified ? " (not modified)" : "")}: {check.Decision.Reason}");
         if (check.Decision.Verdict == RolloutVerdict.RolledBack && !_rollbackReported)
         {
-            // The fleet learns once per agent run that this device is back on its old slot, and why.
+            // The fleet learns once per agent run that this device is back on its old side, and why.
             _rollbackReported = true;
-            Post(FleetEvent.Rollback, check, rollbackReason: check.Decision.Reason);
+            _reporter.Post(_reports.Rollback(device, device.Rollback, check, check.Decision.Reason));
         }
         if (!check.Decision.ShouldInstall)
         {
@@ -107,12 +110,12 @@ public sealed class UpdateDaemon
         }
 
         _notifier.Status($"installing {doc.Release.Version}");
-        Post(FleetEvent.InstallStarted, check);
+        _reporter.Post(_reports.Install(FleetEvent.InstallStarted, device, check));
         try
         {
-            var result = await _updater.InstallAsync(check, null, cancellationToken).ConfigureAwait(false);
+            var result = await _client.InstallAsync(check, null, cancellationToken).ConfigureAwait(false);
             _log.Info($"installed {result.Version} into slot {result.TargetBootname} ({result.WrittenBytes} bytes written{(result.Resumed ? ", resumed" : "")}); it is tried on the next boot");
-            Post(FleetEvent.InstallFinished, check);
+            _reporter.Post(_reports.Install(FleetEvent.InstallFinished, device, check));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -121,16 +124,16 @@ public sealed class UpdateDaemon
         }
         catch (Exception e) when (e is UpdaterException or IOException or HttpRequestException or UnauthorizedAccessException)
         {
-            Post(FleetEvent.InstallFailed, check, e.Message);
+            _reporter.Post(_reports.Install(FleetEvent.InstallFailed, device, check, e.Message));
             throw;
         }
-        _rebootPending = _updater.Channel.AutoReboot;
+        _rebootPending = _client.Channel.AutoReboot;
         return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<PollOutcome> MaybeRebootAsync(CancellationToken cancellationToken)
     {
-        var channel = _updater.Channel;
+        var channel = _client.Channel;
         if (!channel.AutoReboot)
         {
             _notifier.Status("update installed; reboot to activate");
@@ -176,32 +179,16 @@ public sealed class UpdateDaemon
         }
     }
 
-    private void Post(FleetEvent kind, ChannelCheck? check, string? message = null, string? rollbackReason = null)
+    /// <summary>The device for a report; null when it cannot be read now (the poll that follows says why).</summary>
+    private async Task<DeviceState?> TryReadDeviceAsync(CancellationToken cancellationToken)
     {
-        string machineId;
-        string? current;
         try
         {
-            machineId = MachineId.Read(_updater.Channel.MachineIdFile);
-            current = _updater.BootedVersion();
+            return await _client.Device.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (UpdaterException)
         {
-            return;
+            return null;
         }
-        _reporter.Post(new FleetReport
-        {
-            Event = kind,
-            Time = _time.GetUtcNow(),
-            MachineId = machineId,
-            Compatible = _compatible,
-            Group = _updater.Channel.Group,
-            CurrentVersion = current,
-            TargetVersion = check?.Decision.ReleaseVersion,
-            Channel = check?.Channel.Document.Channel,
-            ChannelVersion = check?.Channel.Document.Version,
-            Message = message,
-            RollbackReason = rollbackReason,
-        });
     }
 }

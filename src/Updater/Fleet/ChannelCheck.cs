@@ -1,7 +1,7 @@
 namespace Updater.Fleet;
 
 /// <summary>The outcome of one look at the channel: the channel as accepted and what the rollout says.</summary>
-public sealed record ChannelCheck(VerifiedChannel Channel, RolloutDecision Decision, bool NotModified, string BundleLocation)
+internal sealed record ChannelCheck(VerifiedChannel Channel, RolloutDecision Decision, bool NotModified, string BundleLocation)
 {
     public CheckReport ToReport(string? group) => new()
     {
@@ -26,7 +26,7 @@ public sealed record ChannelCheck(VerifiedChannel Channel, RolloutDecision Decis
 }
 
 /// <summary>`updater check --json`.</summary>
-public sealed record CheckReport
+internal sealed record CheckReport
 {
     public required string Channel { get; init; }
     public required long ChannelVersion { get; init; }

@@ -6,7 +6,7 @@ namespace Updater.Fleet;
 /// What a channel says (docs/channel-format.md): the current release of one channel and how it rolls out.
 /// The signature covers this document's exact bytes, so it is never re-serialized to be verified.
 /// </summary>
-public sealed record ChannelDocument
+internal sealed record ChannelDocument
 {
     [JsonPropertyName("format")] public required int Format { get; init; }
 
@@ -27,7 +27,7 @@ public sealed record ChannelDocument
 }
 
 /// <summary>The release a channel offers: its version and where its bundle is.</summary>
-public sealed record ChannelRelease
+internal sealed record ChannelRelease
 {
     [JsonPropertyName("version")] public required string Version { get; init; }
 
@@ -41,7 +41,7 @@ public sealed record ChannelRelease
 }
 
 /// <summary>Who gets the release when: waves over time, an optional group filter, a halt switch.</summary>
-public sealed record ChannelRollout
+internal sealed record ChannelRollout
 {
     /// <summary>Stops the rollout: no device starts installing the release while it is set.</summary>
     [JsonPropertyName("halted")] public bool Halted { get; init; }
@@ -53,12 +53,12 @@ public sealed record ChannelRollout
 }
 
 /// <summary>From <see cref="Start"/> on, devices whose bucket is below <see cref="Percent"/> take the release.</summary>
-public sealed record RolloutWave(
+internal sealed record RolloutWave(
     [property: JsonPropertyName("percent")] double Percent,
     [property: JsonPropertyName("start")] DateTimeOffset Start);
 
 /// <summary>A channel file on the wire: the document's bytes (base64) and signatures over them.</summary>
-public sealed record SignedChannelFile(
+internal sealed record SignedChannelFile(
     [property: JsonPropertyName("payload")] string Payload,
     [property: JsonPropertyName("signatures")] IReadOnlyList<Crypto.SignatureEntry> Signatures);
 

@@ -3,7 +3,7 @@ using Updater.Bundles;
 namespace Updater.Fleet;
 
 /// <summary>Everything a channel document must satisfy beyond its JSON shape; each violation names the field.</summary>
-public static class ChannelRules
+internal static class ChannelRules
 {
     public const int Format = 1;
     public const int MaxWaves = 64;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Updater.Fleet;
 
 /// <summary>The last channel file this device accepted: the floor for every later one.</summary>
-public sealed record ChannelState
+internal sealed record ChannelState
 {
     [JsonPropertyName("channel")] public required string Channel { get; init; }
     [JsonPropertyName("version")] public required long Version { get; init; }

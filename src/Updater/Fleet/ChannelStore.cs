@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Partition.Storage;
 using Updater.Crypto;
+using Updater.State;
 
 namespace Updater.Fleet;
 
@@ -10,15 +11,15 @@ namespace Updater.Fleet;
 /// Refused: a lower version than accepted before (rollback attack), the same version with other content,
 /// an expired file (freeze attack), a channel for another board. A refused file changes nothing on disk.
 /// </summary>
-public sealed class ChannelStore
+internal sealed class ChannelStore
 {
     private readonly string _directory;
     private readonly string _compatible;
     private readonly TimeProvider _time;
 
-    public ChannelStore(string stateDirectory, string compatible, TimeProvider time)
+    public ChannelStore(StateDirectory state, string compatible, TimeProvider time)
     {
-        _directory = Path.Combine(stateDirectory, "channel");
+        _directory = state.ChannelDirectory;
         _compatible = compatible;
         _time = time;
     }

@@ -1,9 +1,10 @@
 using System.Text.Json.Serialization;
+using Updater.State;
 
 namespace Updater.Fleet;
 
 /// <summary>What happened, for the fleet's status endpoint.</summary>
-public enum FleetEvent
+internal enum FleetEvent
 {
     [JsonStringEnumMemberName("status")] Status,
     [JsonStringEnumMemberName("install-started")] InstallStarted,
@@ -18,7 +19,7 @@ public enum FleetEvent
 /// The small JSON document POSTed to [channel] report-url (docs/channel-format.md, "Status reports").
 /// It never carries secrets: no keys, no URLs with credentials.
 /// </summary>
-public sealed record FleetReport
+internal sealed record FleetReport
 {
     [JsonPropertyName("event")] public required FleetEvent Event { get; init; }
     [JsonPropertyName("time")] public required DateTimeOffset Time { get; init; }
@@ -36,7 +37,7 @@ public sealed record FleetReport
 
     /// <summary>For health events: pass or fail; for a rollback, why.</summary>
     [JsonPropertyName("health_verdict")] public string? HealthVerdict { get; init; }
-    [JsonPropertyName("rollback_reason")] public string? RollbackReason { get; init; }
+    [JsonPropertyName("rollback_reason")] public RollbackReason? RollbackReason { get; init; }
 
     /// <summary>The error of a failed install, or a note.</summary>
     [JsonPropertyName("message")] public string? Message { get; init; }

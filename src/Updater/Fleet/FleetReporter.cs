@@ -10,7 +10,7 @@ namespace Updater.Fleet;
 /// operation. Posting never blocks and never throws: an update must not wait for, or fail because of, a
 /// report endpoint. The queue is bounded; when it is full the oldest report is dropped.
 /// </summary>
-public sealed class FleetReporter : IAsyncDisposable
+internal sealed class FleetReporter : IAsyncDisposable
 {
     public const int Capacity = 64;
 

@@ -1,7 +1,7 @@
 namespace Updater.Fleet;
 
 /// <summary>The device's stable identity for rollouts and reports: /etc/machine-id or the file update.conf names.</summary>
-public static class MachineId
+internal static class MachineId
 {
     public const string DefaultPath = "/etc/machine-id";
 

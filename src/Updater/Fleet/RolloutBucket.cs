@@ -10,7 +10,7 @@ namespace Updater.Fleet;
 /// deterministic, no server keeps lists), and an unrelated one for the next release, so the same devices
 /// are not always first.
 /// </summary>
-public static class RolloutBucket
+internal static class RolloutBucket
 {
     private const string Domain = "updater-rollout-v1";
 

@@ -4,7 +4,7 @@ namespace Updater.Fleet;
 
 /// <summary>Why the device would, or would not, install the channel's release now.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<RolloutVerdict>))]
-public enum RolloutVerdict
+internal enum RolloutVerdict
 {
     [JsonStringEnumMemberName("install")] Install,
     [JsonStringEnumMemberName("already-installed")] AlreadyInstalled,
@@ -17,7 +17,7 @@ public enum RolloutVerdict
 }
 
 /// <summary>The verdict with the numbers behind it and a sentence an operator reads.</summary>
-public sealed record RolloutDecision
+internal sealed record RolloutDecision
 {
     public required RolloutVerdict Verdict { get; init; }
     public required string Reason { get; init; }

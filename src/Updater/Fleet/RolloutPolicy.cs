@@ -7,7 +7,7 @@ namespace Updater.Fleet;
 /// when it already runs or holds the release, not when halted, not outside the group filter; otherwise
 /// when its bucket is below the percentage of the wave in force.
 /// </summary>
-public static class RolloutPolicy
+internal static class RolloutPolicy
 {
     public static RolloutDecision Decide(ChannelDocument channel, DeviceFacts device, DateTimeOffset now)
     {

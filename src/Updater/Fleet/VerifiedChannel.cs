@@ -8,7 +8,7 @@ namespace Updater.Fleet;
 /// A channel file whose signature verified against the keyring and whose document passed
 /// <see cref="ChannelRules"/>. Freshness (version, expiry) is the <see cref="ChannelStore"/>'s to judge.
 /// </summary>
-public sealed class VerifiedChannel
+internal sealed class VerifiedChannel
 {
     public const string SignatureDomain = "updater-channel-v1";
     public const int MaxFileBytes = 64 * 1024;

@@ -12,7 +12,7 @@ namespace Updater.Install;
 /// bounded queue and a fixed set of aligned buffers keep memory flat whatever the image size. No chunk
 /// reaches the slot before its own hash has matched (invariant 2).
 /// </summary>
-public sealed class ImageWriter
+internal sealed class ImageWriter
 {
     private readonly VerifiedBundle _bundle;
     private readonly ImageManifest _image;

@@ -1,6 +1,8 @@
+using Updater.Bundles;
+
 namespace Updater.Install;
 
-public sealed record InstallOptions
+internal sealed record InstallOptions
 {
     /// <summary>Install an older version than the booted one (the operator's explicit, documented override).</summary>
     public bool AllowDowngrade { get; init; }
@@ -15,21 +17,9 @@ public sealed record InstallOptions
     /// </summary>
     public bool? PrecheckPayload { get; init; }
 
-    /// <summary>Booted-slot override (tests, a rescue system); null uses update.conf's booted-slot.</summary>
-    public string? BootedSlot { get; init; }
-}
-
-/// <summary>What an install did, for the CLI's report and --json.</summary>
-public sealed record InstallResult
-{
-    public required string Version { get; init; }
-    public required string BootedSlot { get; init; }
-    public required string TargetBootname { get; init; }
-    public required IReadOnlyList<string> Slots { get; init; }
-    public required long ImageBytes { get; init; }
-    public required long WrittenBytes { get; init; }
-    public required bool Resumed { get; init; }
-    public required bool VerifiedReadBack { get; init; }
-    public required string SignedBy { get; init; }
-    public required double ElapsedSeconds { get; init; }
+    /// <summary>
+    /// What the caller requires of the verified bundle beyond the device's own checks (a channel install: the
+    /// version and manifest the signed channel names); throws to refuse it before anything is written.
+    /// </summary>
+    public Action<VerifiedBundle>? Expect { get; init; }
 }

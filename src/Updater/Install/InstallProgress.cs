@@ -1,4 +1,4 @@
 namespace Updater.Install;
 
 /// <summary>Progress of one install: bytes of the images done (written, or found already in place) out of the total.</summary>
-public readonly record struct InstallProgress(string Phase, long Done, long Total, long Written);
+internal readonly record struct InstallProgress(string Phase, long Done, long Total, long Written);

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Partition.Booted;
 using Partition.Bootloaders;
 using Partition.Devices;
 using Partition.Slots;
 using Updater.Bundles;
 using Updater.Config;
 using Updater.Crypto;
+using Updater.Device;
 using Updater.State;
 using Updater.Transport;
 
@@ -18,53 +18,53 @@ namespace Updater.Install;
 /// first write on, every step leaves the device booting a slot that worked, and rerunning the same command
 /// finishes the job.
 /// </summary>
-public sealed class Installer
+internal sealed class Installer
 {
-    private readonly UpdaterConfig _config;
-    private readonly IBootloader _bootloader;
+    private readonly DeviceContext _device;
     private readonly StateDirectory _state;
-    private readonly BootedSlotDetector _detector;
     private readonly TimeProvider _time;
 
-    public Installer(UpdaterConfig config, IBootloader bootloader, BootedSlotDetector detector, TimeProvider? time = null)
+    public Installer(DeviceContext device, TimeProvider? time = null)
     {
-        _config = config;
-        _bootloader = bootloader;
-        _state = new StateDirectory(config.StateDirectory);
-        _detector = detector;
-        _time = time ?? TimeProvider.System;
+        _device = device;
+        _state = device.State;
+        _time = time ?? device.Time;
     }
+
+    private UpdaterConfig Config => _device.Config;
 
     public async Task<InstallResult> InstallAsync(IBundleSource source, InstallOptions options, IProgress<InstallProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
 
         // 1. Verify everything that can be verified before touching anything.
-        var keyring = Keyring.Load(_config.Keyring);
+        var keyring = Keyring.Load(Config.Keyring);
         var bundle = await VerifiedBundle.OpenAsync(source, keyring, cancellationToken).ConfigureAwait(false);
         var manifest = bundle.Manifest;
-        if (manifest.Compatible != _config.Compatible)
+        options.Expect?.Invoke(bundle);
+        if (manifest.Compatible != Config.Compatible)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: bundle is for '{manifest.Compatible}', this device is '{_config.Compatible}' ({_config.File}: [system] compatible)");
+            throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: bundle is for '{manifest.Compatible}', this device is '{Config.Compatible}' ({Config.File}: [system] compatible)");
         }
-        BootedSlot booted = DetectBooted(options);
-        string target = _config.Slots.OtherBootname(booted.Bootname);
-        CheckVersions(bundle, booted.Bootname, options);
-        var bootState = await _bootloader.ReadStateAsync(cancellationToken).ConfigureAwait(false);
-        if (bootState.Slot(booted.Bootname) is { Trial: true })
+        var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var booted = device.BootedSide;
+        var target = device.OtherSide;
+        CheckVersions(bundle, booted, options);
+        device.RequireBoot();
+        if (device.BootedAwaitsVerdict)
         {
-            // The other slot is the only one known to work until this trial boot gets its verdict.
+            // The other side is the only one known to work until this trial boot gets its verdict.
             throw new UpdaterException(ExitCode.Refused,
-                $"slot {booted.Bootname} is on its trial boot, awaiting the health verdict: writing slot {target} now would destroy the only slot known to work; run `updater health` (or `updater mark-good`) first");
+                $"slot {booted.Bootname} is on its trial boot, awaiting the health verdict: writing slot {target.Bootname} now would destroy the only slot known to work; run `updater health` (or `updater mark-good`) first");
         }
 
-        var plan = new List<(ImageManifest Image, ChunkIndex Index, Slot Slot)>();
+        var plan = new List<ImagePlan>();
         foreach (var image in manifest.Images)
         {
-            var slot = _config.Slots.Find(image.SlotClass, target)
-                ?? throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: bundle has an image for slot class '{image.SlotClass}', which {_config.File} does not configure");
+            var slot = target.Slots.FirstOrDefault(s => s.Slot.Class == image.SlotClass)?.Slot
+                ?? throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: bundle has an image for slot class '{image.SlotClass}', which {Config.File} does not configure");
             var index = await bundle.ReadIndexAsync(image, cancellationToken).ConfigureAwait(false);
-            SlotWriteGuard.Check(slot, booted.Bootname, _config.Slots);
+            SlotWriteGuard.Check(slot, booted.Bootname, Config.Slots);
             long capacity;
             // Opened as it will be written (exclusively), so a busy device is refused before anything changes.
             using (var probe = OpenTarget(slot))
@@ -75,35 +75,36 @@ public sealed class Installer
             {
                 throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: image '{image.SlotClass}' is {image.Size} bytes, slot {slot.Name} ({slot.Device}) holds only {capacity}");
             }
-            plan.Add((image, index, slot));
+            plan.Add(new ImagePlan(image, index, slot));
         }
 
         if (options.PrecheckPayload ?? source is FileBundleSource)
         {
             var verifier = new BundleVerifier(bundle);
-            foreach (var (image, _, _) in plan)
+            foreach (var step in plan)
             {
-                await verifier.VerifyPayloadAsync(image, cancellationToken).ConfigureAwait(false);
+                await verifier.VerifyPayloadAsync(step.Image, cancellationToken).ConfigureAwait(false);
             }
         }
 
         // 2. From here on the target is not bootable until step 5 makes it so. One install at a time: two
         // writers on one slot would let the first to finish activate a slot the other is still writing.
         using var installLock = _state.LockForInstall();
+        // Read again under the lock: the snapshot above was taken before another install could have finished.
         var journal = _state.ReadJournal();
-        bool resume = journal is not null && journal.ManifestSha256 == bundle.ManifestSha256 && journal.TargetBootname == target;
-        await _bootloader.MarkBadAsync(target, cancellationToken).ConfigureAwait(false);
+        bool resume = journal is not null && journal.ManifestSha256 == bundle.ManifestSha256 && journal.TargetBootname == target.Bootname;
+        await _device.Bootloader.MarkBadAsync(target.Bootname, cancellationToken).ConfigureAwait(false);
         _state.EnsureExists();
         _state.ForgetRollback();
-        foreach (var (_, _, slot) in plan)
+        foreach (var step in plan)
         {
-            _state.ForgetSlot(slot);
+            _state.ForgetSlot(step.Slot);
         }
         await _state.WriteJournalAsync(new InstallJournal
         {
             ManifestSha256 = bundle.ManifestSha256,
             Version = manifest.Version,
-            TargetBootname = target,
+            TargetBootname = target.Bootname,
             Source = bundle.Name,
             StartedAt = journal is not null && resume ? journal.StartedAt : _time.GetUtcNow(),
         }, cancellationToken).ConfigureAwait(false);
@@ -118,22 +119,21 @@ public sealed class Installer
             bool[] present = new bool[index.Entries.Count];
             if (resume)
             {
-                long before = done;
                 present = await writer.FindPresentChunksAsync(slot.Device, null, cancellationToken).ConfigureAwait(false);
                 long presentBytes = Enumerable.Range(0, present.Length).Where(i => present[i]).Sum(i => (long)index.ChunkLength(i));
                 Report("checking", presentBytes);
             }
-            using var device = OpenTarget(slot);
+            using var output = OpenTarget(slot);
             // The buffered handle for an unaligned tail shares the exclusive claim of the first one.
-            using var tail = device.IsDirect ? SlotDevice.OpenWrite(slot.Device, direct: false, exclusive: false) : null;
-            written += await writer.WriteAsync(device, tail, present, n => Report("writing", n), cancellationToken).ConfigureAwait(false);
+            using var tail = output.IsDirect ? SlotDevice.OpenWrite(slot.Device, direct: false, exclusive: false) : null;
+            written += await writer.WriteAsync(output, tail, present, n => Report("writing", n), cancellationToken).ConfigureAwait(false);
         }
 
         if (options.VerifyReadBack)
         {
-            foreach (var (image, _, slot) in plan)
+            foreach (var step in plan)
             {
-                await VerifyReadBackAsync(image, slot, cancellationToken).ConfigureAwait(false);
+                await VerifyReadBackAsync(step.Image, step.Slot, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -159,13 +159,13 @@ public sealed class Installer
         _state.DeleteJournal();
 
         // 5. The commit point: one atomic bootloader environment write makes the new side the one to try.
-        await _bootloader.ActivateAsync(target, BootActivation.Trial, cancellationToken).ConfigureAwait(false);
+        await _device.Bootloader.ActivateAsync(target.Bootname, BootActivation.Trial, cancellationToken).ConfigureAwait(false);
 
         return new InstallResult
         {
             Version = manifest.Version,
             BootedSlot = booted.Bootname,
-            TargetBootname = target,
+            TargetBootname = target.Bootname,
             Slots = plan.Select(p => p.Slot.Name).ToList(),
             ImageBytes = total,
             WrittenBytes = written,
@@ -180,7 +180,7 @@ public sealed class Installer
     {
         try
         {
-            return SlotDevice.OpenWrite(slot.Device, _config.DirectIo);
+            return SlotDevice.OpenWrite(slot.Device, Config.DirectIo);
         }
         catch (SlotInUseException e)
         {
@@ -188,36 +188,28 @@ public sealed class Installer
         }
     }
 
-    private BootedSlot DetectBooted(InstallOptions options)
+    /// <summary>
+    /// Anti-rollback: the security version never goes below the running side's floor; the release version never
+    /// below what any slot of the running side holds, unless the operator or the signed bundle allows it.
+    /// </summary>
+    private static void CheckVersions(VerifiedBundle bundle, Side running, InstallOptions options)
     {
-        try
+        var manifest = bundle.Manifest;
+        if (running.SecurityVersion is { } floor && manifest.SecurityVersion < floor)
         {
-            return _detector.Detect(options.BootedSlot ?? _config.BootedSlot);
+            throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: security version {manifest.SecurityVersion} is lower than the running system's {floor}: refused (anti-rollback; no override)");
         }
-        catch (InvalidOperationException e)
-        {
-            throw new UpdaterException(ExitCode.Refused, e.Message);
-        }
-    }
-
-    /// <summary>Anti-rollback: the security version never goes down; the release version only with an explicit allowance.</summary>
-    private void CheckVersions(VerifiedBundle bundle, string bootedBootname, InstallOptions options)
-    {
-        var running = _config.Slots.All.Where(s => s.Bootname == bootedBootname).Select(_state.ReadSlot).FirstOrDefault(r => r is not null);
-        if (running is null)
+        var newVersion = ReleaseVersion.Parse(manifest.Version, bundle.Name);
+        if (options.AllowDowngrade || manifest.AllowDowngrade)
         {
             return;
         }
-        var manifest = bundle.Manifest;
-        if (manifest.SecurityVersion < running.SecurityVersion)
+        foreach (var record in running.Records)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: security version {manifest.SecurityVersion} is lower than the running system's {running.SecurityVersion}: refused (anti-rollback; no override)");
-        }
-        var newVersion = ReleaseVersion.Parse(manifest.Version, bundle.Name);
-        if (ReleaseVersion.TryParse(running.Version, out var current) && newVersion.CompareTo(current) < 0
-            && !options.AllowDowngrade && !manifest.AllowDowngrade)
-        {
-            throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: version {manifest.Version} is older than the running {running.Version}: refused (pass --allow-downgrade to install it anyway)");
+            if (ReleaseVersion.TryParse(record.Version, out var current) && newVersion.CompareTo(current) < 0)
+            {
+                throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: version {manifest.Version} is older than the running {record.Version}: refused (pass --allow-downgrade to install it anyway)");
+            }
         }
     }
 

@@ -8,7 +8,7 @@ namespace Updater.Install;
 /// are, so two names for one disk (a symlink, /dev/disk/by-*) or a slot on the disk that holds / cannot slip
 /// through a configuration mistake.
 /// </summary>
-public static class SlotWriteGuard
+internal static class SlotWriteGuard
 {
     public static void Check(Slot target, string bootedBootname, SlotSet slots, string rootPath = "/")
     {

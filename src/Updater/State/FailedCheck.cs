@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Updater.State;
 
 /// <summary>A required health check that failed, as kept in the state directory to explain a rollback later.</summary>
-public sealed record FailedCheck
+internal sealed record FailedCheck
 {
     [JsonPropertyName("name")] public required string Name { get; init; }
     [JsonPropertyName("kind")] public required string Kind { get; init; }

@@ -7,7 +7,7 @@ namespace Updater.State;
 /// which checks failed. The next boot, on the other slot, reads it to say why the rollback happened; nothing
 /// else survives the reboot to tell.
 /// </summary>
-public sealed record HealthFailureRecord
+internal sealed record HealthFailureRecord
 {
     [JsonPropertyName("bootname")] public required string Bootname { get; init; }
 

@@ -7,11 +7,8 @@ namespace Updater.State;
 /// was the one being tried. Kept in the state directory (rollback.json) until the next install starts, so
 /// `updater status` and the fleet report can say what happened and why.
 /// </summary>
-public sealed record RollbackRecord
+internal sealed record RollbackRecord
 {
-    public const string HealthFailed = "health-failed";
-    public const string NoVerdict = "no-verdict";
-
     [JsonPropertyName("from_slot")] public required string FromSlot { get; init; }
     [JsonPropertyName("to_slot")] public required string ToSlot { get; init; }
 
@@ -22,13 +19,12 @@ public sealed record RollbackRecord
     [JsonPropertyName("manifest_sha256")] public string? ManifestSha256 { get; init; }
     [JsonPropertyName("installed_at")] public DateTimeOffset? InstalledAt { get; init; }
 
-    /// <summary><see cref="HealthFailed"/> or <see cref="NoVerdict"/>.</summary>
-    [JsonPropertyName("reason")] public required string Reason { get; init; }
+    [JsonPropertyName("reason")] public required RollbackReason Reason { get; init; }
 
     /// <summary>The reason in words, for people.</summary>
     [JsonPropertyName("explanation")] public required string Explanation { get; init; }
 
-    /// <summary>The required checks that failed, when the reason is <see cref="HealthFailed"/>.</summary>
+    /// <summary>The required checks that failed, when the reason is <see cref="RollbackReason.HealthFailed"/>.</summary>
     [JsonPropertyName("failed_checks")] public IReadOnlyList<FailedCheck> FailedChecks { get; init; } = [];
     [JsonPropertyName("failed_at")] public DateTimeOffset? FailedAt { get; init; }
     [JsonPropertyName("detected_at")] public required DateTimeOffset DetectedAt { get; init; }

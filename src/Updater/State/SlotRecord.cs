@@ -6,7 +6,7 @@ namespace Updater.State;
 /// What the state directory knows about one slot's content: written atomically once an image is completely
 /// written and verified, removed the moment an install starts overwriting the slot.
 /// </summary>
-public sealed record SlotRecord
+internal sealed record SlotRecord
 {
     [JsonPropertyName("slot")] public required string Slot { get; init; }
     [JsonPropertyName("bootname")] public required string Bootname { get; init; }
@@ -22,7 +22,7 @@ public sealed record SlotRecord
 }
 
 /// <summary>An install in progress: which release, onto which side. Its presence means the target holds a partial image.</summary>
-public sealed record InstallJournal
+internal sealed record InstallJournal
 {
     [JsonPropertyName("manifest_sha256")] public required string ManifestSha256 { get; init; }
     [JsonPropertyName("version")] public required string Version { get; init; }

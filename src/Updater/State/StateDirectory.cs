@@ -18,7 +18,7 @@ namespace Updater.State;
 /// rollback.json                  RollbackRecord: a rollback found after boot, kept until the next install
 /// </code>
 /// </summary>
-public sealed class StateDirectory
+internal sealed class StateDirectory
 {
     public StateDirectory(string path)
     {
@@ -28,6 +28,9 @@ public sealed class StateDirectory
     public string Path { get; }
 
     private string SlotsDir => System.IO.Path.Combine(Path, "slots");
+
+    /// <summary>channel/: the last channel file accepted and its freshness state, owned by Fleet.ChannelStore.</summary>
+    public string ChannelDirectory => System.IO.Path.Combine(Path, "channel");
 
     private string JournalPath => System.IO.Path.Combine(Path, "install.json");
 

@@ -1,7 +1,7 @@
 namespace Updater.Transport;
 
 /// <summary>Opens a bundle by what the operator typed: an http(s):// URL or a path.</summary>
-public static class BundleSources
+internal static class BundleSources
 {
     public static Task<IBundleSource> OpenAsync(string location, CancellationToken cancellationToken) =>
         OpenAsync(location, new HttpTransportOptions(), null, cancellationToken);

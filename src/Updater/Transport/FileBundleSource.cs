@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Updater.Transport;
 
 /// <summary>A bundle in a local file (a USB stick, a download directory).</summary>
-public sealed class FileBundleSource : IBundleSource
+internal sealed class FileBundleSource : IBundleSource
 {
     private readonly SafeFileHandle _handle;
 

@@ -12,7 +12,7 @@ namespace Updater.Transport;
 /// is an error, and no read ever goes past the length asked for. A server that ignores Range (200 instead
 /// of 206) still works: the stream skips to the offset, still bounded by the bundle's length.
 /// </summary>
-public sealed class HttpBundleSource : IBundleSource
+internal sealed class HttpBundleSource : IBundleSource
 {
     /// <summary>Enough for the header, a typical manifest and its signature in one round trip.</summary>
     public const int HeadBytes = 64 * 1024;

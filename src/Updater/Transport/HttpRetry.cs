@@ -11,7 +11,7 @@ namespace Updater.Transport;
 /// body cut short, a timeout, 408/429/5xx) are retried; anything else (404, a lying server, a changed
 /// bundle) fails at once. Giving up is one <see cref="UpdaterException"/> that names the URL and the cause.
 /// </summary>
-public sealed class HttpRetry
+internal sealed class HttpRetry
 {
     private readonly ResiliencePipeline _pipeline;
     private readonly HttpTransportOptions _options;

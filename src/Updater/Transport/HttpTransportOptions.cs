@@ -4,7 +4,7 @@ namespace Updater.Transport;
 /// How hard the HTTP transport tries before it gives up. Every timer runs on <see cref="Time"/>, so tests
 /// drive timeouts, backoff and Retry-After with a fake clock.
 /// </summary>
-public sealed record HttpTransportOptions
+internal sealed record HttpTransportOptions
 {
     /// <summary>One attempt: connecting and getting the response headers, or one read of the body that brings no byte.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -5,7 +5,7 @@ namespace Updater.Transport;
 /// bounded by a length the caller already trusts (the header's, then the signed manifest's), so a source
 /// that has more or different bytes can never make the reader take more than that.
 /// </summary>
-public interface IBundleSource : IAsyncDisposable
+internal interface IBundleSource : IAsyncDisposable
 {
     /// <summary>For messages: a path or a URL (without credentials).</summary>
     string Name { get; }

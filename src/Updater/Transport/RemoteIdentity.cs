@@ -7,7 +7,7 @@ namespace Updater.Transport;
 /// response is compared with the first one's, and If-Range carries it, so a different bundle published
 /// behind the same URL mid-transfer is caught before its bytes are mixed with the old one's.
 /// </summary>
-public sealed record RemoteIdentity(string? ETag, DateTimeOffset? LastModified)
+internal sealed record RemoteIdentity(string? ETag, DateTimeOffset? LastModified)
 {
     public static RemoteIdentity Of(HttpResponseMessage response)
     {

@@ -7,7 +7,7 @@ namespace Updater.Transport;
 /// URLs as they may appear in messages and logs: user and password removed, and the query (signed CDN URLs
 /// carry tokens there) replaced by a marker. Credentials in the URL become a Basic Authorization header.
 /// </summary>
-public static class SafeUrl
+internal static class SafeUrl
 {
     public static bool IsHttp(string location) =>
         location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

@@ -4,7 +4,7 @@ namespace Updater.Transport;
 /// A status the server may well not send next time: 408, 429 and most 5xx. Retried; a Retry-After the
 /// server sent sets the delay before the next attempt.
 /// </summary>
-public sealed class TransientHttpException : IOException
+internal sealed class TransientHttpException : IOException
 {
     public TransientHttpException(string message, TimeSpan? retryAfter)
         : base(message)

@@ -3,7 +3,7 @@ using System.Net;
 namespace Updater.Transport;
 
 /// <summary>The one way the updater makes an HttpClient: bytes exactly as served, timeouts owned by <see cref="HttpRetry"/>.</summary>
-public static class UpdaterHttpClient
+internal static class UpdaterHttpClient
 {
     public static HttpClient Create(HttpTransportOptions options)
     {

@@ -193,7 +193,7 @@ public sealed class HealthRunnerTests
             _ => new HealthCheckDefinition("b", HealthCheckKind.Http, "not a url", "/etc/updater/health.d/20-b.conf:9"),
         };
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => RunAsync(new ScriptedProbes(), good, bad));
+        var error = await Assert.ThrowsAsync<InvalidHealthCheckException>(() => RunAsync(new ScriptedProbes(), good, bad));
 
         Assert.StartsWith("/etc/updater/health.d/20-b.conf:9: ", error.Message, StringComparison.Ordinal);
     }

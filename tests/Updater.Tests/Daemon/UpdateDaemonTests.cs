@@ -95,9 +95,9 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         var log = new JournalLog(_logText);
         var options = config.Channel!.TransportOptions(_time, log.Warning);
         var http = UpdaterHttpClient.Create(options);
-        var updater = new ChannelUpdater(config, _device.Bootloader, new Partition.Booted.BootedSlotDetector(config.Slots), http, _time, log: log.Warning);
+        var client = new ChannelClient(_device.Device(_rebooter, _time), http, _time, log: log.Warning);
         var reporter = new FleetReporter(config.Channel.ReportUrl, http, options, log.Warning);
-        return (new UpdateDaemon(updater, config.Compatible, reporter, notifier ?? new SystemdNotifier(null), _rebooter, log, _time, new Random(1)), reporter, http);
+        return (new UpdateDaemon(client, reporter, notifier ?? new SystemdNotifier(null), log, _time, new Random(1)), reporter, http);
     }
 
     private int ChannelRequests => _server.Requests.Count(r => r.Path == "/stable.channel");
@@ -328,6 +328,11 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
             Slot = slotB.Name, Bootname = "B", Version = "2.1.0", SecurityVersion = 1, Compatible = TestDevice.Compatible,
             ImageSha256 = new string('0', 64), ImageSize = 1, ManifestSha256 = new string('0', 64), SignedBy = "test", InstalledAt = _time.GetUtcNow(),
         }, [], [], CancellationToken.None);
+        await new Updater.State.StateDirectory(_device.StateDir).WriteRollbackAsync(new Updater.State.RollbackRecord
+        {
+            FromSlot = "B", ToSlot = "A", Version = "2.1.0", Reason = Updater.State.RollbackReason.HealthFailed,
+            Explanation = "slot B (2.1.0) failed its health checks on a trial boot: app: inactive", DetectedAt = _time.GetUtcNow(),
+        }, CancellationToken.None);
         await _device.Bootloader.MarkBadAsync("B", CancellationToken.None);
         var (daemon, reporter, http) = NewDaemon();
         using var __ = http;
@@ -340,7 +345,9 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         Assert.DoesNotContain(_server.Requests, r => r.Path.StartsWith("/bundles", StringComparison.Ordinal));
         var report = JsonDocument.Parse(Assert.Single(_reports)).RootElement;
         Assert.Equal("rollback", report.GetProperty("event").GetString());
-        Assert.Contains("slot B is marked bad", report.GetProperty("rollback_reason").GetString(), StringComparison.Ordinal);
+        // One meaning on the wire, as `updater health` sends it: the reason code; the sentence is the message.
+        Assert.Equal("health-failed", report.GetProperty("rollback_reason").GetString());
+        Assert.Contains("slot B is marked bad", report.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -40,11 +40,10 @@ public sealed class ChannelFetchTests : IDisposable
         Assert.Contains($"more than {VerifiedChannel.MaxFileBytes} bytes: not a channel file", error.Message, StringComparison.Ordinal);
     }
 
-    private ChannelUpdater NewUpdater(HttpClient http, string url)
+    private ChannelClient NewUpdater(HttpClient http, string url)
     {
         _device.AppendConfig($"[channel]\nurl = {url}\nmachine-id-file = {_device.MachineIdFile}\n");
-        var config = _device.Config;
-        return new ChannelUpdater(config, _device.Bootloader, new Partition.Booted.BootedSlotDetector(config.Slots), http, FakeClock.Create());
+        return new ChannelClient(_device.Device(), http, FakeClock.Create());
     }
 
     [Fact]
@@ -68,7 +67,7 @@ public sealed class ChannelFetchTests : IDisposable
         using var newKey = Updater.Crypto.SigningKey.Generate();
         File.WriteAllBytes(Path.Combine(_device.KeyringDir, "test.pub.pem"), newKey.ExportPublicPem());
         channel = TestChannels.Sign(TestChannels.Document(version: 4), newKey);
-        var restarted = new ChannelUpdater(_device.Config, _device.Bootloader, new Partition.Booted.BootedSlotDetector(_device.Config.Slots), http, FakeClock.Create());
+        var restarted = new ChannelClient(_device.Device(), http, FakeClock.Create());
 
         var check = await restarted.CheckAsync(CancellationToken.None);
 

@@ -15,7 +15,7 @@ public sealed class ChannelFileTests : IDisposable
 
     private Keyring Keyring => Keyring.Load(_device.KeyringDir);
 
-    private ChannelStore Store(DateTimeOffset now) => new(_device.StateDir, TestDevice.Compatible, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now));
+    private ChannelStore Store(DateTimeOffset now) => new(new Updater.State.StateDirectory(_device.StateDir), TestDevice.Compatible, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now));
 
     private VerifiedChannel Verified(ChannelDocument doc) => VerifiedChannel.Open(TestChannels.Sign(doc, _device.Key), Keyring, "test-channel");
 

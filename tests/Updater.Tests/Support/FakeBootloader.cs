@@ -7,7 +7,7 @@ namespace Updater.Tests.Support;
 /// It records every call in order, so tests can assert "marked bad before the first write" and "activated last".
 /// Thread-safe: the daemon reads it while an install writes it.
 /// </summary>
-public sealed class FakeBootloader : IBootloader
+internal sealed class FakeBootloader : IBootloader
 {
     private readonly Dictionary<string, SlotBootState> _slots;
     private readonly object _gate = new();

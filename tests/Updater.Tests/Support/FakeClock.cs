@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Updater.Tests.Support;
 
 /// <summary>Drives a fake clock while an operation waits on it (backoff, Retry-After, timeouts), without real sleeping.</summary>
-public static class FakeClock
+internal static class FakeClock
 {
     public static FakeTimeProvider Create() => new(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
 

@@ -1,8 +1,8 @@
-using Updater.Daemon;
+using Updater.Reboot;
 
 namespace Updater.Tests.Support;
 
-public sealed class FakeRebooter : IRebooter
+internal sealed class FakeRebooter : IRebooter
 {
     public int Reboots { get; private set; }
 

@@ -12,13 +12,13 @@ using Microsoft.Extensions.Logging;
 namespace Updater.Tests.Support;
 
 /// <summary>One request as the server saw it.</summary>
-public sealed record SeenRequest(int Number, string Method, string Path, string? Range, string? IfRange, string? IfNoneMatch, string? Authorization);
+internal sealed record SeenRequest(int Number, string Method, string Path, string? Range, string? IfRange, string? IfNoneMatch, string? Authorization);
 
 /// <summary>
 /// Kestrel on 127.0.0.1 (a free port) inside the test process. Each test gives the handler; it sees the
 /// request's number so it can fail the first N, drop a connection part way, lie, or switch content.
 /// </summary>
-public sealed class FaultServer : IAsyncDisposable
+internal sealed class FaultServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _count;
@@ -65,7 +65,7 @@ public sealed class FaultServer : IAsyncDisposable
 }
 
 /// <summary>How <see cref="RangeResponder"/> misbehaves, if at all.</summary>
-public sealed record ServeOptions
+internal sealed record ServeOptions
 {
     public string? ETag { get; init; } = "\"v1\"";
     public DateTimeOffset? LastModified { get; init; }
@@ -85,7 +85,7 @@ public sealed record ServeOptions
 }
 
 /// <summary>Serves a byte array the way a static file server does: single Range, If-Range, ETag, Last-Modified.</summary>
-public static class RangeResponder
+internal static class RangeResponder
 {
     public static async Task ServeAsync(HttpContext context, byte[] content, ServeOptions? options = null)
     {

@@ -1,7 +1,7 @@
 namespace Updater.Tests.Support;
 
 /// <summary>A grubenv file handled only with the real grub-editenv: set as GRUB's script would, and listed.</summary>
-public sealed class GrubEnvFile(string path)
+internal sealed class GrubEnvFile(string path)
 {
     public string Path { get; } = path;
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Updater.Tests.Support;
 
 /// <summary>A real loop block device over a file (`losetup -f --show`), detached on dispose. Needs root, as in CI.</summary>
-public sealed class LoopDevice : IDisposable
+internal sealed class LoopDevice : IDisposable
 {
     private LoopDevice(string path)
     {

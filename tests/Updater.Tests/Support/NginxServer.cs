@@ -8,7 +8,7 @@ namespace Updater.Tests.Support;
 /// nginx serving a temp directory on 127.0.0.1 (a free port), started through nginx-fixture/start-nginx.sh
 /// and stopped by its pid. The plain static-server path: what a device meets on a CDN or a bare web server.
 /// </summary>
-public sealed class NginxServer : IDisposable
+internal sealed class NginxServer : IDisposable
 {
     private readonly Process _process;
 

@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using Partition.Booted;
+using Partition.Bootloaders;
 using Updater.Bundles;
 using Updater.Config;
 using Updater.Crypto;
+using Updater.Device;
 using Updater.Install;
+using Updater.Reboot;
 using Updater.Transport;
 
 namespace Updater.Tests.Support;
@@ -12,7 +15,7 @@ namespace Updater.Tests.Support;
 /// A throw-away device: a temp directory with a signing key, a keyring, two file-backed slots (A booted,
 /// B inactive) filled with known bytes, a state directory and an update.conf pointing at all of it.
 /// </summary>
-public sealed class Sandbox : IDisposable
+internal sealed class Sandbox : IDisposable
 {
     public const string Compatible = "test-board";
 
@@ -122,8 +125,11 @@ public sealed class Sandbox : IDisposable
         return path;
     }
 
-    public Installer Installer(FakeBootloader bootloader) =>
-        new(Config(), bootloader, new BootedSlotDetector(Config().Slots, Path("no-cmdline")));
+    /// <summary>The device as a command sees it, with <paramref name="bootloader"/> and no kernel command line.</summary>
+    public DeviceContext Device(IBootloader bootloader, IRebooter? rebooter = null) =>
+        new(Config(), bootloader, rebooter: rebooter, detector: new BootedSlotDetector(Config().Slots, Path("no-cmdline")));
+
+    public Installer Installer(IBootloader bootloader) => new(Device(bootloader));
 
     public async Task<InstallResult> InstallAsync(string bundle, FakeBootloader bootloader, InstallOptions? options = null)
     {

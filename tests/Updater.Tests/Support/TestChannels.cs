@@ -5,7 +5,7 @@ using Updater.Fleet;
 namespace Updater.Tests.Support;
 
 /// <summary>Channel documents and signed channel files for tests.</summary>
-public static class TestChannels
+internal static class TestChannels
 {
     public static readonly DateTimeOffset T0 = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
 

@@ -1,5 +1,6 @@
+using Updater.Device;
+using Updater.Reboot;
 using System.Security.Cryptography;
-using Partition.Booted;
 using Updater.Bundles;
 using Updater.Config;
 using Updater.Crypto;
@@ -11,7 +12,7 @@ namespace Updater.Tests.Support;
 /// A device in a temp directory: regular files as slots A and B (A booted, fixed in update.conf), a state
 /// directory, a keyring with one test key, and helpers to make signed bundles for it.
 /// </summary>
-public sealed class TestDevice : IDisposable
+internal sealed class TestDevice : IDisposable
 {
     public const string Compatible = "test-board";
 
@@ -63,7 +64,10 @@ public sealed class TestDevice : IDisposable
 
     public string SlotAHash => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(SlotA)));
 
-    public Installer NewInstaller(TimeProvider? time = null) => new(Config, Bootloader, new BootedSlotDetector(Config.Slots), time);
+    /// <summary>The device as a command sees it, with the fake bootloader; update.conf is read again each time.</summary>
+    public DeviceContext Device(IRebooter? rebooter = null, TimeProvider? time = null) => new(Config, Bootloader, rebooter: rebooter, time: time);
+
+    public Installer NewInstaller(TimeProvider? time = null) => new(Device(time: time), time);
 
     /// <summary>A signed bundle of a deterministic pseudo-random image (part compressible, part not).</summary>
     public async Task<(string Path, byte[] Image)> MakeBundleAsync(string version, int imageSize = 3 << 20, int seed = 1, int chunkSize = 64 * 1024)

@@ -6,7 +6,7 @@ namespace Updater.Tests.Support;
 /// Runs the real `updater` executable (the apphost built beside the tests) as its own process, so tests see
 /// exactly what an operator or a service sees: exit codes, stdout, stderr, and what a kill -9 leaves behind.
 /// </summary>
-public static class UpdaterProcess
+internal static class UpdaterProcess
 {
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "updater");
 

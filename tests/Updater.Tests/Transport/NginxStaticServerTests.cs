@@ -77,7 +77,7 @@ public sealed class NginxStaticServerTests : IAsyncLifetime
             """);
         var config = _device.Config;
         using var http = UpdaterHttpClient.Create(new HttpTransportOptions());
-        var updater = new ChannelUpdater(config, _device.Bootloader, new Partition.Booted.BootedSlotDetector(config.Slots), http, TimeProvider.System);
+        var updater = new ChannelClient(_device.Device(), http, TimeProvider.System);
 
         var first = await updater.CheckAsync(CancellationToken.None);
         Assert.False(first.NotModified);

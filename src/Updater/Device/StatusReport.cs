@@ -1,9 +1,9 @@
 using Updater.State;
 
-namespace Updater.Cli;
+namespace Updater.Device;
 
 /// <summary>`updater status --json`: the state directory's view and the bootloader's, side by side.</summary>
-public sealed record StatusReport
+internal sealed record StatusReport
 {
     public required string Compatible { get; init; }
     public string? BootedSlot { get; init; }
@@ -23,26 +23,4 @@ public sealed record StatusReport
 
     /// <summary>Where the two views disagree, or what else an operator must look at. Empty when all is well.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
-}
-
-public sealed record SlotStatus
-{
-    public required string Name { get; init; }
-    public required string Class { get; init; }
-    public required string Bootname { get; init; }
-    public required string Device { get; init; }
-    public required bool Booted { get; init; }
-
-    /// <summary>
-    /// booted; installed (a completed, verified install); installing (an unfinished install: partial image);
-    /// unrecorded (not written by updater: a factory image, or nothing — the bootloader's good/bad tells).
-    /// </summary>
-    public required string State { get; init; }
-    public string? Version { get; init; }
-    public DateTimeOffset? InstalledAt { get; init; }
-    public string? ImageSha256 { get; init; }
-    public bool? BootGood { get; init; }
-    /// <summary>Null for a committed slot, whose boots the bootloader does not count.</summary>
-    public int? BootTriesLeft { get; init; }
-    public bool? BootTrial { get; init; }
 }

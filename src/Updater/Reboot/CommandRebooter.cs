@@ -1,16 +1,26 @@
 using System.Diagnostics;
 
-namespace Updater.Health;
+namespace Updater.Reboot;
 
 /// <summary>
-/// The configured reboot command ([health] reboot-command), run by <c>/bin/sh -c</c> once a failed verdict is
-/// durable in the bootloader environment and the state directory. A command that fails leaves a device that
-/// is set to boot the other slot but still runs this one: that is an error for the operator to see.
+/// The device's one reboot command ([health] reboot-command, default `systemctl reboot`), run by <c>/bin/sh -c</c>
+/// by a failed verdict, `updater rollback --reboot` and the daemon, each only once what the reboot must not lose
+/// is durable. A command that fails leaves a device that is set to boot the other slot but still runs this
+/// one: that is an error for the operator to see.
 /// </summary>
-public static class RebootCommand
+internal sealed class CommandRebooter : IRebooter
 {
-    public static async Task RunAsync(string command, CancellationToken cancellationToken)
+    public CommandRebooter(string command)
     {
+        Command = command;
+    }
+
+    /// <summary>The command, for messages ("rebooting (systemctl reboot)").</summary>
+    public string Command { get; }
+
+    public async Task RebootAsync(CancellationToken cancellationToken)
+    {
+        string command = Command;
         var start = new ProcessStartInfo("/bin/sh")
         {
             ArgumentList = { "-c", command },

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Updater.Health;
+namespace Updater.Verdict;
 
 /// <summary>
 /// Source-generated JSON for `updater health --json`, written like the library's HealthReportJsonContext
@@ -11,5 +11,5 @@ namespace Updater.Health;
     UseStringEnumConverter = true,
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(HealthOutcome))]
-internal sealed partial class HealthJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(VerdictOutcome))]
+internal sealed partial class VerdictJsonContext : JsonSerializerContext;

@@ -1,10 +1,10 @@
 using HealthCheck.Running;
 using Updater.State;
 
-namespace Updater.Health;
+namespace Updater.Verdict;
 
 /// <summary>`updater health --json`: the verdict on the booted slot, what was done about it, and every check's result.</summary>
-public sealed record HealthOutcome
+internal sealed record VerdictOutcome
 {
     public required string BootedSlot { get; init; }
 
@@ -16,7 +16,7 @@ public sealed record HealthOutcome
 
     public required HealthVerdict Verdict { get; init; }
 
-    public required HealthAction Action { get; init; }
+    public required VerdictAction Action { get; init; }
 
     /// <summary>What the action means for this device, in words.</summary>
     public required string Explanation { get; init; }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Updater.Tests.Support;
 
-namespace Updater.Tests.Health;
+namespace Updater.Tests.Verdict;
 
 /// <summary>
 /// The whole update loop on file-backed slots, through the real `updater` executable and a real grubenv that

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 
-namespace Updater.Health;
+namespace Updater.Verdict;
 
 /// <summary>What `updater health` did with the booted slot after the verdict.</summary>
-public enum HealthAction
+internal enum VerdictAction
 {
     /// <summary>Pass on a slot already committed: nothing to do.</summary>
     [JsonStringEnumMemberName("none")]

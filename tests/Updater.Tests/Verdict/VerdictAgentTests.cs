@@ -2,18 +2,20 @@ using HealthCheck.Definitions;
 using HealthCheck.Running;
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
+using Partition.Booted;
 using Updater.Config;
-using Updater.Health;
+using Updater.Device;
+using Updater.Verdict;
 using Updater.State;
 using Updater.Tests.Support;
 
-namespace Updater.Tests.Health;
+namespace Updater.Tests.Verdict;
 
 /// <summary>
 /// The verdict's decisions on each kind of boot, with the real GRUB backend on a grubenv that grub-editenv reads
 /// back, and real command checks (`true`, `false`).
 /// </summary>
-public sealed class HealthAgentTests : IDisposable
+public sealed class VerdictAgentTests : IDisposable
 {
     private static readonly HealthCheckDefinition Passing = new("app", HealthCheckKind.Command, "true", "test.conf:1");
     private static readonly HealthCheckDefinition Failing = new("app", HealthCheckKind.Command, "echo app is down; false", "test.conf:1");
@@ -24,7 +26,7 @@ public sealed class HealthAgentTests : IDisposable
     private readonly GrubBootloader _grub;
     private readonly StateDirectory _state;
 
-    public HealthAgentTests()
+    public VerdictAgentTests()
     {
         _env = new GrubEnvFile(_box.GrubEnv);
         _grub = new GrubBootloader(new GrubOptions(_env.Path));
@@ -40,7 +42,7 @@ public sealed class HealthAgentTests : IDisposable
 
         var outcome = await JudgeAsync("B", [Passing, FailingWanted]);
 
-        Assert.Equal((HealthVerdict.Pass, HealthAction.Committed, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
+        Assert.Equal((HealthVerdict.Pass, VerdictAction.Committed, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
         Assert.True(outcome.Trial);
         Assert.Equal("1 0 0", _env.SlotState("B"));
         Assert.Null(_state.ReadHealthFailure());
@@ -53,7 +55,7 @@ public sealed class HealthAgentTests : IDisposable
 
         var outcome = await JudgeAsync("B", [Failing, FailingWanted]);
 
-        Assert.Equal((HealthVerdict.Fail, HealthAction.MarkedBad, true), (outcome.Verdict, outcome.Action, outcome.Reboot));
+        Assert.Equal((HealthVerdict.Fail, VerdictAction.MarkedBad, true), (outcome.Verdict, outcome.Action, outcome.Reboot));
         Assert.Equal("0 0 0", _env.SlotState("B"));
         Assert.Equal("A", (await _grub.ReadStateAsync(default)).NextBoot);
         var failure = _state.ReadHealthFailure()!;
@@ -70,7 +72,7 @@ public sealed class HealthAgentTests : IDisposable
 
         var outcome = await JudgeAsync("B", [Failing], noReboot: true);
 
-        Assert.Equal((HealthAction.MarkedBad, false), (outcome.Action, outcome.Reboot));
+        Assert.Equal((VerdictAction.MarkedBad, false), (outcome.Action, outcome.Reboot));
         Assert.Equal("0 0 0", _env.SlotState("B"));
         Assert.NotNull(_state.ReadHealthFailure());
     }
@@ -82,7 +84,7 @@ public sealed class HealthAgentTests : IDisposable
 
         var outcome = await JudgeAsync("A", [Failing]);
 
-        Assert.Equal((HealthVerdict.Fail, HealthAction.Reported, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
+        Assert.Equal((HealthVerdict.Fail, VerdictAction.Reported, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
         Assert.False(outcome.Trial);
         Assert.Equal(before, File.ReadAllBytes(_env.Path));
         Assert.Null(_state.ReadHealthFailure());
@@ -95,13 +97,13 @@ public sealed class HealthAgentTests : IDisposable
 
         var outcome = await JudgeAsync("A", [Failing], policy: CommittedFailurePolicy.Rollback);
 
-        Assert.Equal((HealthAction.MarkedBad, true), (outcome.Action, outcome.Reboot));
+        Assert.Equal((VerdictAction.MarkedBad, true), (outcome.Action, outcome.Reboot));
         Assert.Equal("0 0 0", _env.SlotState("A"));
         Assert.False(_state.ReadHealthFailure()!.Trial);
         Assert.Equal("B", (await _grub.ReadStateAsync(default)).NextBoot);
 
         var onB = await JudgeAsync("B", [Passing]);
-        Assert.Equal(RollbackRecord.HealthFailed, onB.RollbackRecorded!.Reason);
+        Assert.Equal(RollbackReason.HealthFailed, onB.RollbackRecorded!.Reason);
         Assert.Equal(("A", "B"), (onB.RollbackRecorded.FromSlot, onB.RollbackRecorded.ToSlot));
         Assert.Contains("on a committed boot", onB.RollbackRecorded.Explanation, StringComparison.Ordinal);
     }
@@ -115,7 +117,7 @@ public sealed class HealthAgentTests : IDisposable
 
         var outcome = await JudgeAsync("A", [Failing], policy: CommittedFailurePolicy.Rollback);
 
-        Assert.Equal((HealthVerdict.Fail, HealthAction.Kept, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
+        Assert.Equal((HealthVerdict.Fail, VerdictAction.Kept, false), (outcome.Verdict, outcome.Action, outcome.Reboot));
         Assert.Contains("slot B cannot boot", outcome.Explanation, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(_env.Path));
         Assert.Null(_state.ReadHealthFailure());
@@ -151,7 +153,7 @@ public sealed class HealthAgentTests : IDisposable
 
         var onA = await JudgeAsync("A", [Passing]);
 
-        Assert.Equal(RollbackRecord.NoVerdict, onA.RollbackRecorded!.Reason);
+        Assert.Equal(RollbackReason.NoVerdict, onA.RollbackRecorded!.Reason);
         Assert.Equal("2.0.0", onA.RollbackRecorded.Version);
     }
 
@@ -160,7 +162,7 @@ public sealed class HealthAgentTests : IDisposable
     {
         string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 256 << 10, seed: 1), version: "2.0.0");
         await using var source = Updater.Transport.FileBundleSource.Open(bundle);
-        var installer = new Updater.Install.Installer(_box.Config(), _grub, new Partition.Booted.BootedSlotDetector(_box.Config().Slots, _box.Path("no-cmdline")));
+        var installer = _box.Installer(_grub);
         await installer.InstallAsync(source, new Updater.Install.InstallOptions(), null, default);
         Assert.Equal("1 0 1", _env.SlotState("B"));
     }
@@ -174,23 +176,14 @@ public sealed class HealthAgentTests : IDisposable
         return File.ReadAllBytes(_env.Path);
     }
 
-    private Task<HealthOutcome> JudgeAsync(string booted, HealthCheckDefinition[] checks, bool noReboot = false,
+    private Task<VerdictOutcome> JudgeAsync(string booted, HealthCheckDefinition[] checks, bool noReboot = false,
         CommittedFailurePolicy policy = CommittedFailurePolicy.Report)
     {
-        var config = _box.Config();
-        config = new UpdaterConfig
-        {
-            File = config.File,
-            Compatible = config.Compatible,
-            Bootloader = config.Bootloader,
-            BootloaderKeys = config.BootloaderKeys,
-            StateDirectory = config.StateDirectory,
-            Keyring = config.Keyring,
-            BootedSlot = config.BootedSlot,
-            DirectIo = config.DirectIo,
-            Slots = config.Slots,
-            Health = new HealthConfig { OnCommittedFailure = policy, Timeout = TimeSpan.FromSeconds(30) },
-        };
-        return new HealthAgent(config, _grub, _state).JudgeAsync(booted, checks, noReboot, CancellationToken.None);
+        var config = _box.Config() with { Health = new HealthConfig { OnCommittedFailure = policy, Timeout = TimeSpan.FromSeconds(30) } };
+        var device = new DeviceContext(config, _grub, bootedOverride: booted, detector: new BootedSlotDetector(config.Slots, _box.Path("no-cmdline")));
+        return JudgeOnAsync(device, checks, noReboot);
     }
+
+    private static async Task<VerdictOutcome> JudgeOnAsync(DeviceContext device, HealthCheckDefinition[] checks, bool noReboot) =>
+        await new VerdictAgent(device).JudgeAsync(await device.ReadAsync(CancellationToken.None), checks, noReboot, CancellationToken.None);
 }

@@ -1,0 +1,65 @@
+using Partition.Booted;
+using Partition.Bootloaders;
+using Updater.Config;
+using Updater.Reboot;
+using Updater.State;
+
+namespace Updater.Device;
+
+/// <summary>
+/// What every device-side command works with, built once per run: the checked configuration, the bootloader
+/// backend, the one state directory, the booted-slot detector (with the operator's override), and the reboot
+/// command. <see cref="ReadAsync"/> turns it into a <see cref="DeviceState"/>, the device's one view of itself.
+/// </summary>
+internal sealed class DeviceContext
+{
+    /// <param name="bootedOverride">--booted-slot (tests, rescue systems); null uses update.conf's booted-slot.</param>
+    public DeviceContext(UpdaterConfig config, IBootloader bootloader, string? bootedOverride = null, IRebooter? rebooter = null,
+        BootedSlotDetector? detector = null, TimeProvider? time = null)
+    {
+        Config = config;
+        Bootloader = bootloader;
+        State = new StateDirectory(config.StateDirectory);
+        Detector = detector ?? new BootedSlotDetector(config.Slots);
+        BootedOverride = bootedOverride;
+        Rebooter = rebooter ?? new CommandRebooter(config.Health.RebootCommand);
+        Time = time ?? TimeProvider.System;
+    }
+
+    public UpdaterConfig Config { get; }
+
+    public IBootloader Bootloader { get; }
+
+    public StateDirectory State { get; }
+
+    public BootedSlotDetector Detector { get; }
+
+    public string? BootedOverride { get; }
+
+    public IRebooter Rebooter { get; }
+
+    public TimeProvider Time { get; }
+
+    public static DeviceContext Load(string configPath, string? bootedOverride = null)
+    {
+        var config = UpdaterConfig.Load(configPath);
+        return new DeviceContext(config, CreateBootloader(config), bootedOverride);
+    }
+
+    /// <summary>Reads the device once: the booted slot, the bootloader environment and the state directory.</summary>
+    public Task<DeviceState> ReadAsync(CancellationToken cancellationToken) => DeviceState.ReadAsync(this, cancellationToken);
+
+    private static IBootloader CreateBootloader(UpdaterConfig config)
+    {
+        var keys = config.BootloaderKeys.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        try
+        {
+            return BootloaderFactory.Create(config.Bootloader, keys);
+        }
+        catch (BootloaderConfigurationException e)
+        {
+            var entry = config.BootloaderKeys.FirstOrDefault(k => k.Key == e.Key);
+            throw new ConfigException($"{entry?.Where ?? config.File}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Partition.Bootloaders;
+using Updater.State;
+
+namespace Updater.Device;
+
+/// <summary>
+/// One side of the A/B pair: every slot that carries one bootname (one per class: rootfs.0, appfs.0, ...), what
+/// each holds, and what the bootloader says of the bootname. Every fact about a side is defined here, once;
+/// the installer, the verdict, the rollback detector, the rollout and `status` ask it instead of joining the
+/// configuration, the bootloader and the state directory themselves.
+/// </summary>
+internal sealed class Side
+{
+    public Side(string bootname, IReadOnlyList<SideSlot> slots, SlotBootState? boot, bool booted, InstallJournal? journal)
+    {
+        Bootname = bootname;
+        Slots = slots;
+        Boot = boot;
+        IsBooted = booted;
+        IsInstalling = journal is not null && journal.TargetBootname == bootname;
+    }
+
+    public string Bootname { get; }
+
+    /// <summary>Per class, in configuration order.</summary>
+    public IReadOnlyList<SideSlot> Slots { get; }
+
+    /// <summary>The bootloader's view of this bootname; null when its environment could not be read.</summary>
+    public SlotBootState? Boot { get; }
+
+    public bool IsBooted { get; }
+
+    /// <summary>An install into this side was started and not finished: its image is partial.</summary>
+    public bool IsInstalling { get; }
+
+    public IEnumerable<SlotRecord> Records => Slots.Select(s => s.Record).OfType<SlotRecord>();
+
+    /// <summary>Every slot of the side records a completed install.</summary>
+    public bool IsFullyRecorded => Slots.All(s => s.Record is not null);
+
+    /// <summary>
+    /// The release the side runs: the version every slot records, when all have a record and they agree; null
+    /// otherwise (<see cref="VersionProblem"/> says why, when records exist).
+    /// </summary>
+    public string? Version =>
+        IsFullyRecorded && Records.Select(r => r.Version).Distinct(StringComparer.Ordinal).Count() == 1 ? Slots[0].Record!.Version : null;
+
+    /// <summary>Why <see cref="Version"/> is null although some slot has a record; null when there is nothing to say.</summary>
+    public string? VersionProblem
+    {
+        get
+        {
+            if (Version is not null || !Records.Any())
+            {
+                return null;
+            }
+            string each = string.Join(", ", Slots.Select(s => $"{s.Slot.Name} {s.Record?.Version ?? "unrecorded"}"));
+            return $"the slots of side {Bootname} do not hold one release ({each})";
+        }
+    }
+
+    /// <summary>The install that last wrote this side: which install a verdict or a rollback is about.</summary>
+    public SlotRecord? LastInstall => Records.MaxBy(r => r.InstalledAt);
+
+    /// <summary>The anti-rollback floor this side sets: the highest security version any of its slots records.</summary>
+    public long? SecurityVersion => Records.Any() ? Records.Max(r => r.SecurityVersion) : null;
+
+    /// <summary>
+    /// Something vouches that the side holds complete images: no install into it is unfinished, and every slot
+    /// has a record of a completed install or the bootloader marks the side good (a factory-flashed slot has no
+    /// record, but its environment says it works).
+    /// </summary>
+    public bool HoldsCompleteImage => !IsInstalling && (IsFullyRecorded || Boot is { Good: true });
+
+    /// <summary>Activated for a trial and not yet given its verdict (with tries left or not).</summary>
+    public bool IsTrial => Boot is { Trial: true };
+
+    /// <summary>A fresh install waiting for its trial boot: the next boot tries it.</summary>
+    public bool AwaitsTrialBoot => Boot is { Trial: true, TriesLeft: > 0 } && !IsBooted;
+
+    /// <summary>The bootloader may boot it: good, with tries left.</summary>
+    public bool IsBootable => Boot is { Bootable: true };
+
+    /// <summary>Marked bad in the bootloader.</summary>
+    public bool IsMarkedBad => Boot is { Good: false };
+
+    /// <summary>A trial whose tries the bootloader used up: the new system never reached a verdict.</summary>
+    public bool TrialGivenUp => Boot is { Trial: true, TriesLeft: 0 };
+
+    /// <summary>"slot B (2.0.0)": how messages name the side.</summary>
+    public string Describe() => Version is { } v ? $"slot {Bootname} ({v})" : $"slot {Bootname}";
+}

@@ -1,0 +1,79 @@
+using Partition.Bootloaders;
+
+namespace Updater.Device;
+
+/// <summary>
+/// The operator's hands on the bootloader (RAUC's mark.c): mark a side good or bad, or roll back to the other
+/// side. Each takes the snapshot the command read, refuses what would make a half-written or failed side
+/// bootable, writes the bootloader environment, and says what it changed. The CLI and any other front end (a
+/// D-Bus service) call these and only print.
+/// </summary>
+internal sealed class SlotMarker
+{
+    private readonly DeviceContext _context;
+
+    public SlotMarker(DeviceContext context)
+    {
+        _context = context;
+    }
+
+    /// <summary>Makes the other side the one to boot, permanently, when it holds a good, complete image.</summary>
+    public async Task<SlotChange> RollbackAsync(DeviceState device, CancellationToken cancellationToken)
+    {
+        var other = device.OtherSide;
+        device.RequireBoot();
+        RequireCompleteImage(device, other, "roll back to");
+        if (other.AwaitsTrialBoot)
+        {
+            throw new UpdaterException(ExitCode.Refused, $"slot {other.Bootname} holds a freshly installed image waiting for its trial boot: reboot to try it, or `updater mark-bad {other.Bootname}` to cancel the update");
+        }
+        if (other.Boot is not { Good: true })
+        {
+            throw new UpdaterException(ExitCode.Refused, $"slot {other.Bootname} is marked bad in the bootloader (a failed update or a manual mark-bad): not rolling back onto it; if you are sure, `updater mark-good {other.Bootname}` first");
+        }
+        await _context.Bootloader.ActivateAsync(other.Bootname, BootActivation.Permanent, cancellationToken).ConfigureAwait(false);
+        return await ChangedAsync(SlotAction.Rollback, other, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks a side good: it stays bootable and its trial ends. Another side than the booted one must hold a complete image.</summary>
+    public async Task<SlotChange> MarkGoodAsync(DeviceState device, Side side, CancellationToken cancellationToken)
+    {
+        if (!side.IsBooted)
+        {
+            device.RequireBoot();
+            RequireCompleteImage(device, side, "mark good");
+        }
+        await _context.Bootloader.MarkGoodAsync(side.Bootname, cancellationToken).ConfigureAwait(false);
+        return await ChangedAsync(SlotAction.MarkGood, side, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks a side bad: the bootloader will not boot it. Always allowed: it can only make the device boot less of what is unknown.</summary>
+    public async Task<SlotChange> MarkBadAsync(Side side, CancellationToken cancellationToken)
+    {
+        await _context.Bootloader.MarkBadAsync(side.Bootname, cancellationToken).ConfigureAwait(false);
+        return await ChangedAsync(SlotAction.MarkBad, side, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Never make a side bootable whose image is missing or half-written: refused while an install into it is
+    /// unfinished, and when nothing vouches for its content (<see cref="Side.HoldsCompleteImage"/>).
+    /// </summary>
+    private static void RequireCompleteImage(DeviceState device, Side side, string action)
+    {
+        if (side.IsInstalling)
+        {
+            throw new UpdaterException(ExitCode.Refused, $"cannot {action} slot {side.Bootname}: an install of {device.Journal!.Version} into it was interrupted, its image is incomplete");
+        }
+        if (!side.HoldsCompleteImage)
+        {
+            var slot = side.Slots.First(s => s.Record is null).Slot;
+            throw new UpdaterException(ExitCode.Refused, $"cannot {action} slot {side.Bootname}: the state directory records no complete image in {slot.Name} ({slot.Device})");
+        }
+    }
+
+    private async Task<SlotChange> ChangedAsync(SlotAction action, Side side, CancellationToken cancellationToken)
+    {
+        var after = await _context.Bootloader.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+        return new SlotChange(action, side.Bootname, after.NextBoot);
+    }
+}

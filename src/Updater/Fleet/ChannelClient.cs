@@ -1,0 +1,110 @@
+using Updater.Bundles;
+using Updater.Config;
+using Updater.Crypto;
+using Updater.Device;
+using Updater.Install;
+using Updater.State;
+using Updater.Transport;
+
+namespace Updater.Fleet;
+
+/// <summary>
+/// The device side of a channel: fetch (conditionally), verify, judge freshness, decide the rollout, and
+/// install what it allows through the same pipeline as `updater install URL`. Used by `updater check` and
+/// by the daemon, which keeps one instance so an unchanged channel costs a 304.
+/// </summary>
+internal sealed class ChannelClient
+{
+    private readonly DeviceContext _device;
+    private readonly ChannelConfig _channel;
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+    private readonly ChannelFetcher _fetcher;
+    private readonly ChannelStore _store;
+    private VerifiedChannel? _last;
+
+    public ChannelClient(DeviceContext device, HttpClient http, TimeProvider time, string? channelLocation = null, Action<string>? log = null)
+    {
+        _device = device;
+        _channel = device.Config.RequireChannel();
+        _http = http;
+        _time = time;
+        Transport = _channel.TransportOptions(time, log);
+        _fetcher = new ChannelFetcher(channelLocation ?? _channel.Url, http, Transport);
+        _store = new ChannelStore(device.State, device.Config.Compatible, time);
+    }
+
+    public HttpTransportOptions Transport { get; }
+
+    public ChannelConfig Channel => _channel;
+
+    public DeviceContext Device => _device;
+
+    public async Task<ChannelCheck> CheckAsync(CancellationToken cancellationToken)
+    {
+        var keyring = Keyring.Load(_channel.Keyring);
+        var stored = _store.ReadState();
+        _last ??= stored?.ETag is not null ? TryReadAccepted(keyring) : null;
+        var fetch = await _fetcher.FetchAsync(_last is not null ? stored?.ETag : null, cancellationToken).ConfigureAwait(false);
+        VerifiedChannel channel;
+        if (fetch.NotModified && _last is not null)
+        {
+            channel = _last;
+            _store.CheckNotExpired(channel);
+        }
+        else
+        {
+            channel = VerifiedChannel.Open(fetch.Bytes ?? [], keyring, _fetcher.Name);
+            await _store.AcceptAsync(channel, fetch.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        _last = channel;
+        var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var facts = DeviceFacts.From(device, MachineId.Read(_channel.MachineIdFile), _channel.Group);
+        var decision = RolloutPolicy.Decide(channel.Document, facts, _time.GetUtcNow());
+        return new ChannelCheck(channel, decision, fetch.NotModified, _fetcher.ResolveBundle(channel.Document.Release.BundleUrl));
+    }
+
+    /// <summary>
+    /// Installs the release a check allowed; the bundle must be the one the signed channel names. The installer
+    /// verifies it once and checks it against the channel before anything is written.
+    /// </summary>
+    public async Task<InstallResult> InstallAsync(ChannelCheck check, IProgress<InstallProgress>? progress, CancellationToken cancellationToken)
+    {
+        var release = check.Channel.Document.Release;
+        await using var source = await BundleSources.OpenAsync(check.BundleLocation, Transport, _http, cancellationToken).ConfigureAwait(false);
+        if (source.Length != release.BundleSize)
+        {
+            throw new UpdaterException(ExitCode.BadInput, $"{source.Name}: the bundle has {source.Length} bytes, channel '{check.Channel.Document.Channel}' version {check.Channel.Document.Version} says {release.BundleSize}: refusing it");
+        }
+        var installer = new Installer(_device, _time);
+        return await installer.InstallAsync(source, new InstallOptions { Expect = bundle => CheckAgainstChannel(bundle, source.Name, release) }, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CheckAgainstChannel(VerifiedBundle bundle, string name, ChannelRelease release)
+    {
+        if (bundle.Manifest.Version != release.Version)
+        {
+            throw new UpdaterException(ExitCode.BadInput, $"{name}: the bundle is version {bundle.Manifest.Version}, the channel names {release.Version}: refusing it");
+        }
+        if (release.ManifestSha256 is { } pinned && pinned != bundle.ManifestSha256)
+        {
+            throw new UpdaterException(ExitCode.BadInput, $"{name}: the bundle's manifest hashes to {bundle.ManifestSha256}, the channel pins {pinned}: refusing it");
+        }
+    }
+
+    /// <summary>
+    /// The stored channel, for a conditional request; null (fetch it whole) when it no longer verifies, e.g.
+    /// after its signing key left the keyring: a 304 must never make the device act on such a file.
+    /// </summary>
+    private VerifiedChannel? TryReadAccepted(Keyring keyring)
+    {
+        try
+        {
+            return _store.ReadAccepted(keyring);
+        }
+        catch (UpdaterException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace Updater.Reboot;
+
+/// <summary>Reboots the device: to activate an installed side, after a failed verdict, or for a manual rollback.</summary>
+internal interface IRebooter
+{
+    Task RebootAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,137 @@
+using HealthCheck.Definitions;
+using HealthCheck.Running;
+using Updater.Config;
+using Updater.Device;
+using Updater.State;
+
+namespace Updater.Verdict;
+
+/// <summary>
+/// The post-boot verdict, as `updater health` gives it on every boot: first record a rollback that an earlier
+/// boot left behind, then run the checks and act on the booted side. On a trial boot a pass commits the side and
+/// a fail marks it bad, after writing down why, so the next boot (on the other side) can say what happened. Every
+/// write is durable before <see cref="JudgeAsync"/> returns, so the reboot that follows cannot lose it.
+/// </summary>
+internal sealed class VerdictAgent
+{
+    private readonly DeviceContext _context;
+    private readonly TimeProvider _time;
+
+    public VerdictAgent(DeviceContext context, TimeProvider? time = null)
+    {
+        _context = context;
+        _time = time ?? context.Time;
+    }
+
+    /// <param name="device">The device as the command read it.</param>
+    /// <param name="checks">The checks to run (from the checks directory).</param>
+    /// <param name="noReboot">Record and mark, but leave the reboot to the operator.</param>
+    public async Task<VerdictOutcome> JudgeAsync(DeviceState device, IReadOnlyList<HealthCheckDefinition> checks, bool noReboot, CancellationToken cancellationToken)
+    {
+        var config = _context.Config;
+        var bootloader = _context.Bootloader;
+        device.RequireBoot();
+        var booted = device.BootedSide;
+        var rollback = await RecordRollbackAsync(device, cancellationToken).ConfigureAwait(false);
+        if (rollback is not null)
+        {
+            // Recording it may have marked the other side bad: what follows decides on the device as it is now.
+            device = await _context.ReadAsync(cancellationToken).ConfigureAwait(false);
+            booted = device.BootedSide;
+        }
+
+        var runner = new HealthRunner(new HealthRunnerOptions { SystemBusAddress = config.Health.BusAddress, OverallTimeout = config.Health.Timeout }, _time);
+        HealthReport report;
+        try
+        {
+            report = await runner.RunAsync(checks, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidHealthCheckException e)
+        {
+            throw new ConfigException(e.Message);
+        }
+
+        bool trial = booted.Boot is { Trial: true, Good: true };
+        var installed = booted.LastInstall;
+        string what = booted.Describe();
+        VerdictOutcome Outcome(VerdictAction action, string explanation, bool reboot = false) => new()
+        {
+            BootedSlot = booted.Bootname,
+            Version = booted.Version,
+            Trial = trial,
+            Verdict = report.Verdict,
+            Action = action,
+            Explanation = explanation,
+            Reboot = reboot,
+            RollbackRecorded = rollback,
+            Report = report,
+        };
+
+        if (report.Verdict == HealthVerdict.Pass)
+        {
+            if (!trial)
+            {
+                return Outcome(VerdictAction.None, $"{what} is committed; nothing to do");
+            }
+            await bootloader.MarkGoodAsync(booted.Bootname, cancellationToken).ConfigureAwait(false);
+            return Outcome(VerdictAction.Committed, $"{what} passed its trial boot and is committed");
+        }
+
+        bool rollBack = trial || (config.Health.OnCommittedFailure == CommittedFailurePolicy.Rollback && booted.Boot is { Good: true });
+        if (!rollBack)
+        {
+            return Outcome(VerdictAction.Reported, booted.Boot is { Good: true }
+                ? $"{what} is committed and stays so ([health] on-committed-failure = report)"
+                : $"{what} is already marked bad in the bootloader; nothing more to do");
+        }
+
+        var other = device.OtherSide;
+        if (!other.IsBootable)
+        {
+            // Marking the only bootable side bad would leave the bootloader nothing to boot: a bricked device.
+            return Outcome(VerdictAction.Kept, $"{what} failed, but slot {other.Bootname} cannot boot (marked bad or out of tries): {booted.Bootname} is kept; repair it or install again");
+        }
+
+        // Why first, then the bootloader: the next boot must find the reason whenever it finds the side bad.
+        await _context.State.WriteHealthFailureAsync(new HealthFailureRecord
+        {
+            Bootname = booted.Bootname,
+            Version = booted.Version,
+            ManifestSha256 = installed?.ManifestSha256,
+            InstalledAt = installed?.InstalledAt,
+            Trial = trial,
+            FailedAt = _time.GetUtcNow(),
+            FailedChecks = report.Checks.Where(c => c.Required && !c.Passed).Select(c => new FailedCheck
+            {
+                Name = c.Name,
+                Kind = HealthCheckKindWords.Word(c.Kind),
+                Target = c.Target,
+                Source = c.Source,
+                Attempts = c.Attempts,
+                Reason = c.Reason ?? "failed",
+            }).ToList(),
+        }, cancellationToken).ConfigureAwait(false);
+        await bootloader.MarkBadAsync(booted.Bootname, cancellationToken).ConfigureAwait(false);
+        return Outcome(VerdictAction.MarkedBad,
+            $"{what} marked bad; slot {other.Bootname} boots next{(noReboot ? " (not rebooting: --no-reboot)" : "")}", reboot: !noReboot);
+    }
+
+    /// <summary>
+    /// Records a rollback that an earlier boot left behind, once. A trial the bootloader gave up on is then marked
+    /// bad too, so that it reads as the failure it was and `updater rollback` does not pick it.
+    /// </summary>
+    private async Task<RollbackRecord?> RecordRollbackAsync(DeviceState device, CancellationToken cancellationToken)
+    {
+        var found = RollbackDetector.Find(device, _time.GetUtcNow());
+        if (found is null)
+        {
+            return null;
+        }
+        await _context.State.WriteRollbackAsync(found, cancellationToken).ConfigureAwait(false);
+        if (device.Side(found.FromSlot).Boot is { Good: true })
+        {
+            await _context.Bootloader.MarkBadAsync(found.FromSlot, cancellationToken).ConfigureAwait(false);
+        }
+        return found;
+    }
+}
