@@ -6,17 +6,10 @@ using Partition.Storage;
 namespace Updater.State;
 
 /// <summary>
-/// The state directory (update.conf [system] state-dir): what each slot holds and whether an install is in
-/// progress. Every file is replaced atomically (<see cref="AtomicFile"/>), so after a power cut each file is
-/// either the old or the new version. Layout:
-/// <code>
-/// slots/&lt;class&gt;.&lt;index&gt;.json      SlotRecord of a complete, verified image
-/// slots/&lt;class&gt;.&lt;index&gt;.manifest  the signed manifest it came from, exact bytes
-/// slots/&lt;class&gt;.&lt;index&gt;.index     its chunk index (delta installs read which chunks a slot has)
-/// install.json                   InstallJournal while an install runs
-/// health-failure.json            HealthFailureRecord: the last failed verdict, written before its reboot
-/// rollback.json                  RollbackRecord: a rollback found after boot, kept until the next install
-/// </code>
+/// The state directory (update.conf [system] state-dir): what each slot holds, whether an install is in
+/// progress, why the last rollback happened, the last accepted channel. The only type that knows its paths;
+/// docs/state-directory.md documents each file, who writes it and who reads it. Every file is replaced
+/// atomically (<see cref="AtomicFile"/>), so after a power cut each file is either the old or the new version.
 /// </summary>
 internal sealed class StateDirectory
 {
