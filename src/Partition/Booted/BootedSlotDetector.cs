@@ -63,9 +63,8 @@ public sealed class BootedSlotDetector
                 return new BootedSlot(slot.Bootname, BootedSlotSource.RootDevice, $"{_rootPath} is on {slot.Device}");
             }
         }
-        throw new InvalidOperationException(
-            $"cannot tell which slot is booted: no {CommandLineKey}= on the kernel command line ({_cmdlinePath}) and {_rootPath} is not on any slot device; " +
-            "set [system] booted-slot in update.conf or pass --booted-slot");
+        throw new BootedSlotUnknownException(
+            $"cannot tell which slot is booted: no {CommandLineKey}= on the kernel command line ({_cmdlinePath}) and {_rootPath} is not on any slot device");
     }
 
     /// <summary>The value of the last <c>updater.slot=</c> (or <c>rauc.slot=</c>) word, as the kernel would take it.</summary>
@@ -89,7 +88,7 @@ public sealed class BootedSlotDetector
     {
         if (!_slots.Bootnames.Contains(bootname))
         {
-            throw new InvalidOperationException($"{where} names booted slot '{bootname}', but the configured bootnames are {string.Join(", ", _slots.Bootnames)}");
+            throw new BootedSlotUnknownException($"{where} names booted slot '{bootname}', but the configured bootnames are {string.Join(", ", _slots.Bootnames)}");
         }
     }
 }

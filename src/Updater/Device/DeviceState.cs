@@ -115,9 +115,10 @@ internal sealed class DeviceState
         {
             booted = context.Detector.Detect(context.BootedOverride ?? config.BootedSlot);
         }
-        catch (InvalidOperationException e)
+        catch (BootedSlotUnknownException e)
         {
-            bootedError = e;
+            // The library states the fact; how to tell this program is the program's to say.
+            bootedError = new BootedSlotUnknownException($"{e.Message}; set [system] booted-slot in update.conf or pass --booted-slot");
         }
 
         BootState? boot = null;
