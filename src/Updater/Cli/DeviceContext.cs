@@ -30,19 +30,8 @@ public sealed class DeviceContext
         return new DeviceContext(config, CreateBootloader(config));
     }
 
-    private static IBootloader CreateBootloader(UpdaterConfig config)
-    {
-        var keys = config.BootloaderKeys.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-        try
-        {
-            return BootloaderFactory.Create(config.Bootloader, keys);
-        }
-        catch (BootloaderConfigurationException e)
-        {
-            var entry = config.BootloaderKeys.FirstOrDefault(k => k.Key == e.Key);
-            throw new ConfigException($"{entry?.Where ?? config.File}: {e.Message}");
-        }
-    }
+    // UpdaterConfig checked the bootloader options when it loaded; building the backend cannot fail on them.
+    private static IBootloader CreateBootloader(UpdaterConfig config) => BootloaderFactory.Create(config.BootloaderOptions);
 
     /// <summary>The booted slot, or an error that says how to tell the updater.</summary>
     public BootedSlot DetectBooted(string? overrideBootname)

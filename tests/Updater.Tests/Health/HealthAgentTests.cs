@@ -177,18 +177,8 @@ public sealed class HealthAgentTests : IDisposable
     private Task<HealthOutcome> JudgeAsync(string booted, HealthCheckDefinition[] checks, bool noReboot = false,
         CommittedFailurePolicy policy = CommittedFailurePolicy.Report)
     {
-        var config = _box.Config();
-        config = new UpdaterConfig
+        var config = _box.Config() with
         {
-            File = config.File,
-            Compatible = config.Compatible,
-            Bootloader = config.Bootloader,
-            BootloaderKeys = config.BootloaderKeys,
-            StateDirectory = config.StateDirectory,
-            Keyring = config.Keyring,
-            BootedSlot = config.BootedSlot,
-            DirectIo = config.DirectIo,
-            Slots = config.Slots,
             Health = new HealthConfig { OnCommittedFailure = policy, Timeout = TimeSpan.FromSeconds(30) },
         };
         return new HealthAgent(config, _grub, _state).JudgeAsync(booted, checks, noReboot, CancellationToken.None);

@@ -29,6 +29,7 @@ public sealed class TestDevice : IDisposable
             [system]
             compatible = {Compatible}
             bootloader = grub
+            grub-env = {Path.Combine(Root, "grubenv")}
             state-dir = {StateDir}
             keyring = {KeyringDir}
             booted-slot = A
