@@ -40,11 +40,7 @@ internal sealed class CheckSectionBuilder(string name, string file, int line)
 
     public void Set(string key, string value, int lineNumber)
     {
-        if (_keyLines.TryGetValue(key, out var firstLine))
-        {
-            throw Error(lineNumber, key, $"is already set on line {firstLine}");
-        }
-
+        // IniDocument has refused a key given twice already; the lines are kept for errors that name another key.
         _keyLines.Add(key, lineNumber);
         switch (key)
         {
@@ -78,7 +74,7 @@ internal sealed class CheckSectionBuilder(string name, string file, int line)
             case "retries":
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _retries) || _retries > MaxRetries)
                 {
-                    throw Error(lineNumber, key, $"'{value}' is not a whole number from 0 to {MaxRetries}");
+                    throw Error(lineNumber, key, $"'{Shown(value)}' is not a whole number from 0 to {MaxRetries}");
                 }
 
                 break;
@@ -135,34 +131,22 @@ internal sealed class CheckSectionBuilder(string name, string file, int line)
         };
     }
 
-    private static string TypeWord(HealthCheckKind kind) => kind switch
-    {
-        HealthCheckKind.SystemdUnit => "systemd-unit",
-        HealthCheckKind.Command => "command",
-        HealthCheckKind.Http => "http",
-        _ => "mount",
-    };
+    private static string TypeWord(HealthCheckKind kind) => HealthCheckKindWords.Word(kind);
 
-    private HealthCheckKind ParseKind(string value, int lineNumber) => value switch
-    {
-        "systemd-unit" => HealthCheckKind.SystemdUnit,
-        "command" => HealthCheckKind.Command,
-        "http" => HealthCheckKind.Http,
-        "mount" => HealthCheckKind.Mount,
-        _ => throw Error(lineNumber, "type", $"'{value}' is not one of systemd-unit, command, http, mount"),
-    };
+    private HealthCheckKind ParseKind(string value, int lineNumber) =>
+        HealthCheckKindWords.TryParse(value, out var kind)
+            ? kind
+            : throw Error(lineNumber, "type", $"'{Shown(value)}' is not one of {string.Join(", ", HealthCheckKindWords.All)}");
 
-    private bool ParseBool(string value, int lineNumber, string key) => value.ToLowerInvariant() switch
-    {
-        "yes" or "true" or "on" or "1" => true,
-        "no" or "false" or "off" or "0" => false,
-        _ => throw Error(lineNumber, key, $"'{value}' is not yes or no"),
-    };
+    private bool ParseBool(string value, int lineNumber, string key) =>
+        IniBoolean.TryParse(value, out var parsed)
+            ? parsed
+            : throw Error(lineNumber, key, $"'{Shown(value)}' is not {IniBoolean.Expected}");
 
     private TimeSpan ParseDuration(string value, int lineNumber, string key) =>
         DurationParser.TryParse(value, out var duration)
             ? duration
-            : throw Error(lineNumber, key, $"'{value}' is not a duration (such as 500ms, 30s, 2m)");
+            : throw Error(lineNumber, key, $"'{Shown(value)}' is not a duration (such as 500ms, 30s, 2m)");
 
     private HttpStatusRange ParseStatus(string value, int lineNumber, string key)
     {
@@ -176,7 +160,7 @@ internal sealed class CheckSectionBuilder(string name, string file, int line)
             return new HttpStatusRange(min, max);
         }
 
-        throw Error(lineNumber, key, $"'{value}' is not an HTTP status or range of them (such as 204 or 200-399)");
+        throw Error(lineNumber, key, $"'{Shown(value)}' is not an HTTP status or range of them (such as 204 or 200-399)");
     }
 
     // systemctl's rule: a name without a unit type suffix means a service.
@@ -184,7 +168,7 @@ internal sealed class CheckSectionBuilder(string name, string file, int line)
     {
         if (value.Any(c => char.IsWhiteSpace(c) || c == '/') || value.Length > 255)
         {
-            throw Error(lineNumber, key, $"'{value}' is not a unit name");
+            throw Error(lineNumber, key, $"'{Shown(value)}' is not a unit name");
         }
 
         return value.Contains('.', StringComparison.Ordinal) ? value : value + ".service";
@@ -193,12 +177,15 @@ internal sealed class CheckSectionBuilder(string name, string file, int line)
     private string ValidateUrl(string value, int lineNumber, string key) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? value
-            : throw Error(lineNumber, key, $"'{value}' is not an absolute http:// or https:// URL");
+            : throw Error(lineNumber, key, $"'{Shown(value)}' is not an absolute http:// or https:// URL");
 
     private string ValidatePath(string value, int lineNumber, string key) =>
         value.StartsWith('/')
             ? value
-            : throw Error(lineNumber, key, $"'{value}' is not an absolute path");
+            : throw Error(lineNumber, key, $"'{Shown(value)}' is not an absolute path");
+
+    // Values reach error messages only as a bounded, escaped excerpt: a drop-in may be hostile or just broken.
+    private static string Shown(string value) => IniExcerpt.Of(value);
 
     private HealthCheckConfigException Error(int lineNumber, string? key, string problem) =>
         new(File, lineNumber, key, problem);

@@ -3,9 +3,9 @@ using System.Globalization;
 namespace HealthCheck.Parsing;
 
 /// <summary>
-/// Durations as written in drop-ins and in update.conf: a number with a unit, <c>500ms</c>, <c>30s</c>,
-/// <c>2m</c> (also <c>min</c>, <c>h</c>, <c>d</c>); a bare number means seconds, as in systemd unit files.
-/// Public so that every duration of update.conf ([health], [channel]) is written the same way.
+/// Durations as written in drop-ins: a number with a unit, <c>500ms</c>, <c>30s</c>, <c>2m</c> (also <c>min</c>,
+/// <c>h</c>, <c>d</c>); a bare number means seconds, as in systemd unit files. Public, with a per-call ceiling,
+/// so that a host reading its own INI files with <see cref="IniDocument"/> can write its durations the same way.
 /// </summary>
 public static class DurationParser
 {

@@ -5,9 +5,9 @@ using Partition.Bootloaders.UBoot;
 namespace Partition.Bootloaders;
 
 /// <summary>
-/// Builds the backend update.conf names in `[system] bootloader=` from the `[system]` keys that belong to it
-/// (keys starting with "grub-" or "uboot-"; docs/bootloaders.md lists them). Any bad, missing or unknown key is
-/// a <see cref="BootloaderConfigurationException"/> naming it.
+/// Checks a backend's keys into <see cref="BootloaderOptions"/> and builds the backend from them. The keys are
+/// those starting with the backend's name and '-' ("grub-env", "uboot-env-size"; docs/bootloaders.md lists
+/// them). Any bad, missing or unknown key is a <see cref="BootloaderConfigurationException"/> naming it.
 /// </summary>
 public static class BootloaderFactory
 {
@@ -25,17 +25,49 @@ public static class BootloaderFactory
     private static readonly string[] GrubKeys = [GrubEnv, GrubTrialTries];
     private static readonly string[] UBootKeys = [UBootEnv, UBootEnvOffset, UBootEnvSize, UBootEnvRedundantOffset, UBootTrialTries];
 
-    public static IBootloader Create(string backend, IReadOnlyDictionary<string, string> keys)
+    /// <summary>Checks the keys of <paramref name="backend"/> and builds the backend.</summary>
+    /// <exception cref="BootloaderConfigurationException">A key is bad, missing or unknown, or the backend is.</exception>
+    public static IBootloader Create(string backend, IReadOnlyDictionary<string, string> keys) => Create(Options(backend, keys));
+
+    /// <summary>Builds the backend from options <see cref="Options"/> has checked already.</summary>
+    public static IBootloader Create(BootloaderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options switch
+        {
+            { Grub: { } grub } => new GrubBootloader(grub),
+            { UBoot: { } uboot } => new UBootBootloader(uboot),
+            _ => throw new ArgumentException($"no options for bootloader \"{options.Backend}\"", nameof(options)),
+        };
+    }
+
+    /// <summary>Checks the keys of <paramref name="backend"/> (only those starting with a backend's name and '-').</summary>
+    /// <exception cref="BootloaderConfigurationException">A key is bad, missing or unknown, or the backend is.</exception>
+    public static BootloaderOptions Options(string backend, IReadOnlyDictionary<string, string> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
         return backend switch
         {
-            "grub" => new GrubBootloader(GrubOptionsFrom(keys)),
-            "uboot" => new UBootBootloader(UBootOptionsFrom(keys)),
-            _ => throw new BootloaderConfigurationException("bootloader",
-                $"unknown bootloader \"{backend}\"; supported: {string.Join(", ", Backends)}"),
+            "grub" => BootloaderOptions.For(GrubOptionsFrom(keys)),
+            "uboot" => BootloaderOptions.For(UBootOptionsFrom(keys)),
+            _ => throw UnknownBackend(backend),
         };
     }
+
+    /// <summary>
+    /// The bootnames a backend can boot: the slots its boot script (dist/grub.cfg, dist/boot.cmd) knows. A slot with
+    /// another bootname could be configured but never marked, activated or booted.
+    /// </summary>
+    /// <exception cref="BootloaderConfigurationException">The backend is unknown.</exception>
+    public static IReadOnlyList<string> Bootnames(string backend) => backend switch
+    {
+        "grub" => GrubBootRule.Slots,
+        "uboot" => UBootBootRule.Slots,
+        _ => throw UnknownBackend(backend),
+    };
+
+    private static BootloaderConfigurationException UnknownBackend(string backend) =>
+        new("bootloader", $"unknown bootloader \"{Shown(backend)}\"; supported: {string.Join(", ", Backends)}");
 
     public static GrubOptions GrubOptionsFrom(IReadOnlyDictionary<string, string> keys)
     {
@@ -54,7 +86,7 @@ public static class BootloaderFactory
         if (device.StartsWith("/dev/mtd", StringComparison.Ordinal))
         {
             throw new BootloaderConfigurationException(UBootEnv,
-                $"{device} is raw MTD flash, which needs erase blocks and U-Boot's active/obsolete flags; only block devices and files are supported");
+                $"{Shown(device)} is raw MTD flash, which needs erase blocks and U-Boot's active/obsolete flags; only block devices and files are supported");
         }
 
         long offset = keys.ContainsKey(UBootEnvOffset) ? Number(keys, UBootEnvOffset, 0, long.MaxValue) : 0;
@@ -74,6 +106,14 @@ public static class BootloaderFactory
 
         return new UBootOptions(device, offset, size, second,
             Tries(keys, UBootTrialTries, UBootOptions.DefaultTrialTries, UBootOptions.MaxTrialTries));
+    }
+
+    // A value as an error may quote it: a settings file can hold anything, and a terminal acts on control
+    // characters; a value longer than a real one is cut.
+    private static string Shown(string value)
+    {
+        string printable = string.Concat(value.Take(80).Select(c => char.IsControl(c) ? '?' : c));
+        return value.Length > 80 ? $"{printable}... ({value.Length} characters, cut)" : printable;
     }
 
     private static void RejectUnknown(IReadOnlyDictionary<string, string> keys, string[] known, string backend)
@@ -102,7 +142,7 @@ public static class BootloaderFactory
 
         if (!value.StartsWith('/'))
         {
-            throw new BootloaderConfigurationException(key, $"\"{value}\" is not an absolute path");
+            throw new BootloaderConfigurationException(key, $"\"{Shown(value)}\" is not an absolute path");
         }
 
         return value;
@@ -120,12 +160,12 @@ public static class BootloaderFactory
             : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
         if (!parsed)
         {
-            throw new BootloaderConfigurationException(key, $"\"{keys[key]}\" is not a number (decimal, or hexadecimal with 0x)");
+            throw new BootloaderConfigurationException(key, $"\"{Shown(keys[key])}\" is not a number (decimal, or hexadecimal with 0x)");
         }
 
         if (value < min || value > max)
         {
-            throw new BootloaderConfigurationException(key, $"{text} is out of range; it must be {min} to {max}");
+            throw new BootloaderConfigurationException(key, $"{Shown(text)} is out of range; it must be {min} to {max}");
         }
 
         return value;

@@ -1,11 +1,16 @@
+using HealthCheck.Parsing;
+
 namespace Updater.Config;
 
 /// <summary>
 /// update.conf <c>[channel]</c>: where the device learns about releases and how the daemon behaves.
 /// Every key is documented in docs/channel-format.md.
 /// </summary>
-internal sealed class ChannelConfig
+internal sealed record ChannelConfig
 {
+    /// <summary>systemd's machine id: what a device's rollout bucket is computed from unless machine-id-file says otherwise.</summary>
+    public const string DefaultMachineIdFile = "/etc/machine-id";
+
     /// <summary>The signed channel file: an http(s) URL or an absolute path.</summary>
     public required string Url { get; init; }
 
@@ -26,7 +31,6 @@ internal sealed class ChannelConfig
 
     public RebootWindow? RebootWindow { get; init; }
 
-
     public required TimeSpan HttpTimeout { get; init; }
 
     public required int HttpAttempts { get; init; }
@@ -39,25 +43,25 @@ internal sealed class ChannelConfig
         string url = reader.Required("url");
         if (!Transport.SafeUrl.IsHttp(url) && !Path.IsPathRooted(url))
         {
-            throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' must be an http(s) URL or an absolute path, found '{Transport.SafeUrl.Redact(url)}'");
+            throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' must be an http(s) URL or an absolute path, found '{IniExcerpt.Of(Transport.SafeUrl.Redact(url))}'");
         }
         if (Transport.SafeUrl.IsHttp(url) && !Uri.TryCreate(url, UriKind.Absolute, out _))
         {
-            throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' is not a valid URL: '{Transport.SafeUrl.Redact(url)}'");
+            throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' is not a valid URL: '{IniExcerpt.Of(Transport.SafeUrl.Redact(url))}'");
         }
         string keyring = reader.Optional("keyring", systemKeyring);
-        string machineId = reader.Optional("machine-id-file", Fleet.MachineId.DefaultPath);
+        string machineId = reader.Optional("machine-id-file", DefaultMachineIdFile);
         foreach (var (key, value) in new[] { ("keyring", keyring), ("machine-id-file", machineId) })
         {
             if (!Path.IsPathRooted(value))
             {
-                throw new ConfigException($"{reader.Entry(key)!.Where}: key '{key}' must be an absolute path, found '{value}'");
+                throw new ConfigException($"{reader.Entry(key)!.Where}: key '{key}' must be an absolute path, found '{IniExcerpt.Of(value)}'");
             }
         }
         string? group = reader.Optional("group");
         if (group is not null && group.Any(char.IsWhiteSpace))
         {
-            throw new ConfigException($"{reader.Entry("group")!.Where}: key 'group' is '{group}', a group name has no spaces");
+            throw new ConfigException($"{reader.Entry("group")!.Where}: key 'group' is '{IniExcerpt.Of(group)}', a group name has no spaces");
         }
         string? report = reader.Optional("report-url");
         if (report is not null && (!Transport.SafeUrl.IsHttp(report) || !Uri.TryCreate(report, UriKind.Absolute, out _)))
@@ -67,7 +71,7 @@ internal sealed class ChannelConfig
         RebootWindow? window = null;
         if (reader.Optional("reboot-window") is { } windowText && !Config.RebootWindow.TryParse(windowText, out window))
         {
-            throw new ConfigException($"{reader.Entry("reboot-window")!.Where}: key 'reboot-window' is '{windowText}', expected HH:MM-HH:MM (UTC), e.g. 02:00-04:00");
+            throw new ConfigException($"{reader.Entry("reboot-window")!.Where}: key 'reboot-window' is '{IniExcerpt.Of(windowText)}', expected HH:MM-HH:MM (UTC), e.g. 02:00-04:00");
         }
         var config = new ChannelConfig
         {

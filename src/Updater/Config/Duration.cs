@@ -18,7 +18,7 @@ internal static class Duration
         }
         if (!DurationParser.TryParse(entry.Value, out var value, max) || value < min)
         {
-            throw new ConfigException($"{entry.Where}: key '{key}' is '{entry.Value}', expected a duration such as 90s, 15m, 6h or 1d from {Show(min)} to {Show(max)}");
+            throw new ConfigException($"{entry.Where}: key '{key}' is '{SectionReader.Shown(entry)}', expected a duration such as 90s, 15m, 6h or 1d from {Show(min)} to {Show(max)}");
         }
         return value;
     }

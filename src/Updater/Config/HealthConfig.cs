@@ -44,7 +44,7 @@ internal sealed record HealthConfig
         string checksDir = reader.Optional("checks-dir", DefaultChecksDirectory);
         if (!Path.IsPathRooted(checksDir))
         {
-            throw new ConfigException($"{reader.Entry("checks-dir")!.Where}: key 'checks-dir' must be an absolute path, found '{checksDir}'");
+            throw new ConfigException($"{reader.Entry("checks-dir")!.Where}: key 'checks-dir' must be an absolute path, found '{IniExcerpt.Of(checksDir)}'");
         }
         if (reader.Entry("reboot-command") is { Value.Length: 0 } emptyReboot)
         {
@@ -58,14 +58,14 @@ internal sealed record HealthConfig
         string? bus = reader.Optional("bus-address");
         if (bus is not null && !bus.Contains('=', StringComparison.Ordinal))
         {
-            throw new ConfigException($"{reader.Entry("bus-address")!.Where}: key 'bus-address' is '{bus}', expected a D-Bus address such as unix:path=/run/dbus/system_bus_socket");
+            throw new ConfigException($"{reader.Entry("bus-address")!.Where}: key 'bus-address' is '{IniExcerpt.Of(bus)}', expected a D-Bus address such as unix:path=/run/dbus/system_bus_socket");
         }
         var timeout = HealthRunnerOptions.DefaultOverallTimeout;
         if (reader.Optional("timeout") is { } text)
         {
             if (!DurationParser.TryParse(text, out timeout) || timeout <= TimeSpan.Zero)
             {
-                throw new ConfigException($"{reader.Entry("timeout")!.Where}: key 'timeout' is '{text}', expected a duration above zero and up to a day such as 90s or 5m");
+                throw new ConfigException($"{reader.Entry("timeout")!.Where}: key 'timeout' is '{IniExcerpt.Of(text)}', expected a duration above zero and up to a day such as 90s or 5m");
             }
         }
         reader.RejectUnknown();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using HealthCheck.Parsing;
 
 namespace Updater.Config;
 
@@ -51,7 +52,7 @@ internal sealed class SectionReader
         }
         if (!allowed.Contains(entry.Value, StringComparer.Ordinal))
         {
-            throw new ConfigException($"{entry.Where}: key '{key}' is '{entry.Value}', expected one of: {string.Join(", ", allowed)}");
+            throw new ConfigException($"{entry.Where}: key '{key}' is '{Shown(entry)}', expected one of: {string.Join(", ", allowed)}");
         }
         return entry.Value;
     }
@@ -63,12 +64,9 @@ internal sealed class SectionReader
         {
             return fallback;
         }
-        return entry.Value switch
-        {
-            "true" or "yes" or "1" or "on" => true,
-            "false" or "no" or "0" or "off" => false,
-            _ => throw new ConfigException($"{entry.Where}: key '{key}' is '{entry.Value}', expected yes or no"),
-        };
+        return IniBoolean.TryParse(entry.Value, out bool value)
+            ? value
+            : throw new ConfigException($"{entry.Where}: key '{key}' is '{Shown(entry)}', expected {IniBoolean.Expected}");
     }
 
     public long Integer(string key, long fallback, long min, long max)
@@ -80,7 +78,7 @@ internal sealed class SectionReader
         }
         if (!long.TryParse(entry.Value, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
         {
-            throw new ConfigException($"{entry.Where}: key '{key}' is '{entry.Value}', expected a whole number from {min} to {max}");
+            throw new ConfigException($"{entry.Where}: key '{key}' is '{Shown(entry)}', expected a whole number from {min} to {max}");
         }
         return value;
     }
@@ -95,6 +93,9 @@ internal sealed class SectionReader
         }
         return matches;
     }
+
+    /// <summary>A value as error messages may quote it: escaped and bounded, whatever the file holds.</summary>
+    public static string Shown(IniEntry entry) => IniExcerpt.Of(entry.Value);
 
     public void RejectUnknown()
     {

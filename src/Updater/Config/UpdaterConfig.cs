@@ -1,11 +1,15 @@
 using System.Globalization;
+using HealthCheck.Parsing;
+using Partition.Bootloaders;
 using Partition.Slots;
 
 namespace Updater.Config;
 
 /// <summary>
-/// update.conf, parsed and checked as a whole before anything runs. See the reference update.conf at the
-/// top of the repository: every key is documented there.
+/// update.conf, parsed and checked as a whole before anything runs: whatever loads it gets a configuration the
+/// bootloader backend accepts, or a <see cref="ConfigException"/> naming file, line and key. See the reference
+/// update.conf at the top of the repository: every key is documented there. A record, so that a test or a caller
+/// changes one setting with <c>with</c>.
 /// </summary>
 internal sealed record UpdaterConfig
 {
@@ -16,11 +20,11 @@ internal sealed record UpdaterConfig
     /// <summary>The board/product string a bundle must carry exactly, like RAUC's compatible.</summary>
     public required string Compatible { get; init; }
 
-    /// <summary>grub or uboot.</summary>
-    public required string Bootloader { get; init; }
+    /// <summary>The backend's name, grub or uboot.</summary>
+    public string Bootloader => BootloaderOptions.Backend;
 
-    /// <summary>Raw grub-* / uboot-* keys of [system], handed to the bootloader backend which checks them.</summary>
-    public required IReadOnlyList<IniEntry> BootloaderKeys { get; init; }
+    /// <summary>The backend and its grub-* / uboot-* keys of [system], checked by <see cref="BootloaderFactory"/> at load.</summary>
+    public required BootloaderOptions BootloaderOptions { get; init; }
 
     public required string StateDirectory { get; init; }
 
@@ -40,15 +44,50 @@ internal sealed record UpdaterConfig
     /// <summary>[channel]: updates from a signed channel (check, daemon); null when the section is absent.</summary>
     public ChannelConfig? Channel { get; init; }
 
-    /// <summary>[channel], or the one error that says a channel command needs it.</summary>
+    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "health", "channel"];
+
+    /// <exception cref="ConfigException">The file is missing, unreadable or not a valid configuration.</exception>
+    public static UpdaterConfig Load(string path)
+    {
+        try
+        {
+            if (!System.IO.File.Exists(path))
+            {
+                throw new ConfigException($"{path}: no such file");
+            }
+            return FromDocument(Lex(() => IniDocument.Load(path)));
+        }
+        catch (IOException e)
+        {
+            throw new ConfigException($"{path}: cannot read: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ConfigException($"{path}: cannot read: {e.Message}");
+        }
+    }
+
+    /// <param name="file">Named in errors, as if the text had been read from it.</param>
+    /// <exception cref="ConfigException">The text is not a valid configuration.</exception>
+    public static UpdaterConfig Parse(string text, string file) => FromDocument(Lex(() => IniDocument.Parse(text, file)));
+
+    /// <summary>[channel], for the commands that need one: check, daemon, and the channel client.</summary>
+    /// <exception cref="ConfigException">The file has no [channel] section.</exception>
     public ChannelConfig RequireChannel() =>
         Channel ?? throw new ConfigException($"{File}: no [channel] section: set [channel] url to use channels");
 
-    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "health", "channel"];
-
-    public static UpdaterConfig Load(string path) => FromDocument(IniDocument.Load(path));
-
-    public static UpdaterConfig Parse(string text, string file) => FromDocument(IniDocument.Parse(text, file));
+    // The shared lexer's errors in this program's exception type (exit 3).
+    private static IniDocument Lex(Func<IniDocument> lex)
+    {
+        try
+        {
+            return lex();
+        }
+        catch (IniFormatException e)
+        {
+            throw new ConfigException(e.Message);
+        }
+    }
 
     private static UpdaterConfig FromDocument(IniDocument doc)
     {
@@ -86,17 +125,7 @@ internal sealed record UpdaterConfig
 
         var reader = new SectionReader(system);
         string compatible = reader.Required("compatible");
-        string bootloader = reader.OneOf("bootloader", "", "grub", "uboot");
-        if (bootloader.Length == 0)
-        {
-            throw new ConfigException($"{reader.Where}: [system] needs key 'bootloader' (grub or uboot)");
-        }
-        var bootloaderKeys = reader.WithPrefix(bootloader + "-");
-        var otherPrefix = bootloader == "grub" ? "uboot-" : "grub-";
-        if (reader.WithPrefix(otherPrefix) is { Count: > 0 } stray)
-        {
-            throw new ConfigException($"{stray[0].Where}: key '{stray[0].Key}' belongs to another bootloader than '{bootloader}'");
-        }
+        var bootloader = ReadBootloader(reader);
         string stateDir = AbsolutePath(reader, "state-dir", "/var/lib/updater");
         string keyring = AbsolutePath(reader, "keyring", "/etc/updater/keyring");
         string booted = reader.Optional("booted-slot", "auto");
@@ -104,18 +133,18 @@ internal sealed record UpdaterConfig
         reader.RejectUnknown();
 
         CheckSlots(doc, slots);
+        CheckBootnames(slots, bootloader.Backend);
         var set = new SlotSet(slots.Select(s => s.Slot).ToList());
         if (booted != "auto" && !set.Bootnames.Contains(booted))
         {
-            throw new ConfigException($"{system.Entries.First(e => e.Key == "booted-slot").Where}: key 'booted-slot' is '{booted}', expected auto or one of the bootnames {string.Join(", ", set.Bootnames)}");
+            throw new ConfigException($"{system.Entries.First(e => e.Key == "booted-slot").Where}: key 'booted-slot' is '{IniExcerpt.Of(booted)}', expected auto or one of the bootnames {string.Join(", ", set.Bootnames)}");
         }
 
         return new UpdaterConfig
         {
             File = doc.File,
             Compatible = compatible,
-            Bootloader = bootloader,
-            BootloaderKeys = bootloaderKeys,
+            BootloaderOptions = bootloader,
             StateDirectory = stateDir,
             Keyring = keyring,
             BootedSlot = booted,
@@ -126,12 +155,48 @@ internal sealed record UpdaterConfig
         };
     }
 
+    // The keys of every backend go to BootloaderFactory, which knows which belong to the chosen one and reports a
+    // key of another backend or an unknown one; its errors name the key, and the entry gives file and line.
+    private static BootloaderOptions ReadBootloader(SectionReader reader)
+    {
+        var backend = reader.Entry("bootloader");
+        if (backend is null || backend.Value.Length == 0)
+        {
+            throw new ConfigException($"{backend?.Where ?? reader.Where}: [system] needs key 'bootloader' ({string.Join(" or ", BootloaderFactory.Backends)})");
+        }
+        var entries = BootloaderFactory.Backends.SelectMany(b => reader.WithPrefix(b + "-")).ToList();
+        try
+        {
+            return BootloaderFactory.Options(backend.Value, entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal));
+        }
+        catch (BootloaderConfigurationException e)
+        {
+            var where = e.Key == "bootloader" ? backend.Where : entries.FirstOrDefault(k => k.Key == e.Key)?.Where ?? reader.Where;
+            throw new ConfigException($"{where}: key '{e.Key}': {e.Problem}");
+        }
+    }
+
+    // The backends boot only the slots their boot scripts know; another bootname would load and then fail at the
+    // first bootloader write, after the install had started.
+    private static void CheckBootnames(List<(Slot Slot, IniSection Section)> slots, string backend)
+    {
+        var bootable = BootloaderFactory.Bootnames(backend);
+        foreach (var (slot, section) in slots)
+        {
+            if (!bootable.Contains(slot.Bootname, StringComparer.Ordinal))
+            {
+                var entry = section.Entries.First(e => e.Key == "bootname");
+                throw new ConfigException($"{entry.Where}: key 'bootname' is '{SectionReader.Shown(entry)}', but bootloader {backend} boots only {string.Join(" and ", bootable)}");
+            }
+        }
+    }
+
     private static string AbsolutePath(SectionReader reader, string key, string fallback)
     {
         string value = reader.Optional(key, fallback);
         if (!Path.IsPathRooted(value))
         {
-            throw new ConfigException($"{reader.Entry(key)!.Where}: key '{key}' must be an absolute path, found '{value}'");
+            throw new ConfigException($"{reader.Entry(key)!.Where}: key '{key}' must be an absolute path, found '{IniExcerpt.Of(value)}'");
         }
         return value;
     }
@@ -148,13 +213,10 @@ internal sealed record UpdaterConfig
         string device = reader.Required("device");
         if (!Path.IsPathRooted(device))
         {
-            throw new ConfigException($"{reader.Entry("device")!.Where}: key 'device' must be an absolute path, found '{device}'");
+            throw new ConfigException($"{reader.Entry("device")!.Where}: key 'device' must be an absolute path, found '{IniExcerpt.Of(device)}'");
         }
+        // Which bootnames are valid is the backend's to say: CheckBootnames, once [system] is read.
         string bootname = reader.Required("bootname");
-        if (!IsName(bootname))
-        {
-            throw new ConfigException($"{reader.Entry("bootname")!.Where}: key 'bootname' is '{bootname}', expected letters, digits, '-' or '_'");
-        }
         reader.RejectUnknown();
         return new Slot(parts[1], index, device, bootname);
     }

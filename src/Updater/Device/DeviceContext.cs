@@ -49,17 +49,6 @@ internal sealed class DeviceContext
     /// <summary>Reads the device once: the booted slot, the bootloader environment and the state directory.</summary>
     public Task<DeviceState> ReadAsync(CancellationToken cancellationToken) => DeviceState.ReadAsync(this, cancellationToken);
 
-    private static IBootloader CreateBootloader(UpdaterConfig config)
-    {
-        var keys = config.BootloaderKeys.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-        try
-        {
-            return BootloaderFactory.Create(config.Bootloader, keys);
-        }
-        catch (BootloaderConfigurationException e)
-        {
-            var entry = config.BootloaderKeys.FirstOrDefault(k => k.Key == e.Key);
-            throw new ConfigException($"{entry?.Where ?? config.File}: {e.Message}");
-        }
-    }
+    // UpdaterConfig checked the bootloader options when it loaded; building the backend cannot fail on them.
+    private static IBootloader CreateBootloader(UpdaterConfig config) => BootloaderFactory.Create(config.BootloaderOptions);
 }

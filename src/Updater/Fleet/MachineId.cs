@@ -3,7 +3,7 @@ namespace Updater.Fleet;
 /// <summary>The device's stable identity for rollouts and reports: /etc/machine-id or the file update.conf names.</summary>
 internal static class MachineId
 {
-    public const string DefaultPath = "/etc/machine-id";
+    public const string DefaultPath = Config.ChannelConfig.DefaultMachineIdFile;
 
     public static string Read(string path)
     {

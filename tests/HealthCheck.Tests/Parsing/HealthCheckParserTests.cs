@@ -84,17 +84,6 @@ public sealed class HealthCheckParserTests
         Assert.Equal("http://x/", check.Target);
     }
 
-    [Fact]
-    public void Text_cut_from_a_larger_file_keeps_that_files_line_numbers()
-    {
-        var check = Assert.Single(HealthCheckParser.Parse("[check.a]\ntype = mount\npath = /\n", "/etc/updater/update.conf", firstLineNumber: 40));
-        Assert.Equal("/etc/updater/update.conf:40", check.Source);
-
-        var error = Assert.Throws<HealthCheckConfigException>(
-            () => HealthCheckParser.Parse("[check.a]\ntype = mount\npath = /\nspeed = 3\n", "/etc/updater/update.conf", firstLineNumber: 40));
-        Assert.Equal(43, error.Line);
-    }
-
     [Theory]
     [InlineData("[check.a]\ntype = mount\npath = /\ncolour = red\n", 4, "colour", "unknown key")]
     [InlineData("[check.a]\ntype = mount\npath = /\ntimeout = 30x\n", 4, "timeout", "'30x' is not a duration")]
@@ -104,7 +93,7 @@ public sealed class HealthCheckParserTests
     [InlineData("[check.a]\ntype = mount\npath = /\nretry-delay = soon\n", 4, "retry-delay", "'soon' is not a duration")]
     [InlineData("[check.a]\ntype = mount\npath = /\nrequired = maybe\n", 4, "required", "'maybe' is not yes or no")]
     [InlineData("[check.a]\ntype = service\n", 2, "type", "'service' is not one of systemd-unit, command, http, mount")]
-    [InlineData("[check.a]\ntype = mount\ntype = http\n", 3, "type", "is already set on line 2")]
+    [InlineData("[check.a]\ntype = mount\ntype = http\n", 3, "type", "is given twice in [check.a] (first on line 2)")]
     [InlineData("[check.a]\ntype = mount\nunit = x.service\n", 3, "unit", "does not apply to type mount; use 'path ='")]
     [InlineData("[check.a]\ntype = mount\npath = /\nurl = http://x/\n", 4, "url", "a check has one target, and 'path' is already set on line 3")]
     [InlineData("[check.a]\ntype = mount\npath = /\nstatus = 200\n", 4, "status", "applies to type http only, not mount")]
@@ -115,7 +104,7 @@ public sealed class HealthCheckParserTests
     [InlineData("[check.a]\ntype = mount\npath = data\n", 3, "path", "'data' is not an absolute path")]
     [InlineData("[check.a]\ntype = systemd-unit\nunit = my unit\n", 3, "unit", "'my unit' is not a unit name")]
     [InlineData("[check.a]\ntype = command\ncommand =\n", 3, "command", "is empty")]
-    [InlineData("type = mount\n", 1, "type", "is outside any [check.NAME] section")]
+    [InlineData("type = mount\n", 1, "type", "is outside any [section]")]
     public void A_bad_key_is_reported_with_file_line_and_key(string text, int line, string key, string problem)
     {
         var error = Assert.Throws<HealthCheckConfigException>(() => HealthCheckParser.Parse(text, File));
@@ -132,11 +121,11 @@ public sealed class HealthCheckParserTests
     [InlineData("# first\n[check.a]\ntype = http\n", 2, "check 'a' of type http needs 'url ='")]
     [InlineData("[health]\n", 1, "unknown section [health]")]
     [InlineData("[check.]\n", 1, "check name '' must be non-empty")]
-    [InlineData("[check.a b]\n", 1, "check name 'a b' must be")]
+    [InlineData("[check.a b]\n", 1, "malformed section name 'check.a b'")]
     [InlineData("[check.a\n", 1, "lacks its closing ']'")]
     [InlineData("[check.a]\ntype = mount\npath = /\njust words\n", 4, "expected 'key = value', found 'just words'")]
     [InlineData("[check.a]\n= value\n", 2, "has no key")]
-    [InlineData("[check.a]\ntype = mount\npath = /\n\n[check.a]\ntype = mount\npath = /x\n", 5, $"check 'a' is already defined at {File}:1")]
+    [InlineData("[check.a]\ntype = mount\npath = /\n\n[check.a]\ntype = mount\npath = /x\n", 5, "section [check.a] appears twice (first on line 1)")]
     public void A_bad_line_or_section_is_reported_with_file_and_line(string text, int line, string problem)
     {
         var error = Assert.Throws<HealthCheckConfigException>(() => HealthCheckParser.Parse(text, File));

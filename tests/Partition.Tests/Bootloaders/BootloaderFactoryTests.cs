@@ -72,6 +72,46 @@ public sealed class BootloaderFactoryTests
         var error = Assert.Throws<BootloaderConfigurationException>(() => BootloaderFactory.Create(backend, keys));
 
         Assert.Equal(key, error.Key);
-        Assert.StartsWith($"[system] {key}: ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{key}: ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("[system]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_checked_once_build_the_backend_without_the_keys()
+    {
+        var options = BootloaderFactory.Options("uboot", new Dictionary<string, string>
+        {
+            ["uboot-env"] = "/dev/mmcblk0",
+            ["uboot-env-size"] = "0x2000",
+            ["uboot-env-redundant-offset"] = "0x2000",
+        });
+
+        Assert.Equal("uboot", options.Backend);
+        Assert.Null(options.Grub);
+        var uboot = Assert.IsType<UBootBootloader>(BootloaderFactory.Create(options));
+        Assert.Equal(options.UBoot, uboot.Options);
+        Assert.IsType<GrubBootloader>(BootloaderFactory.Create(BootloaderOptions.For(new GrubOptions("/e"))));
+    }
+
+    [Theory]
+    [InlineData("grub")]
+    [InlineData("uboot")]
+    public void Each_backend_boots_the_slots_its_boot_script_knows(string backend)
+    {
+        Assert.Equal(["A", "B"], BootloaderFactory.Bootnames(backend));
+        Assert.Equal(backend == "grub" ? GrubBootRule.Slots : UBootBootRule.Slots, BootloaderFactory.Bootnames(backend));
+    }
+
+    [Fact]
+    public void A_hostile_value_is_quoted_short_and_without_control_characters()
+    {
+        var error = Assert.Throws<BootloaderConfigurationException>(() => BootloaderFactory.Create("grub", new Dictionary<string, string>
+        {
+            ["grub-env"] = "\u001b[2J" + new string('x', 10 * 1024),
+        }));
+
+        Assert.True(error.Message.Length < 300, error.Message);
+        Assert.DoesNotContain(error.Message, c => char.IsControl(c));
+        Assert.Contains("(10244 characters, cut)", error.Problem, StringComparison.Ordinal);
     }
 }

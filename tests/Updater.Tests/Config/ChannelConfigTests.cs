@@ -4,10 +4,12 @@ namespace Updater.Tests.Config;
 
 public sealed class ChannelConfigTests
 {
-    private const string System = """
+    /// <summary>A valid configuration without [channel]; also the base of <see cref="OneIniGrammarTests"/>.</summary>
+    internal const string System = """
         [system]
         compatible = board
         bootloader = grub
+        grub-env = /boot/grubenv
         keyring = /etc/updater/keyring
         booted-slot = A
 
@@ -73,13 +75,13 @@ public sealed class ChannelConfigTests
     }
 
     [Theory]
-    [InlineData("poll-intervall = 1h", "update.conf:16: unknown key 'poll-intervall' in [channel]")]
-    [InlineData("poll-interval = soon", "update.conf:16: key 'poll-interval' is 'soon', expected a duration")]
-    [InlineData("poll-interval = 1s", "update.conf:16: key 'poll-interval' is '1s', expected a duration")]
-    [InlineData("reboot-window = 2-4", "update.conf:16: key 'reboot-window' is '2-4', expected HH:MM-HH:MM")]
-    [InlineData("report-url = ftp://x", "update.conf:16: key 'report-url' must be an http(s) URL")]
-    [InlineData("auto-reboot = maybe", "update.conf:16: key 'auto-reboot' is 'maybe', expected yes or no")]
-    [InlineData("machine-id-file = machine-id", "update.conf:16: key 'machine-id-file' must be an absolute path")]
+    [InlineData("poll-intervall = 1h", "update.conf:17: unknown key 'poll-intervall' in [channel]")]
+    [InlineData("poll-interval = soon", "update.conf:17: key 'poll-interval' is 'soon', expected a duration")]
+    [InlineData("poll-interval = 1s", "update.conf:17: key 'poll-interval' is '1s', expected a duration")]
+    [InlineData("reboot-window = 2-4", "update.conf:17: key 'reboot-window' is '2-4', expected HH:MM-HH:MM")]
+    [InlineData("report-url = ftp://x", "update.conf:17: key 'report-url' must be an http(s) URL")]
+    [InlineData("auto-reboot = maybe", "update.conf:17: key 'auto-reboot' is 'maybe', expected yes or no")]
+    [InlineData("machine-id-file = machine-id", "update.conf:17: key 'machine-id-file' must be an absolute path")]
     public void A_bad_key_is_one_error_naming_file_line_and_key(string line, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => Parse($"[channel]\nurl = http://127.0.0.1/c\n{line}\n"));

@@ -1,3 +1,5 @@
+using HealthCheck.Parsing;
+using Partition.Bootloaders.Grub;
 using Updater.Config;
 
 namespace Updater.Tests.Config;
@@ -33,27 +35,30 @@ public class UpdaterConfigTests
         Assert.Equal(["A", "B"], config.Slots.Bootnames);
         Assert.Equal("/dev/vda3", config.Slots.Find("rootfs", "B")!.Device);
         Assert.Equal("B", config.Slots.OtherBootname("A"));
-        var grubKey = Assert.Single(config.BootloaderKeys);
-        Assert.Equal(("grub-env", "/boot/efi/EFI/BOOT/grubenv"), (grubKey.Key, grubKey.Value));
+        Assert.Equal(new GrubOptions("/boot/efi/EFI/BOOT/grubenv"), config.BootloaderOptions.Grub);
+        Assert.Null(config.BootloaderOptions.UBoot);
     }
 
     [Theory]
     [InlineData("compatible = acme-gateway", "compatible = acme-gateway\ncolour = blue", "update.conf:4: unknown key 'colour' in [system]")]
     [InlineData("[slot.rootfs.1]", "[hooks]\nx = 1\n[slot.rootfs.1]", "update.conf:13: unknown section [hooks]")]
     [InlineData("compatible = acme-gateway\n", "", "update.conf:2: [system] needs key 'compatible'")]
-    [InlineData("bootloader = grub", "bootloader = lilo", "update.conf:4: key 'bootloader' is 'lilo', expected one of: grub, uboot")]
-    [InlineData("bootloader = grub", "bootloader = grub\nuboot-env = /dev/mtd0", "update.conf:5: key 'uboot-env' belongs to another bootloader than 'grub'")]
+    [InlineData("bootloader = grub", "bootloader = lilo", "update.conf:4: key 'bootloader': unknown bootloader \"lilo\"; supported: grub, uboot")]
+    [InlineData("bootloader = grub", "bootloader = grub\nuboot-env = /dev/mtd0", "update.conf:5: key 'uboot-env': is a setting of bootloader=uboot, but bootloader=grub")]
     [InlineData("state-dir = /var/lib/updater", "state-dir = var/lib", "update.conf:6: key 'state-dir' must be an absolute path, found 'var/lib'")]
     [InlineData("device = /dev/vda3", "device = /dev/vda2", "update.conf:13: device '/dev/vda2' is used by two slots")]
     [InlineData("bootname = B", "bootname = A", "update.conf:13: slot class 'rootfs' has two slots with bootname 'A'")]
-    [InlineData("bootname = B", "bootname = B C", "update.conf:15: key 'bootname' is 'B C', expected letters, digits, '-' or '_'")]
+    [InlineData("bootname = B", "bootname = B C", "update.conf:15: key 'bootname' is 'B C', but bootloader grub boots only A and B")]
     [InlineData("[slot.rootfs.1]", "[slot.rootfs]", "update.conf:13: malformed slot section [slot.rootfs]")]
-    [InlineData("[slot.rootfs.1]", "[slot.rootfs.1", "update.conf:13: malformed section header '[slot.rootfs.1'")]
-    [InlineData("device = /dev/vda3", "device = /dev/vda3\ndevice = /dev/vda4", "update.conf:15: key 'device' given twice in [slot.rootfs.1]")]
+    [InlineData("[slot.rootfs.1]", "[slot.rootfs.1", "update.conf:13: section header '[slot.rootfs.1' lacks its closing ']'")]
+    [InlineData("device = /dev/vda3", "device = /dev/vda3\ndevice = /dev/vda4", "update.conf:15: key 'device': is given twice in [slot.rootfs.1] (first on line 14)")]
     [InlineData("device = /dev/vda3", "/dev/vda3", "update.conf:14: expected 'key = value', found '/dev/vda3'")]
-    [InlineData("# reference-like configuration", "stray = 1", "update.conf:1: key 'stray' outside any [section]")]
+    [InlineData("# reference-like configuration", "stray = 1", "update.conf:1: key 'stray': is outside any [section]")]
     [InlineData("[slot.rootfs.0]\ndevice = /dev/vda2\nbootname = A\n", "", "update.conf: slots must use exactly two bootnames")]
-    [InlineData("[slot.rootfs.1]", "[slot.rootfs.0]", "update.conf:13: section [slot.rootfs.0] appears twice")]
+    [InlineData("[slot.rootfs.1]", "[slot.rootfs.0]", "update.conf:13: section [slot.rootfs.0] appears twice (first on line 9)")]
+    [InlineData("keyring = /etc/updater/keyring", "keyring = /etc/updater/keyring\ndirect-io = maybe", "update.conf:8: key 'direct-io' is 'maybe', expected yes or no")]
+    [InlineData("[slot.rootfs.1]", "[slot.rootfs.1]\n= B", "update.conf:14: a line starts with '=' and has no key")]
+    [InlineData("[slot.rootfs.1]", "[slot.rootfs.1]\nboot name = B", "update.conf:14: malformed key 'boot name'")]
     public void Each_error_names_file_line_and_key(string find, string replace, string expected)
     {
         string text = Valid.Replace(find, replace, StringComparison.Ordinal);
@@ -89,11 +94,32 @@ public class UpdaterConfigTests
             string big = Path.Combine(dir, "big.conf");
             File.WriteAllText(big, new string('#', IniDocument.MaxBytes + 1));
             Assert.Contains("larger than", Assert.Throws<ConfigException>(() => UpdaterConfig.Load(big)).Message, StringComparison.Ordinal);
-            Assert.Contains("update.conf:4: NUL byte", Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(Valid.Replace("bootloader = grub", "bootloader = gr\0ub", StringComparison.Ordinal), "update.conf")).Message, StringComparison.Ordinal);
+            Assert.Contains("update.conf:4: control character \\0 in line 'bootloader = gr\\0ub'", Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(Valid.Replace("bootloader = grub", "bootloader = gr\0ub", StringComparison.Ordinal), "update.conf")).Message, StringComparison.Ordinal);
         }
         finally
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void A_bootname_the_bootloader_cannot_boot_is_an_error_at_load()
+    {
+        string text = Valid.Replace("bootname = B", "bootname = system0", StringComparison.Ordinal);
+        var e = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(text, "update.conf"));
+        Assert.StartsWith("update.conf:15: key 'bootname'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("system0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("grub-env = /boot/efi/EFI/BOOT/grubenv\n", "", "update.conf:2: key 'grub-env': missing")]
+    [InlineData("grub-env = /boot/efi/EFI/BOOT/grubenv", "grub-env = grubenv", "update.conf:5: key 'grub-env': \"grubenv\" is not an absolute path")]
+    [InlineData("grub-env = /boot/efi/EFI/BOOT/grubenv", "grub-env = /e\ngrub-trial-tries = 10", "update.conf:6: key 'grub-trial-tries'")]
+    public void The_bootloader_keys_are_checked_at_load(string find, string replace, string expected)
+    {
+        string text = Valid.Replace(find, replace, StringComparison.Ordinal);
+        Assert.NotEqual(Valid, text);
+        var e = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(text, "update.conf"));
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
     }
 }

@@ -30,6 +30,7 @@ internal sealed class TestDevice : IDisposable
             [system]
             compatible = {Compatible}
             bootloader = grub
+            grub-env = {Path.Combine(Root, "grubenv")}
             state-dir = {StateDir}
             keyring = {KeyringDir}
             booted-slot = A
