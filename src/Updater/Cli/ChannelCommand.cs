@@ -98,7 +98,7 @@ internal static class ChannelCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             string path = parse.GetValue(document)!;
-            byte[] bytes = SigningKey.ReadSmallFile(path, VerifiedChannel.MaxFileBytes / 2, "channel document");
+            byte[] bytes = SmallFile.Read(path, VerifiedChannel.MaxFileBytes / 2, "channel document");
             await WriteSignedAsync(bytes, parse.GetValue(keys)!, parse.GetValue(output)!, ct).ConfigureAwait(false);
             return 0;
         }, ct));
@@ -113,7 +113,7 @@ internal static class ChannelCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(() =>
         {
             string path = parse.GetValue(file)!;
-            byte[] bytes = SigningKey.ReadSmallFile(path, VerifiedChannel.MaxFileBytes, "channel file");
+            byte[] bytes = SmallFile.Read(path, VerifiedChannel.MaxFileBytes, "channel file");
             ChannelDocument doc;
             string verified;
             if (parse.GetValue(keyring) is { } ring)
@@ -147,7 +147,7 @@ internal static class ChannelCommand
             await File.WriteAllBytesAsync(temp, file, ct).ConfigureAwait(false);
             File.Move(temp, output, overwrite: true);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, expires {ChannelStore.Format(doc.Expires)}, signed by {string.Join(", ", keys.Select(k => k.Id))}"));
+                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, expires {UtcMinute.Format(doc.Expires)}, signed by {string.Join(", ", keys.Select(k => k.Id))}"));
         }
         finally
         {

@@ -43,7 +43,7 @@ internal static class CheckCommand
                 return 0;
             }
             var check = await client.CheckAsync(ct).ConfigureAwait(false);
-            var report = check.ToReport(channelConfig.Group);
+            var report = CheckReport.From(check, channelConfig.Group);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.CheckReport));
@@ -51,7 +51,7 @@ internal static class CheckCommand
             else
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"channel '{report.Channel}' version {report.ChannelVersion} (expires {ChannelStore.Format(report.ChannelExpires)}, signed by {report.SignedBy}) offers {report.ReleaseVersion}"));
+                    $"channel '{report.Channel}' version {report.ChannelVersion} (expires {UtcMinute.Format(report.ChannelExpires)}, signed by {report.SignedBy}) offers {report.ReleaseVersion}"));
                 Console.WriteLine(report.Reason);
             }
             return 0;

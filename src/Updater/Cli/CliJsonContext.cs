@@ -11,7 +11,7 @@ namespace Updater.Cli;
 [JsonSerializable(typeof(BundleInfoReport))]
 [JsonSerializable(typeof(SlotChange))]
 [JsonSerializable(typeof(SlotRecord))]
-[JsonSerializable(typeof(Fleet.CheckReport))]
+[JsonSerializable(typeof(CheckReport))]
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

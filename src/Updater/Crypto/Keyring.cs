@@ -40,7 +40,7 @@ internal sealed class Keyring
         var keys = new Dictionary<string, PublicKey>(StringComparer.Ordinal);
         foreach (string file in files)
         {
-            byte[] blob = SigningKey.ReadSmallFile(file, SigningKey.MaxFileBytes, "public key");
+            byte[] blob = SmallFile.Read(file, SigningKey.MaxFileBytes, "public key");
             if (!PublicKey.TryImport(SignatureAlgorithm.Ed25519, blob, KeyBlobFormat.PkixPublicKeyText, out var key) || key is null)
             {
                 throw new UpdaterException(ExitCode.Config, $"{file}: not an Ed25519 public key in PEM form");

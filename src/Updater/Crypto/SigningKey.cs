@@ -27,7 +27,7 @@ internal sealed class SigningKey : IDisposable
 
     public static SigningKey Load(string path)
     {
-        byte[] blob = ReadSmallFile(path, MaxFileBytes, "private key");
+        byte[] blob = SmallFile.Read(path, MaxFileBytes, "private key");
         if (!Key.TryImport(SignatureAlgorithm.Ed25519, blob, KeyBlobFormat.PkixPrivateKeyText, out var key,
                 new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }) || key is null)
         {
@@ -44,22 +44,4 @@ internal sealed class SigningKey : IDisposable
 
     public void Dispose() => _key.Dispose();
 
-    internal static byte[] ReadSmallFile(string path, int maxBytes, string what)
-    {
-        try
-        {
-            using var stream = File.OpenRead(path);
-            if (stream.Length > maxBytes)
-            {
-                throw new UpdaterException(ExitCode.BadInput, $"{path}: {stream.Length} bytes is too large for a {what} (at most {maxBytes})");
-            }
-            var buffer = new byte[stream.Length];
-            stream.ReadExactly(buffer);
-            return buffer;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UpdaterException(ExitCode.Io, $"{path}: cannot read {what}: {e.Message}");
-        }
-    }
 }

@@ -3,9 +3,6 @@ using Updater.Transport;
 
 namespace Updater.Fleet;
 
-/// <summary>One fetch of the channel file: its bytes and ETag, or "not modified".</summary>
-internal sealed record ChannelFetch(byte[]? Bytes, string? ETag, bool NotModified);
-
 /// <summary>
 /// Fetches the channel file from an http(s) URL with a conditional request (If-None-Match with the last
 /// ETag), so an idle poll costs one small request and a 304; or reads it from a local path. The size is

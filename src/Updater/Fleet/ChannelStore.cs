@@ -65,18 +65,18 @@ internal sealed class ChannelStore
         }
         if (now >= d.Expires)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{channel.Source}: channel '{d.Channel}' version {d.Version} expired at {Format(d.Expires)} (now {Format(now)}): refusing a stale channel that may be replayed to freeze this device; the vendor must publish a fresh one");
+            throw new UpdaterException(ExitCode.BadInput, $"{channel.Source}: channel '{d.Channel}' version {d.Version} expired at {UtcMinute.Format(d.Expires)} (now {UtcMinute.Format(now)}): refusing a stale channel that may be replayed to freeze this device; the vendor must publish a fresh one");
         }
         var state = ReadState();
         if (state is not null)
         {
             if (d.Version < state.Version)
             {
-                throw new UpdaterException(ExitCode.BadInput, $"{channel.Source}: channel '{d.Channel}' version {d.Version} is older than version {state.Version} accepted at {Format(state.AcceptedAt)}: refusing a rolled-back channel");
+                throw new UpdaterException(ExitCode.BadInput, $"{channel.Source}: channel '{d.Channel}' version {d.Version} is older than version {state.Version} accepted at {UtcMinute.Format(state.AcceptedAt)}: refusing a rolled-back channel");
             }
             if (d.Version == state.Version && channel.PayloadSha256 != state.PayloadSha256)
             {
-                throw new UpdaterException(ExitCode.BadInput, $"{channel.Source}: channel '{d.Channel}' version {d.Version} differs from the version {d.Version} accepted at {Format(state.AcceptedAt)}: a changed channel must carry a higher version");
+                throw new UpdaterException(ExitCode.BadInput, $"{channel.Source}: channel '{d.Channel}' version {d.Version} differs from the version {d.Version} accepted at {UtcMinute.Format(state.AcceptedAt)}: a changed channel must carry a higher version");
             }
             if (d.Version == state.Version && etag == state.ETag)
             {
@@ -104,9 +104,8 @@ internal sealed class ChannelStore
         var now = _time.GetUtcNow();
         if (now >= channel.Document.Expires)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{channel.Source}: channel '{channel.Document.Channel}' version {channel.Document.Version} expired at {Format(channel.Document.Expires)} and the server still offers no newer one: refusing to act on a stale channel");
+            throw new UpdaterException(ExitCode.BadInput, $"{channel.Source}: channel '{channel.Document.Channel}' version {channel.Document.Version} expired at {UtcMinute.Format(channel.Document.Expires)} and the server still offers no newer one: refusing to act on a stale channel");
         }
     }
 
-    public static string Format(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -3,18 +3,6 @@ using Updater.State;
 
 namespace Updater.Fleet;
 
-/// <summary>What happened, for the fleet's status endpoint.</summary>
-internal enum FleetEvent
-{
-    [JsonStringEnumMemberName("status")] Status,
-    [JsonStringEnumMemberName("install-started")] InstallStarted,
-    [JsonStringEnumMemberName("install-finished")] InstallFinished,
-    [JsonStringEnumMemberName("install-failed")] InstallFailed,
-    [JsonStringEnumMemberName("health-passed")] HealthPassed,
-    [JsonStringEnumMemberName("health-failed")] HealthFailed,
-    [JsonStringEnumMemberName("rollback")] Rollback,
-}
-
 /// <summary>
 /// The small JSON document POSTed to [channel] report-url (docs/channel-format.md, "Status reports").
 /// It never carries secrets: no keys, no URLs with credentials.
@@ -42,7 +30,3 @@ internal sealed record FleetReport
     /// <summary>The error of a failed install, or a note.</summary>
     [JsonPropertyName("message")] public string? Message { get; init; }
 }
-
-[JsonSerializable(typeof(FleetReport))]
-[JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
-internal sealed partial class FleetReportJsonContext : JsonSerializerContext;

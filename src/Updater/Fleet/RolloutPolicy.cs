@@ -44,7 +44,7 @@ internal static class RolloutPolicy
         }
         if (current < 0)
         {
-            return Make(RolloutVerdict.NotStarted, $"the rollout of {version} starts at {ChannelStore.Format(waves[0].Start)} with {Pct(waves[0].Percent)} % (wave 1)") with
+            return Make(RolloutVerdict.NotStarted, $"the rollout of {version} starts at {UtcMinute.Format(waves[0].Start)} with {Pct(waves[0].Percent)} % (wave 1)") with
             {
                 Bucket = bucket,
                 NextWaveStart = waves[0].Start,
@@ -70,7 +70,7 @@ internal static class RolloutPolicy
         {
             return decision with { Reason = $"{where} is below {of}: installing {version}" };
         }
-        string then = next is null ? ", the last wave" : $", which widens to {Pct(next.Percent)} % at {ChannelStore.Format(next.Start)}";
+        string then = next is null ? ", the last wave" : $", which widens to {Pct(next.Percent)} % at {UtcMinute.Format(next.Start)}";
         return decision with { Reason = $"{where} is not below {of}{then}" };
     }
 

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+
+namespace Updater.State;
+
+/// <summary>Source-generated JSON of the state directory's files (docs/state-directory.md).</summary>
+[JsonSerializable(typeof(SlotRecord))]
+[JsonSerializable(typeof(InstallJournal))]
+[JsonSerializable(typeof(HealthFailureRecord))]
+[JsonSerializable(typeof(RollbackRecord))]
+[JsonSourceGenerationOptions(WriteIndented = true)]
+internal sealed partial class StateJsonContext : JsonSerializerContext;
