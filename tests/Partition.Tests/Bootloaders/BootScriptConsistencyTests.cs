@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.UBoot;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 

@@ -1,6 +1,7 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.UBoot;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 

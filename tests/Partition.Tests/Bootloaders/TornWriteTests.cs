@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.UBoot;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 

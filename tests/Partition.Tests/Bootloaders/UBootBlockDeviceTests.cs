@@ -1,5 +1,6 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.UBoot;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
