@@ -12,8 +12,6 @@ namespace Partition.Bootloaders.UBoot;
 /// </summary>
 public sealed class UBootEnvCopy
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private UBootEnvCopy(bool crcValid, byte? flag, IReadOnlyDictionary<string, string>? variables)
     {
         CrcValid = crcValid;
@@ -118,26 +116,14 @@ public sealed class UBootEnvCopy
                 throw new BootEnvironmentException(path, dataOffset + p, equals < 0 ? "entry has no '='" : "entry has an empty variable name");
             }
 
-            string name = Decode(entry[..equals], path, dataOffset + p);
-            string value = Decode(entry[(equals + 1)..], path, dataOffset + p + equals + 1);
+            string name = EnvironmentBootloader.DecodeUtf8(entry[..equals], path, dataOffset + p);
+            string value = EnvironmentBootloader.DecodeUtf8(entry[(equals + 1)..], path, dataOffset + p + equals + 1);
             if (!variables.TryAdd(name, value))
             {
                 throw new BootEnvironmentException(path, dataOffset + p, $"variable {name} is set twice");
             }
 
             p += length + 1;
-        }
-    }
-
-    private static string Decode(ReadOnlySpan<byte> bytes, string path, long offset)
-    {
-        try
-        {
-            return StrictUtf8.GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new BootEnvironmentException(path, offset, "text is not valid UTF-8");
         }
     }
 }
