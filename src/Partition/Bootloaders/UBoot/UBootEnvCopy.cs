@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace Partition.Bootloaders.UBoot;
@@ -7,8 +8,8 @@ namespace Partition.Bootloaders.UBoot;
 /// One copy of the U-Boot environment as U-Boot's env code and libubootenv (fw_printenv/fw_setenv) read it:
 /// a little-endian CRC-32 of the data, for a redundant environment a flag byte (the copy with the newer flag
 /// wins), then the data: "name=value" strings each ended by NUL, an empty string after the last, and padding.
-/// The CRC covers all of the data area, padding included. Little-endian is what every x86 and ARM target
-/// uses and what fw_printenv on such a host expects.
+/// The CRC (IEEE 802.3, zlib's crc32, which System.IO.Hashing.Crc32 computes) covers all of the data area,
+/// padding included. Little-endian is what every x86 and ARM target uses and what fw_printenv on such a host expects.
 /// </summary>
 public sealed class UBootEnvCopy
 {
@@ -36,7 +37,7 @@ public sealed class UBootEnvCopy
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(copy);
         byte? flag = redundant ? copy[4] : null;
         var data = copy[header..];
-        if (Crc32.Compute(data) != stored)
+        if (Crc32.HashToUInt32(data) != stored)
         {
             return new UBootEnvCopy(false, flag, null);
         }
@@ -83,7 +84,7 @@ public sealed class UBootEnvCopy
             copy[4] = f;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(copy, Crc32.Compute(copy.AsSpan(header)));
+        BinaryPrimitives.WriteUInt32LittleEndian(copy, Crc32.HashToUInt32(copy.AsSpan(header)));
         return copy;
     }
 
