@@ -1,68 +1,32 @@
-using System.Runtime.InteropServices;
-using Mono.Unix.Native;
+using Partition.Storage;
 
 namespace Partition.Bootloaders;
 
 /// <summary>
-/// An exclusive flock(2) held while an environment is read, changed and written, so that two updater processes
-/// (the daemon's health verdict and a person's `updater mark-bad`, say) cannot lose each other's change. The lock is
-/// on the directory holding the environment: a file replaced by rename changes its inode, and .NET takes flock
-/// locks of its own on the files it opens. The lock goes with the descriptor, also when the process dies.
+/// The cross-process lock held while an environment is read, changed and written, so that two updater processes
+/// (the daemon's health verdict and a person's `updater mark-bad`, say) cannot lose each other's change: a
+/// <see cref="FileLock"/> on a dedicated file beside the environment. Not the environment itself: a file replaced by
+/// rename changes its inode, and a device node is opened by the tools too.
 /// </summary>
-internal sealed partial class EnvironmentLock : IDisposable
+internal static class EnvironmentLock
 {
-    private const int LockExclusive = 2;
-    private const int LockNonBlocking = 4;
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
-
-    private int _fd;
-
-    private EnvironmentLock(int fd) => _fd = fd;
-
-    /// <summary>Waits (asynchronously, cancellably) until <paramref name="path"/> (a file, device or directory) is locked.</summary>
-    public static async Task<EnvironmentLock> AcquireAsync(string path, CancellationToken cancellationToken)
+    /// <summary>The lock file of the environment at <paramref name="environment"/>: ".NAME.lock" in its directory.</summary>
+    public static string PathFor(string environment)
     {
-        int fd = Syscall.open(path, OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC);
-        if (fd < 0)
-        {
-            throw new BootEnvironmentException(path, null, $"cannot open to lock: {Stdlib.GetLastError()}");
-        }
+        string full = Path.GetFullPath(environment);
+        return Path.Combine(Path.GetDirectoryName(full) ?? "/", $".{Path.GetFileName(full)}.lock");
+    }
 
+    public static async Task<FileLock> AcquireAsync(string environment, CancellationToken cancellationToken)
+    {
+        string path = PathFor(environment);
         try
         {
-            while (Flock(fd, LockExclusive | LockNonBlocking) != 0)
-            {
-                var error = NativeConvert.ToErrno(Marshal.GetLastPInvokeError());
-                if (error != Errno.EWOULDBLOCK && error != Errno.EINTR)
-                {
-                    throw new BootEnvironmentException(path, null, $"cannot lock: {error}");
-                }
-
-                await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
-            }
-
-            var acquired = new EnvironmentLock(fd);
-            fd = -1;
-            return acquired;
+            return await FileLock.AcquireAsync(path, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (IOException e)
         {
-            if (fd >= 0)
-            {
-                _ = Syscall.close(fd);
-            }
+            throw new BootEnvironmentException(environment, $"cannot take the lock {path}", e);
         }
     }
-
-    public void Dispose()
-    {
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0)
-        {
-            _ = Syscall.close(fd);
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static partial int Flock(int fd, int operation);
 }

@@ -8,11 +8,7 @@ internal static partial class NativeMethods
     /// <summary>_IOR(0x12, 114, size_t): the size of a block device in bytes.</summary>
     internal const ulong BLKGETSIZE64 = 0x80081272;
 
-    /// <summary>_IO(0x12, 104): sector size the device reports; O_DIRECT buffers and offsets align to it.</summary>
-    internal const ulong BLKSSZGET = 0x1268;
-
     internal const int O_RDONLY = 0;
-    internal const int O_WRONLY = 1;
     internal const int O_RDWR = 2;
     internal const int O_CLOEXEC = 0x80000;
     internal const int O_DIRECT = 0x4000;
@@ -22,12 +18,6 @@ internal static partial class NativeMethods
     [LibraryImport("libc", SetLastError = true, EntryPoint = "ioctl")]
     internal static partial int IoctlUInt64(int fd, ulong request, out ulong value);
 
-    [LibraryImport("libc", SetLastError = true, EntryPoint = "ioctl")]
-    internal static partial int IoctlInt32(int fd, ulong request, out int value);
-
     [LibraryImport("libc", SetLastError = true, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true, EntryPoint = "fsync")]
-    internal static partial int Fsync(int fd);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Partition.Storage;
 
 namespace Partition.Devices;
 
@@ -79,25 +80,7 @@ public sealed class SlotDevice : IDisposable
     }
 
     /// <summary>Flushes written data to stable storage (fsync): the install records nothing before this returns.</summary>
-    public void Flush()
-    {
-        bool added = false;
-        Handle.DangerousAddRef(ref added);
-        try
-        {
-            if (NativeMethods.Fsync((int)Handle.DangerousGetHandle()) != 0)
-            {
-                throw new IOException($"{Path}: fsync failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                Handle.DangerousRelease();
-            }
-        }
-    }
+    public void Flush() => Fsync.FlushHandle(Handle, Path);
 
     public void Dispose() => Handle.Dispose();
 }

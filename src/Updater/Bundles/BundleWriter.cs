@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
+using Partition.Storage;
 using Updater.Crypto;
 
 namespace Updater.Bundles;
@@ -35,11 +36,11 @@ internal sealed class BundleWriter
         var created = (_request.Created ?? DateTimeOffset.UtcNow).ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
         long dataOffset = ReserveSignedArea(chunkCounts, created);
-        string temp = output + ".partial";
-        try
+        // AtomicFile: the bundle appears under its name complete and durable, and the temporary goes on any failure.
+        using (var replacement = AtomicFile.Create(output, AtomicFile.WorldReadable))
         {
             var images = new List<ImageManifest>();
-            using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.Asynchronous))
+            var handle = replacement.Handle;
             {
                 // Data area: every index first (their sizes are known up front), then every payload.
                 long indexCursor = 0;
@@ -80,15 +81,9 @@ internal sealed class BundleWriter
                 manifestBytes.CopyTo(signedArea, BundleHeader.Size);
                 signature.CopyTo(signedArea, header.SignatureOffset);
                 await RandomAccess.WriteAsync(handle, signedArea, 0, cancellationToken).ConfigureAwait(false);
-                RandomAccess.FlushToDisk(handle);
-                File.Move(temp, output, overwrite: true);
+                replacement.Commit();
                 return manifest;
             }
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
         }
     }
 

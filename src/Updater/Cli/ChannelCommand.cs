@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Partition.Storage;
 using Updater.Bundles;
 using Updater.Config;
 using Updater.Crypto;
@@ -143,9 +144,7 @@ internal static class ChannelCommand
         {
             byte[] file = VerifiedChannel.Sign(document, keys, output);
             var doc = VerifiedChannel.ParseDocument(document, output);
-            string temp = output + ".partial";
-            await File.WriteAllBytesAsync(temp, file, ct).ConfigureAwait(false);
-            File.Move(temp, output, overwrite: true);
+            await AtomicFile.WriteAsync(output, file, ct, AtomicFile.WorldReadable).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, expires {UtcMinute.Format(doc.Expires)}, signed by {string.Join(", ", keys.Select(k => k.Id))}"));
         }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.UBoot;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -57,7 +59,7 @@ public sealed partial class BootScriptConsistencyTests : IDisposable
         var table = GrubCounter().Matches(script).Select(m => (From: int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), To: int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))).ToList();
 
         Assert.Equal(Enumerable.Range(0, GrubOptions.MaxTrialTries).Select(i => (i, i + 1)), table);
-        foreach (var slot in GrubBootRule.Slots)
+        foreach (var slot in EnvironmentBootloader.SupportedBootnames)
         {
             Assert.Contains($"save_env --file \"$updater_env\" {slot}_TRY", script, StringComparison.Ordinal);
         }
@@ -93,7 +95,7 @@ public sealed partial class BootScriptConsistencyTests : IDisposable
     {
         string script = await File.ReadAllTextAsync(Dist("boot.cmd"));
 
-        foreach (var slot in UBootBootRule.Slots)
+        foreach (var slot in EnvironmentBootloader.SupportedBootnames)
         {
             Assert.Contains($"if test ${{{UBootBootRule.Left(slot)}}} -gt 0; then", script, StringComparison.Ordinal);
             Assert.Contains($"if test \"${{{UBootBootRule.Trial(slot)}}}\" = \"1\"; then", script, StringComparison.Ordinal);

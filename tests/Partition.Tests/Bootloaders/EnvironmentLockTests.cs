@@ -1,6 +1,8 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.UBoot;
+using Partition.Storage;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -13,11 +15,11 @@ public sealed class EnvironmentLockTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task AssertWaitsForTheLock(string lockPath, Func<Task> change, Func<Task<byte[]>> content)
+    private static async Task AssertWaitsForTheLock(string environment, Func<Task> change, Func<Task<byte[]>> content)
     {
         byte[] before = await content();
         Task pending;
-        using (await EnvironmentLock.AcquireAsync(lockPath, CancellationToken.None))
+        using (await FileLock.AcquireAsync(EnvironmentLock.PathFor(environment), CancellationToken.None))
         {
             pending = change();
             await Task.WhenAny(pending, Task.Delay(Blocked));
@@ -30,22 +32,22 @@ public sealed class EnvironmentLockTests : IDisposable
     }
 
     [Fact]
-    public async Task Grub_writes_wait_for_a_writer_holding_the_env_directory()
+    public async Task Grub_writes_wait_for_a_writer_holding_the_env_lock()
     {
         string file = _dir.File("grubenv");
         await Tool.CheckAsync("grub-editenv", file, "create");
         var grub = new GrubBootloader(new GrubOptions(file));
 
-        await AssertWaitsForTheLock(_dir.Path, () => grub.MarkBadAsync("A", CancellationToken.None), () => File.ReadAllBytesAsync(file));
+        await AssertWaitsForTheLock(file, () => grub.MarkBadAsync("A", CancellationToken.None), () => File.ReadAllBytesAsync(file));
     }
 
     [Fact]
-    public async Task UBoot_redundant_writes_wait_for_a_writer_holding_the_device_s_directory()
+    public async Task UBoot_redundant_writes_wait_for_a_writer_holding_the_device_s_lock()
     {
         var options = UBootEnvInteropTests.Provision(_dir, redundant: true);
         var uboot = new UBootBootloader(options);
 
-        await AssertWaitsForTheLock(_dir.Path, () => uboot.MarkBadAsync("A", CancellationToken.None), () => File.ReadAllBytesAsync(options.Device));
+        await AssertWaitsForTheLock(options.Device, () => uboot.MarkBadAsync("A", CancellationToken.None), () => File.ReadAllBytesAsync(options.Device));
     }
 
     [Fact]
@@ -57,7 +59,7 @@ public sealed class EnvironmentLockTests : IDisposable
         var grub = new GrubBootloader(new GrubOptions(file));
         using var cancel = new CancellationTokenSource(Blocked);
 
-        using (await EnvironmentLock.AcquireAsync(_dir.Path, CancellationToken.None))
+        using (await FileLock.AcquireAsync(EnvironmentLock.PathFor(file), CancellationToken.None))
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => grub.MarkBadAsync("A", cancel.Token));
         }

@@ -1,5 +1,6 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -10,6 +11,9 @@ namespace Partition.Tests.Bootloaders;
 /// </summary>
 public sealed class GrubBootLogicTests : IDisposable
 {
+    /// <summary>The backend's reading of a set of variables; StateOf touches no file, so the path is never opened.</summary>
+    private static readonly GrubBootloader Rule = new(new GrubOptions("/nonexistent/grubenv"));
+
     private readonly TempDirectory _dir = new();
     private readonly string _file;
 
@@ -199,7 +203,7 @@ public sealed class GrubBootLogicTests : IDisposable
             }
 
             var decision = GrubBootRule.Decide(env);
-            var state = GrubBootloader.StateOf(env);
+            var state = Rule.StateOf(env);
             Assert.Equal(decision.Slot, state.NextBoot);
             if (decision.Slot is { } slot2)
             {
@@ -211,7 +215,7 @@ public sealed class GrubBootLogicTests : IDisposable
                     after[name] = value;
                 }
 
-                var afterSlot = GrubBootloader.StateOf(after).Slot(slot2)!;
+                var afterSlot = Rule.StateOf(after).Slot(slot2)!;
                 Assert.Equal(before.Trial ? before.TriesLeft - 1 : SlotBootState.Uncounted, afterSlot.TriesLeft);
             }
             else

@@ -1,5 +1,7 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
+using Partition.Storage;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -100,7 +102,7 @@ public sealed class GrubEnvInteropTests : IDisposable
         Assert.Equal(file, error.Path);
         Assert.Contains("1024", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, await File.ReadAllBytesAsync(file));
-        Assert.False(File.Exists(file + ".updater-new"));
+        Assert.False(File.Exists(AtomicFile.TemporaryPathFor(file)));
         // grub-editenv agrees that it does not fit.
         Assert.NotEqual(0, (await Tool.RunAsync("grub-editenv", file, "set", "ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=0", "B_TRIAL=1")).ExitCode);
     }

@@ -2,12 +2,14 @@ using System.Security.Cryptography;
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.UBoot;
+using Partition.Storage;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
 /// <summary>
 /// A power cut during every environment write: for each prefix length k of the bytes a write puts on disk, the
-/// real backend code runs with a <see cref="PowerCut"/> after k bytes, and both our reader and the real tool must
+/// real backend code runs with a <see cref="PowerCutWriter"/> that stops after k bytes, and both our reader and the real tool must
 /// then see the complete old state or the complete new state, with a bootable slot. The real tool runs once per
 /// distinct on-disk image (identical images give identical answers), our reader on every k.
 /// </summary>
@@ -82,15 +84,13 @@ public sealed class TornWriteTests : IDisposable
         for (int k = 0; k <= GrubEnvBlock.Size; k++)
         {
             await File.WriteAllBytesAsync(file, oldBytes);
-            grub.PowerCut = new PowerCut(k);
-            await Assert.ThrowsAsync<PowerCutException>(() => Apply(grub, change));
-            grub.PowerCut = null;
+            await Assert.ThrowsAsync<PowerCutException>(() => Apply(new GrubBootloader(grub.Options, new PowerCutWriter(k)), change));
 
             byte[] onDisk = await File.ReadAllBytesAsync(file);
             var state = await grub.ReadStateAsync(CancellationToken.None);
             Assert.Equal(oldState, Describe(state));
             Assert.NotNull(state.NextBoot);
-            Assert.Equal(k, new FileInfo(DurableFileTemporary(file)).Length);
+            Assert.Equal(k, new FileInfo(AtomicFile.TemporaryPathFor(file)).Length);
             if (!seenImages.ContainsKey(Hash(onDisk)))
             {
                 seenImages[Hash(onDisk)] = await Tool.GrubListAsync(file);
@@ -105,7 +105,7 @@ public sealed class TornWriteTests : IDisposable
         await Apply(grub, change);
         Assert.Equal(newBytes, await File.ReadAllBytesAsync(file));
         Assert.Equal(newListing, await Tool.GrubListAsync(file));
-        Assert.False(File.Exists(DurableFileTemporary(file)));
+        Assert.False(File.Exists(AtomicFile.TemporaryPathFor(file)));
         cases++;
 
         Assert.Equal(GrubEnvBlock.Size + 2, cases);
@@ -202,7 +202,7 @@ public sealed class TornWriteTests : IDisposable
         else if (prepared.CopyIndex != start)
         {
             // Rewrite the same variables once: the other copy becomes current, the state stays.
-            await store.WriteAsync(prepared, prepared.Variables, null, CancellationToken.None);
+            await store.WriteAsync(prepared, prepared.Variables, CancellationToken.None);
         }
 
         var before = await store.ReadAsync(CancellationToken.None);
@@ -229,9 +229,7 @@ public sealed class TornWriteTests : IDisposable
         for (int k = 0; k <= UBootSize; k++)
         {
             await File.WriteAllBytesAsync(options.Device, oldBytes);
-            uboot.PowerCut = new PowerCut(k);
-            await Assert.ThrowsAsync<PowerCutException>(() => Apply(uboot, change));
-            uboot.PowerCut = null;
+            await Assert.ThrowsAsync<PowerCutException>(() => Apply(new UBootBootloader(uboot.Options, new PowerCutWriter(k)), change));
 
             byte[] onDisk = await File.ReadAllBytesAsync(options.Device);
             var state = await uboot.ReadStateAsync(CancellationToken.None);
@@ -275,9 +273,7 @@ public sealed class TornWriteTests : IDisposable
         for (int k = 0; k <= UBootSize; k++)
         {
             await File.WriteAllBytesAsync(file, oldBytes);
-            uboot.PowerCut = new PowerCut(k);
-            await Assert.ThrowsAsync<PowerCutException>(() => Apply(uboot, change));
-            uboot.PowerCut = null;
+            await Assert.ThrowsAsync<PowerCutException>(() => Apply(new UBootBootloader(uboot.Options, new PowerCutWriter(k)), change));
 
             Assert.Equal(oldBytes, await File.ReadAllBytesAsync(file));
             Assert.Equal(oldState, Describe(await uboot.ReadStateAsync(CancellationToken.None)));

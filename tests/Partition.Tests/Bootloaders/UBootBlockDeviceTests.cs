@@ -1,5 +1,6 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.UBoot;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -75,11 +76,11 @@ public sealed class UBootBlockDeviceTests : IAsyncLifetime
         }
 
         var uboot = new UBootBootloader(new UBootOptions(_device, First, Size, null));
-        byte[] before = await DurableFile.ReadAtAsync(_device, 0, 1024 * 1024, CancellationToken.None);
+        byte[] before = await UBootEnvStore.ReadAtAsync(_device, 0, 1024 * 1024, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<BootEnvironmentException>(() => uboot.MarkBadAsync("A", CancellationToken.None));
 
         Assert.Contains("uboot-env-redundant-offset", error.Message, StringComparison.Ordinal);
-        Assert.Equal(before, await DurableFile.ReadAtAsync(_device, 0, 1024 * 1024, CancellationToken.None));
+        Assert.Equal(before, await UBootEnvStore.ReadAtAsync(_device, 0, 1024 * 1024, CancellationToken.None));
     }
 }

@@ -1,5 +1,6 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.UBoot;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -9,6 +10,9 @@ namespace Partition.Tests.Bootloaders;
 /// </summary>
 public sealed class UBootBootLogicTests : IDisposable
 {
+    /// <summary>The backend's reading of a set of variables; StateOf touches no file, so the path is never opened.</summary>
+    private static readonly UBootBootloader Rule = new(new UBootOptions("/nonexistent/uboot.env", 0, 0x2000, null));
+
     private readonly TempDirectory _dir = new();
     private UBootOptions _options = null!;
     private string _config = null!;
@@ -162,13 +166,13 @@ public sealed class UBootBootLogicTests : IDisposable
             }
 
             var decision = UBootBootRule.Decide(env);
-            var state = UBootBootloader.StateOf(env);
+            var state = Rule.StateOf(env);
             Assert.Equal(decision.Slot, state.NextBoot);
             if (decision.Slot is { } slot2)
             {
                 picked++;
                 var before = state.Slot(slot2)!;
-                var after = UBootBootloader.StateOf(decision.After).Slot(slot2)!;
+                var after = Rule.StateOf(decision.After).Slot(slot2)!;
                 if (before.Trial && before.TriesLeft <= 9)
                 {
                     Assert.Equal(before.TriesLeft - 1, after.TriesLeft);

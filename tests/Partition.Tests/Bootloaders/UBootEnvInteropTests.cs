@@ -1,5 +1,6 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.UBoot;
+using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -56,13 +57,13 @@ public sealed class UBootEnvInteropTests : IDisposable
         string config = Config(options);
 
         var expected = Dict(Awkward);
-        await store.WriteAsync(await store.ReadAsync(CancellationToken.None), expected, null, CancellationToken.None);
+        await store.WriteAsync(await store.ReadAsync(CancellationToken.None), expected, CancellationToken.None);
         Assert.Equal(SortedListing(expected), await Tool.CheckAsync("fw_printenv", "-c", config));
 
         // A second write lands in the other copy of a redundant environment; the tool follows.
         expected["BOOT_ORDER"] = "A B";
         expected.Remove("tab");
-        await store.WriteAsync(await store.ReadAsync(CancellationToken.None), expected, null, CancellationToken.None);
+        await store.WriteAsync(await store.ReadAsync(CancellationToken.None), expected, CancellationToken.None);
         Assert.Equal(SortedListing(expected), await Tool.CheckAsync("fw_printenv", "-c", config));
     }
 
@@ -106,7 +107,7 @@ public sealed class UBootEnvInteropTests : IDisposable
             string value = $"round {round}";
             if (round % 2 == 0)
             {
-                await store.WriteAsync(await store.ReadAsync(CancellationToken.None), new Dictionary<string, string> { ["gen"] = value }, null, CancellationToken.None);
+                await store.WriteAsync(await store.ReadAsync(CancellationToken.None), new Dictionary<string, string> { ["gen"] = value }, CancellationToken.None);
             }
             else
             {
@@ -134,7 +135,7 @@ public sealed class UBootEnvInteropTests : IDisposable
         bigger["filler"] = new string('f', Size);
         var store = new UBootEnvStore(options);
         var current = await store.ReadAsync(CancellationToken.None);
-        var error = await Assert.ThrowsAsync<BootEnvironmentException>(() => store.WriteAsync(current, bigger, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<BootEnvironmentException>(() => store.WriteAsync(current, bigger, CancellationToken.None));
 
         Assert.Equal(options.Device, error.Path);
         Assert.Contains("uboot-env-size", error.Message, StringComparison.Ordinal);

@@ -15,9 +15,6 @@ public static class GrubBootRule
 {
     public const string Order = "ORDER";
 
-    /// <summary>The slots grub.cfg knows, in its default order.</summary>
-    public static IReadOnlyList<string> Slots { get; } = ["A", "B"];
-
     /// <summary>What grub.cfg sets before load_env: a fresh install boots A, committed, and never B.</summary>
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -51,17 +48,13 @@ public static class GrubBootRule
         return effective;
     }
 
-    /// <summary>The boot order as grub.cfg's `for ... in $ORDER` splits it.</summary>
-    public static IReadOnlyList<string> SplitOrder(string order) =>
-        order.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
-
     /// <summary>One run of grub.cfg on <paramref name="grubenv"/>, assuming save_env succeeds.</summary>
     public static GrubBootDecision Decide(IReadOnlyDictionary<string, string> grubenv)
     {
         var env = Effective(grubenv);
-        foreach (var candidate in SplitOrder(env[Order]))
+        foreach (var candidate in EnvironmentBootloader.SplitOrder(env[Order]))
         {
-            if (!Slots.Contains(candidate) || env[Ok(candidate)] != "1")
+            if (!EnvironmentBootloader.SupportedBootnames.Contains(candidate) || env[Ok(candidate)] != "1")
             {
                 continue;
             }

@@ -1,112 +1,41 @@
+using System.Globalization;
+using Partition.Storage;
+
 namespace Partition.Bootloaders.Grub;
 
 /// <summary>
-/// The GRUB backend: reads and writes grubenv for dist/grub.cfg. Every change is one atomic replacement of the
-/// whole 1024-byte file (see <see cref="DurableFile"/>): GRUB's own save_env overwrites the block in place, so
-/// the file must stay exactly 1024 bytes, which a replacement keeps.
+/// The GRUB backend: reads and writes grubenv for dist/grub.cfg (rules in <see cref="GrubBootRule"/>). Every change
+/// is one atomic replacement of the whole 1024-byte file (<see cref="AtomicFile"/>): GRUB's own save_env overwrites
+/// the block in place, so the file must stay exactly 1024 bytes, which a replacement keeps.
 /// </summary>
-public sealed class GrubBootloader : IBootloader
+public sealed class GrubBootloader : EnvironmentBootloader
 {
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly DurableWriter _writer;
 
     public GrubBootloader(GrubOptions options)
+        : this(options, DurableWriter.Instance)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.TrialTries is < 1 or > GrubOptions.MaxTrialTries)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.TrialTries, $"trial tries must be 1-{GrubOptions.MaxTrialTries}");
-        }
-
-        Options = options;
     }
 
-    public string Name => "grub";
+    /// <summary>With the writer the torn-write tests substitute.</summary>
+    internal GrubBootloader(GrubOptions options, DurableWriter writer)
+        : base((options ?? throw new ArgumentNullException(nameof(options))).TrialTries, GrubOptions.MaxTrialTries)
+    {
+        Options = options;
+        _writer = writer;
+    }
+
+    public override string Name => "grub";
 
     public GrubOptions Options { get; }
 
-    /// <summary>grubenv is replaced by rename, so writers lock its directory.</summary>
-    internal string LockPath => Path.GetDirectoryName(Path.GetFullPath(Options.EnvFile)) ?? "/";
+    private protected override string EnvironmentPath => Options.EnvFile;
 
-    /// <summary>Crash injection for the torn-write tests; null in production.</summary>
-    internal PowerCut? PowerCut { get; set; }
+    private protected override string BootScript => "dist/grub.cfg";
 
-    public async Task<BootState> ReadStateAsync(CancellationToken cancellationToken)
-    {
-        var block = await ReadBlockAsync(cancellationToken).ConfigureAwait(false);
-        return StateOf(block.Variables);
-    }
+    private protected override string OrderVariable => GrubBootRule.Order;
 
-    public Task ActivateAsync(string bootname, BootActivation activation, CancellationToken cancellationToken) =>
-        ChangeAsync(bootname, (block, env) =>
-        {
-            var order = GrubBootRule.SplitOrder(env[GrubBootRule.Order]).Where(GrubBootRule.Slots.Contains).ToList();
-            order.Remove(bootname);
-            order.Insert(0, bootname);
-            order.AddRange(GrubBootRule.Slots.Where(s => !order.Contains(s)));
-            block.Set(GrubBootRule.Order, string.Join(' ', order.Distinct()));
-            SetSlot(block, bootname, ok: true, trialTries: activation == BootActivation.Trial ? Options.TrialTries : 0);
-        }, cancellationToken);
-
-    public Task MarkGoodAsync(string bootname, CancellationToken cancellationToken) =>
-        ChangeAsync(bootname, (block, _) => SetSlot(block, bootname, ok: true, trialTries: 0), cancellationToken);
-
-    public Task MarkBadAsync(string bootname, CancellationToken cancellationToken) =>
-        ChangeAsync(bootname, (block, _) => SetSlot(block, bootname, ok: false, trialTries: 0), cancellationToken);
-
-    internal static BootState StateOf(IReadOnlyDictionary<string, string> variables)
-    {
-        var env = GrubBootRule.Effective(variables);
-        return new BootState(
-            GrubBootRule.SplitOrder(env[GrubBootRule.Order]),
-            GrubBootRule.Slots.Select(slot => GrubBootRule.SlotState(variables, slot)).ToList(),
-            variables);
-    }
-
-    private static void SetSlot(GrubEnvBlock block, string slot, bool ok, int trialTries)
-    {
-        block.Set(GrubBootRule.Ok(slot), ok ? "1" : "0");
-        block.Set(GrubBootRule.Try(slot), "0");
-        block.Set(GrubBootRule.Trial(slot), trialTries.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private async Task ChangeAsync(string bootname, Action<GrubEnvBlock, Dictionary<string, string>> change, CancellationToken cancellationToken)
-    {
-        if (!GrubBootRule.Slots.Contains(bootname))
-        {
-            throw new ArgumentException($"dist/grub.cfg boots slots {string.Join(" and ", GrubBootRule.Slots)}; there is no slot \"{bootname}\"", nameof(bootname));
-        }
-
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var processLock = await EnvironmentLock.AcquireAsync(LockPath, cancellationToken).ConfigureAwait(false);
-            var block = await ReadBlockAsync(cancellationToken).ConfigureAwait(false);
-            byte[] before = block.Encode(Options.EnvFile);
-            var effective = GrubBootRule.Effective(block.Variables);
-
-            // Every write spells out all of grub.cfg's variables, so `grub-editenv list` shows the whole state.
-            foreach (var (name, value) in GrubBootRule.Defaults)
-            {
-                if (block.Get(name) is null)
-                {
-                    block.Set(name, effective[name]);
-                }
-            }
-
-            change(block, effective);
-            byte[] after = block.Encode(Options.EnvFile);
-            if (!before.AsSpan().SequenceEqual(after))
-            {
-                await DurableFile.ReplaceAsync(Options.EnvFile, after, PowerCut, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    private async Task<GrubEnvBlock> ReadBlockAsync(CancellationToken cancellationToken)
+    private protected override async Task<EnvironmentSnapshot> ReadEnvironmentAsync(CancellationToken cancellationToken)
     {
         byte[] bytes;
         try
@@ -118,6 +47,35 @@ public sealed class GrubBootloader : IBootloader
             throw new BootEnvironmentException(Options.EnvFile, "does not exist; create it with `grub-editenv FILE create`", e);
         }
 
-        return GrubEnvBlock.Parse(bytes, Options.EnvFile);
+        return new GrubEnvSnapshot(GrubEnvBlock.Parse(bytes, Options.EnvFile));
+    }
+
+    private protected override Task WriteEnvironmentAsync(EnvironmentSnapshot current, IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken)
+    {
+        // Changed variables are rewritten where they stand and missing ones appended in grub.cfg's order, as
+        // grub-editenv would: the block keeps the operator's variables, comments and line order.
+        var block = ((GrubEnvSnapshot)current).Block;
+        foreach (var name in GrubBootRule.Defaults.Keys.Concat(variables.Keys))
+        {
+            if (block.Get(name) != variables[name])
+            {
+                block.Set(name, variables[name]);
+            }
+        }
+
+        return _writer.ReplaceAsync(Options.EnvFile, block.Encode(Options.EnvFile), cancellationToken);
+    }
+
+    private protected override Dictionary<string, string> Effective(IReadOnlyDictionary<string, string> variables) =>
+        GrubBootRule.Effective(variables);
+
+    private protected override SlotBootState SlotState(IReadOnlyDictionary<string, string> variables, string bootname) =>
+        GrubBootRule.SlotState(variables, bootname);
+
+    private protected override void SetSlot(Dictionary<string, string> env, string bootname, SlotMark mark)
+    {
+        env[GrubBootRule.Ok(bootname)] = mark == SlotMark.Bad ? "0" : "1";
+        env[GrubBootRule.Try(bootname)] = "0";
+        env[GrubBootRule.Trial(bootname)] = mark == SlotMark.Trial ? TrialTries.ToString(CultureInfo.InvariantCulture) : "0";
     }
 }

@@ -18,8 +18,6 @@ public static class UBootBootRule
 {
     public const string Order = "BOOT_ORDER";
 
-    public static IReadOnlyList<string> Slots { get; } = ["A", "B"];
-
     /// <summary>What boot.cmd sets for variables that are missing: a fresh install boots A, committed, and never B.</summary>
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -45,18 +43,15 @@ public static class UBootBootRule
         return effective;
     }
 
-    public static IReadOnlyList<string> SplitOrder(string order) =>
-        order.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
-
     /// <summary>One run of boot.cmd on <paramref name="env"/>, assuming saveenv succeeds.</summary>
     public static UBootBootDecision Decide(IReadOnlyDictionary<string, string> env)
     {
         // A fresh environment (no BOOT_ORDER) gets the defaults saved once, so fw_printenv sees them from then on.
         bool fresh = !env.ContainsKey(Order);
         var effective = Effective(env);
-        foreach (var candidate in SplitOrder(effective[Order]))
+        foreach (var candidate in EnvironmentBootloader.SplitOrder(effective[Order]))
         {
-            if (!Slots.Contains(candidate) || StrToL(effective[Left(candidate)]) <= 0)
+            if (!EnvironmentBootloader.SupportedBootnames.Contains(candidate) || StrToL(effective[Left(candidate)]) <= 0)
             {
                 continue;
             }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace Partition.Bootloaders.UBoot;
@@ -7,13 +8,11 @@ namespace Partition.Bootloaders.UBoot;
 /// One copy of the U-Boot environment as U-Boot's env code and libubootenv (fw_printenv/fw_setenv) read it:
 /// a little-endian CRC-32 of the data, for a redundant environment a flag byte (the copy with the newer flag
 /// wins), then the data: "name=value" strings each ended by NUL, an empty string after the last, and padding.
-/// The CRC covers all of the data area, padding included. Little-endian is what every x86 and ARM target
-/// uses and what fw_printenv on such a host expects.
+/// The CRC (IEEE 802.3, zlib's crc32, which System.IO.Hashing.Crc32 computes) covers all of the data area,
+/// padding included. Little-endian is what every x86 and ARM target uses and what fw_printenv on such a host expects.
 /// </summary>
 public sealed class UBootEnvCopy
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private UBootEnvCopy(bool crcValid, byte? flag, IReadOnlyDictionary<string, string>? variables)
     {
         CrcValid = crcValid;
@@ -38,7 +37,7 @@ public sealed class UBootEnvCopy
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(copy);
         byte? flag = redundant ? copy[4] : null;
         var data = copy[header..];
-        if (Crc32.Compute(data) != stored)
+        if (Crc32.HashToUInt32(data) != stored)
         {
             return new UBootEnvCopy(false, flag, null);
         }
@@ -85,7 +84,7 @@ public sealed class UBootEnvCopy
             copy[4] = f;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(copy, Crc32.Compute(copy.AsSpan(header)));
+        BinaryPrimitives.WriteUInt32LittleEndian(copy, Crc32.HashToUInt32(copy.AsSpan(header)));
         return copy;
     }
 
@@ -118,26 +117,14 @@ public sealed class UBootEnvCopy
                 throw new BootEnvironmentException(path, dataOffset + p, equals < 0 ? "entry has no '='" : "entry has an empty variable name");
             }
 
-            string name = Decode(entry[..equals], path, dataOffset + p);
-            string value = Decode(entry[(equals + 1)..], path, dataOffset + p + equals + 1);
+            string name = EnvironmentBootloader.DecodeUtf8(entry[..equals], path, dataOffset + p);
+            string value = EnvironmentBootloader.DecodeUtf8(entry[(equals + 1)..], path, dataOffset + p + equals + 1);
             if (!variables.TryAdd(name, value))
             {
                 throw new BootEnvironmentException(path, dataOffset + p, $"variable {name} is set twice");
             }
 
             p += length + 1;
-        }
-    }
-
-    private static string Decode(ReadOnlySpan<byte> bytes, string path, long offset)
-    {
-        try
-        {
-            return StrictUtf8.GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new BootEnvironmentException(path, offset, "text is not valid UTF-8");
         }
     }
 }

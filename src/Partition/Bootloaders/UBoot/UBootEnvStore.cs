@@ -1,4 +1,5 @@
 using Mono.Unix.Native;
+using Partition.Storage;
 
 namespace Partition.Bootloaders.UBoot;
 
@@ -7,8 +8,13 @@ namespace Partition.Bootloaders.UBoot;
 /// the copy that is not current, with the next flag, in one write; until that write is complete its CRC does not
 /// match, so U-Boot and fw_printenv keep using the current copy. Single copy (a whole file): replaced by rename.
 /// </summary>
-internal sealed class UBootEnvStore(UBootOptions options)
+internal sealed class UBootEnvStore(UBootOptions options, DurableWriter writer)
 {
+    public UBootEnvStore(UBootOptions options)
+        : this(options, DurableWriter.Instance)
+    {
+    }
+
     public UBootOptions Options { get; } = options;
 
     public async Task<UBootEnvSnapshot> ReadAsync(CancellationToken cancellationToken)
@@ -38,20 +44,20 @@ internal sealed class UBootEnvStore(UBootOptions options)
     }
 
     /// <summary>Writes <paramref name="variables"/> as the new environment, replacing <paramref name="current"/>.</summary>
-    public async Task WriteAsync(UBootEnvSnapshot current, IReadOnlyDictionary<string, string> variables, PowerCut? cut, CancellationToken cancellationToken)
+    public async Task WriteAsync(UBootEnvSnapshot current, IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken)
     {
         if (Options.RedundantOffset is not { } second)
         {
             EnsureWholeFile();
             byte[] single = UBootEnvCopy.Encode(variables, Options.Size, null, Options.Device);
-            await DurableFile.ReplaceAsync(Options.Device, single, cut, cancellationToken).ConfigureAwait(false);
+            await writer.ReplaceAsync(Options.Device, single, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         byte flag = unchecked((byte)(current.Flag!.Value + 1));
         byte[] copy = UBootEnvCopy.Encode(variables, Options.Size, flag, Options.Device);
         long target = current.CopyIndex == 0 ? second : Options.Offset;
-        await DurableFile.WriteAtAsync(Options.Device, target, copy, cut, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAtAsync(Options.Device, target, copy, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -89,7 +95,7 @@ internal sealed class UBootEnvStore(UBootOptions options)
         byte[] bytes;
         try
         {
-            bytes = await DurableFile.ReadAtAsync(Options.Device, offset, Options.Size, cancellationToken).ConfigureAwait(false);
+            bytes = await ReadAtAsync(Options.Device, offset, Options.Size, cancellationToken).ConfigureAwait(false);
         }
         catch (FileNotFoundException e)
         {
@@ -97,6 +103,27 @@ internal sealed class UBootEnvStore(UBootOptions options)
         }
 
         return UBootEnvCopy.Decode(bytes, Options.Redundant, Options.Device, offset);
+    }
+
+    /// <summary>Reads exactly <paramref name="length"/> bytes at <paramref name="offset"/>; works on block devices too.</summary>
+    internal static async Task<byte[]> ReadAtAsync(string path, long offset, int length, CancellationToken cancellationToken)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.Asynchronous);
+        var buffer = new byte[length];
+        int filled = 0;
+        while (filled < length)
+        {
+            int read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(filled), offset + filled, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new BootEnvironmentException(path, offset + filled,
+                    $"the file ends here, but the environment needs {length} bytes from offset {offset} (0x{offset:x})");
+            }
+
+            filled += read;
+        }
+
+        return buffer;
     }
 
     private void EnsureWholeFile()
@@ -116,5 +143,3 @@ internal sealed class UBootEnvStore(UBootOptions options)
     }
 }
 
-/// <summary>The environment as read, and which copy it came from (0 or 1) with that copy's flag.</summary>
-internal sealed record UBootEnvSnapshot(IReadOnlyDictionary<string, string> Variables, int CopyIndex, byte? Flag);

@@ -1,4 +1,4 @@
-namespace Partition.Tests.Bootloaders;
+namespace Partition.Tests.Support;
 
 /// <summary>A scratch directory per test, removed afterwards.</summary>
 public sealed class TempDirectory : IDisposable

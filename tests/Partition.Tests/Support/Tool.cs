@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Partition.Tests.Bootloaders;
+namespace Partition.Tests.Support;
 
 /// <summary>Runs the real bootloader tools (grub-editenv, fw_printenv, fw_setenv, mkimage). They must be installed: no skipping.</summary>
 public static class Tool

@@ -1,0 +1,4 @@
+namespace Partition.Tests.Support;
+
+/// <summary>Raised where a <see cref="PowerCutWriter"/> stopped a write.</summary>
+public sealed class PowerCutException() : Exception("simulated power cut");
