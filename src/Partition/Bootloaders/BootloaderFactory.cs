@@ -61,8 +61,7 @@ public static class BootloaderFactory
     /// <exception cref="BootloaderConfigurationException">The backend is unknown.</exception>
     public static IReadOnlyList<string> Bootnames(string backend) => backend switch
     {
-        "grub" => GrubBootRule.Slots,
-        "uboot" => UBootBootRule.Slots,
+        "grub" or "uboot" => EnvironmentBootloader.SupportedBootnames,
         _ => throw UnknownBackend(backend),
     };
 

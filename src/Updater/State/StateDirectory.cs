@@ -44,22 +44,23 @@ internal sealed class StateDirectory
     }
 
     /// <summary>
-    /// Holds the install lock (an exclusive flock on install.lock) until disposed; another process holding it
-    /// is a clear refusal, not a wait.
+    /// Holds the install lock (the one flock mechanism, <see cref="FileLock"/>, on install.lock) until disposed;
+    /// another process holding it is a clear refusal, not a wait. The kernel drops it when the process dies.
     /// </summary>
     public IDisposable LockForInstall()
     {
         EnsureExists();
         string path = System.IO.Path.Combine(Path, "install.lock");
+        FileLock? held;
         try
         {
-            // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Linux; the kernel drops it when the process dies.
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            held = FileLock.TryAcquire(path);
         }
-        catch (IOException)
+        catch (IOException e)
         {
-            throw new UpdaterException(ExitCode.Refused, $"another install is running ({path} is locked); wait for it, or rerun this command after it ends");
+            throw new UpdaterException(ExitCode.Io, $"{path}: cannot take the install lock: {e.Message}");
         }
+        return held ?? throw new UpdaterException(ExitCode.Refused, $"another install is running ({path} is locked); wait for it, or rerun this command after it ends");
     }
 
     public SlotRecord? ReadSlot(Slot slot) => ReadJson(SlotFile(slot, ".json"), StateJsonContext.Default.SlotRecord);

@@ -84,7 +84,7 @@ public sealed class ChannelFetchTests : IDisposable
         using var http = UpdaterHttpClient.Create(new HttpTransportOptions());
         var check = await NewUpdater(http, server.Url("/stable.channel")).CheckAsync(CancellationToken.None);
 
-        var json = JsonDocument.Parse(JsonSerializer.Serialize(check.ToReport(null), CliJsonContext.Default.CheckReport)).RootElement;
+        var json = JsonDocument.Parse(JsonSerializer.Serialize(Updater.Cli.CheckReport.From(check, null), CliJsonContext.Default.CheckReport)).RootElement;
 
         Assert.Equal("halted", json.GetProperty("verdict").GetString());
         Assert.False(json.GetProperty("install").GetBoolean());
