@@ -70,7 +70,7 @@ internal sealed class Side
     /// has a record of a completed install or the bootloader marks the side good (a factory-flashed slot has no
     /// record, but its environment says it works).
     /// </summary>
-    public bool HoldsCompleteImage => !IsInstalling && (IsFullyRecorded || Boot is { Good: true });
+    public bool HoldsCompleteImage => !IsInstalling && (IsFullyRecorded || IsGood);
 
     /// <summary>Activated for a trial and not yet given its verdict (with tries left or not).</summary>
     public bool IsTrial => Boot is { Trial: true };
@@ -80,6 +80,12 @@ internal sealed class Side
 
     /// <summary>The bootloader may boot it: good, with tries left.</summary>
     public bool IsBootable => Boot is { Bootable: true };
+
+    /// <summary>Not marked bad in the bootloader (whether or not it has tries left).</summary>
+    public bool IsGood => Boot is { Good: true };
+
+    /// <summary>On a trial and not marked bad: a verdict on this side is still to be given.</summary>
+    public bool AwaitsVerdict => Boot is { Trial: true, Good: true };
 
     /// <summary>Marked bad in the bootloader.</summary>
     public bool IsMarkedBad => Boot is { Good: false };

@@ -27,7 +27,7 @@ internal sealed class SlotMarker
         {
             throw new UpdaterException(ExitCode.Refused, $"slot {other.Bootname} holds a freshly installed image waiting for its trial boot: reboot to try it, or `updater mark-bad {other.Bootname}` to cancel the update");
         }
-        if (other.Boot is not { Good: true })
+        if (!other.IsGood)
         {
             throw new UpdaterException(ExitCode.Refused, $"slot {other.Bootname} is marked bad in the bootloader (a failed update or a manual mark-bad): not rolling back onto it; if you are sure, `updater mark-good {other.Bootname}` first");
         }

@@ -51,7 +51,7 @@ internal sealed class VerdictAgent
             throw new ConfigException(e.Message);
         }
 
-        bool trial = booted.Boot is { Trial: true, Good: true };
+        bool trial = booted.AwaitsVerdict;
         var installed = booted.LastInstall;
         string what = booted.Describe();
         VerdictOutcome Outcome(VerdictAction action, string explanation, bool reboot = false) => new()
@@ -77,10 +77,10 @@ internal sealed class VerdictAgent
             return Outcome(VerdictAction.Committed, $"{what} passed its trial boot and is committed");
         }
 
-        bool rollBack = trial || (config.Health.OnCommittedFailure == CommittedFailurePolicy.Rollback && booted.Boot is { Good: true });
+        bool rollBack = trial || (config.Health.OnCommittedFailure == CommittedFailurePolicy.Rollback && booted.IsGood);
         if (!rollBack)
         {
-            return Outcome(VerdictAction.Reported, booted.Boot is { Good: true }
+            return Outcome(VerdictAction.Reported, booted.IsGood
                 ? $"{what} is committed and stays so ([health] on-committed-failure = report)"
                 : $"{what} is already marked bad in the bootloader; nothing more to do");
         }
@@ -128,7 +128,7 @@ internal sealed class VerdictAgent
             return null;
         }
         await _context.State.WriteRollbackAsync(found, cancellationToken).ConfigureAwait(false);
-        if (device.Side(found.FromSlot).Boot is { Good: true })
+        if (device.Side(found.FromSlot).IsGood)
         {
             await _context.Bootloader.MarkBadAsync(found.FromSlot, cancellationToken).ConfigureAwait(false);
         }
