@@ -38,6 +38,7 @@ internal static class CheckCommand
                     PollOutcome.TrialPending => "not installing: a trial boot awaits its health verdict",
                     PollOutcome.NothingToDo => "nothing to install",
                     PollOutcome.Installed => "installed; reboot to activate",
+                    PollOutcome.StagedCancelled => "the channel halted or withdrew the staged release: cancelled it (marked bad)",
                     _ => "installed; rebooting",
                 });
                 return 0;

@@ -3,7 +3,7 @@ namespace Updater.Daemon;
 /// <summary>What one poll of the daemon did.</summary>
 internal enum PollOutcome
 {
-    /// <summary>A slot on trial boot awaits its health verdict: nothing was fetched or installed.</summary>
+    /// <summary>A verdict is outstanding (the running side's trial, or a trial the bootloader gave up on): nothing was fetched or installed.</summary>
     TrialPending,
 
     /// <summary>The rollout does not (yet) want this device to install anything.</summary>
@@ -14,4 +14,7 @@ internal enum PollOutcome
 
     /// <summary>The release is installed and the device was asked to reboot.</summary>
     Rebooted,
+
+    /// <summary>The channel halted or withdrew the staged release: the staged side was marked bad before any reboot.</summary>
+    StagedCancelled,
 }

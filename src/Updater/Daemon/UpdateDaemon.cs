@@ -23,7 +23,6 @@ internal sealed class UpdateDaemon
     private readonly Random _random;
     private readonly TimeSpan? _watchdog;
     private string? _lastReason;
-    private bool _rebootPending;
     private bool _rollbackReported;
 
     public UpdateDaemon(ChannelClient client, FleetReporter reporter, SystemdNotifier notifier, JournalLog log,
@@ -48,24 +47,31 @@ internal sealed class UpdateDaemon
         _notifier.Ready($"polling {Transport.SafeUrl.Redact(channel.Url)} every {channel.PollInterval}");
         _log.Info($"polling {Transport.SafeUrl.Redact(channel.Url)} every {channel.PollInterval} plus up to {channel.PollJitter} of jitter");
         _reporter.Post(_reports.Status(await TryReadDeviceAsync(cancellationToken).ConfigureAwait(false)));
+        int failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 await PollOnceAsync(cancellationToken).ConfigureAwait(false);
+                failures = 0;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception e) when (e is UpdaterException or IOException or HttpRequestException or UnauthorizedAccessException)
+            catch (Exception e)
             {
-                _log.Error(e.Message);
-                _notifier.Status($"last poll failed: {e.Message}");
+                // Whatever one poll ran into, the agent stays up: a crash-looping daemon under systemd restarts
+                // into the same failure and never sees the fix that the next channel file may bring.
+                failures++;
+                string what = e is UpdaterException or IOException or HttpRequestException or UnauthorizedAccessException
+                    ? e.Message : $"internal error ({e.GetType().Name}): {e.Message}";
+                _log.Error(what);
+                _notifier.Status($"last poll failed: {what}");
             }
             try
             {
-                await Task.Delay(NextDelay(channel.PollInterval, channel.PollJitter), _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(NextDelay(channel.PollInterval, channel.PollJitter, failures), _time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -83,18 +89,24 @@ internal sealed class UpdateDaemon
     /// <summary>One poll: exposed so tests and `updater check --install` drive single steps.</summary>
     public async Task<PollOutcome> PollOnceAsync(CancellationToken cancellationToken)
     {
-        // An installed update waiting for its reboot window goes first: its own trial flag must not hold it back.
-        if (_rebootPending && _client.Channel.AutoReboot)
-        {
-            return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
-        }
         var device = await _client.Device.ReadAsync(cancellationToken).ConfigureAwait(false);
-        if (device.PendingTrial is { } trial)
+        if (device.VerdictPending is { } pending)
         {
-            Note($"{trial}: not installing anything until it is given");
+            Note($"{pending}: not installing anything until it is given");
             return PollOutcome.TrialPending;
         }
-        var check = await _client.CheckAsync(cancellationToken).ConfigureAwait(false);
+        ChannelCheck check;
+        try
+        {
+            check = await _client.CheckAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_client.Channel.AutoReboot && device.Staged is not null && e is UpdaterException or IOException or HttpRequestException)
+        {
+            // The channel accepted last said to install this release: an unreachable channel must not keep it
+            // from ever being activated. (A halt or withdrawal that cannot be fetched cannot be obeyed either.)
+            _log.Warning($"channel unreachable ({e.Message}); activating the staged slot as the last accepted channel said");
+            return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
+        }
         var doc = check.Channel.Document;
         Note($"channel '{doc.Channel}' version {doc.Version}{(check.NotModified ? " (not modified)" : "")}: {check.Decision.Reason}");
         if (check.Decision.Verdict == RolloutVerdict.RolledBack && !_rollbackReported)
@@ -102,6 +114,22 @@ internal sealed class UpdateDaemon
             // The fleet learns once per agent run that this device is back on its old side, and why.
             _rollbackReported = true;
             _reporter.Post(_reports.Rollback(device, device.Rollback, check, check.Decision.Reason));
+        }
+        if (device.Staged is { } staged)
+        {
+            if (check.Decision.Verdict == RolloutVerdict.Halted || staged.Version != doc.Release.Version)
+            {
+                // The channel halted or no longer offers what is staged: it must not boot. Marked bad, the
+                // bootloader stays on the running side, and no reboot is pending any more.
+                await new SlotMarker(_client.Device).MarkBadAsync(staged, cancellationToken).ConfigureAwait(false);
+                string why = check.Decision.Verdict == RolloutVerdict.Halted ? check.Decision.Reason : $"channel '{doc.Channel}' now offers {doc.Release.Version}";
+                _log.Warning($"cancelled the staged {staged.Describe()}: {why}");
+                _notifier.Status($"staged update cancelled: {why}");
+                _reporter.Post(_reports.Install(FleetEvent.InstallCancelled, device, check, why));
+                return PollOutcome.StagedCancelled;
+            }
+            // Still wanted: activate it (in the reboot window, if auto-reboot is on), also after an agent restart.
+            return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
         }
         if (!check.Decision.ShouldInstall)
         {
@@ -127,7 +155,6 @@ internal sealed class UpdateDaemon
             _reporter.Post(_reports.Install(FleetEvent.InstallFailed, device, check, e.Message));
             throw;
         }
-        _rebootPending = _client.Channel.AutoReboot;
         return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -148,11 +175,12 @@ internal sealed class UpdateDaemon
         _notifier.Status("rebooting to activate the update");
         await _reporter.FlushAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
         await _rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
-        _rebootPending = false;
         return PollOutcome.Rebooted;
     }
 
-    private TimeSpan NextDelay(TimeSpan interval, TimeSpan jitter) => interval + (jitter * _random.NextDouble());
+    /// <summary>The poll interval plus jitter, doubled per consecutive failure up to 8 times the interval.</summary>
+    private TimeSpan NextDelay(TimeSpan interval, TimeSpan jitter, int failures) =>
+        (interval * (1 << Math.Clamp(failures - 1, 0, 3))) + (jitter * _random.NextDouble());
 
     private async Task PingWatchdogAsync(TimeSpan every, CancellationToken cancellationToken)
     {

@@ -33,7 +33,9 @@ internal sealed class DeviceState
             config.Slots.All.Where(s => s.Bootname == bootname).Select(s => new SideSlot(s, records[s.Name])).ToList(),
             boot?.Slot(bootname),
             booted?.Bootname == bootname,
-            journal)).ToList();
+            journal,
+            rollback,
+            healthFailure)).ToList();
     }
 
     public UpdaterConfig Config { get; }
@@ -85,17 +87,19 @@ internal sealed class DeviceState
     public bool BootedAwaitsVerdict => Booted is not null && BootedSide.IsTrial;
 
     /// <summary>
-    /// A trial is pending on either side: the running one awaits its verdict, a fresh install awaits its trial
-    /// boot, or a trial the bootloader gave up on awaits `updater health` to record the rollback. An unattended
-    /// agent installs nothing then. Null when none is.
+    /// A verdict is outstanding: the running side awaits its health verdict, or a trial the bootloader gave up on
+    /// awaits `updater health` to record the rollback. An unattended agent installs nothing then. Null when none is.
     /// </summary>
-    public string? PendingTrial => Sides.FirstOrDefault(s => s.IsTrial) switch
-    {
-        null => null,
-        { IsBooted: true } trial => $"slot {trial.Bootname} is on a trial boot awaiting its health verdict",
-        { TrialGivenUp: true } trial => $"slot {trial.Bootname} used up its trial boots; `updater health` records the rollback",
-        var trial => $"slot {trial.Bootname} is installed and awaits its trial boot",
-    };
+    public string? VerdictPending =>
+        BootedAwaitsVerdict ? $"slot {BootedSide.Bootname} is on a trial boot awaiting its health verdict"
+        : Sides.FirstOrDefault(s => s.TrialGivenUp) is { } given ? $"slot {given.Bootname} used up its trial boots; `updater health` records the rollback"
+        : null;
+
+    /// <summary>
+    /// The other side when the bootloader boots it next (a fresh install waiting for its trial boot, or a side made
+    /// primary and not yet booted): what a reboot activates. Null when the next boot stays on the running side.
+    /// </summary>
+    public Side? Staged => Booted is not null && Boot?.NextBoot == OtherSide.Bootname && OtherSide.IsBootable ? OtherSide : null;
 
     /// <summary>Resolves what an operator names a side by: booted, other, or a bootname.</summary>
     public Side Resolve(string which) => which switch

@@ -49,7 +49,7 @@ internal static class DeviceStatus
             }
         }
         problems.AddRange(device.Sides.Select(s => s.VersionProblem).OfType<string>());
-        if (device.Journal is { } journal)
+        if (device.Journal is { } journal && device.Sides.Any(s => s.IsInstalling))
         {
             problems.Add($"an install of {journal.Version} into slot {journal.TargetBootname} from {journal.Source} was interrupted; run it again to finish");
         }

@@ -23,9 +23,8 @@ internal static class RollbackDetector
 
         var other = device.OtherSide;
         var installed = other.LastInstall;
-        var failure = device.HealthFailure;
-        bool failureIsAboutIt = failure is not null && failure.Bootname == other.Bootname &&
-                                failure.ManifestSha256 == installed?.ManifestSha256 && failure.InstalledAt == installed?.InstalledAt;
+        var failure = other.HealthFailure;
+        bool failureIsAboutIt = failure is not null;
         if (!other.TrialGivenUp && !(other.IsMarkedBad && failureIsAboutIt))
         {
             return null;

@@ -11,13 +11,23 @@ namespace Updater.Device;
 /// </summary>
 internal sealed class Side
 {
-    public Side(string bootname, IReadOnlyList<SideSlot> slots, SlotBootState? boot, bool booted, InstallJournal? journal)
+    public Side(string bootname, IReadOnlyList<SideSlot> slots, SlotBootState? boot, bool booted, InstallJournal? journal,
+        RollbackRecord? rollback, HealthFailureRecord? failure)
     {
         Bootname = bootname;
         Slots = slots;
         Boot = boot;
         IsBooted = booted;
-        IsInstalling = journal is not null && journal.TargetBootname == bootname;
+        // A booted side was activated, so its install finished: a journal naming it is one whose deletion a crash
+        // right after the commit point cut short (the target stays marked bad until then, so it cannot boot early).
+        IsInstalling = journal is not null && journal.TargetBootname == bootname && !booted;
+        var last = LastInstall;
+        // "About its last install": the same manifest installed at the same time (both null for a slot the updater
+        // never wrote, e.g. a factory image rolled back under on-committed-failure = rollback).
+        HealthFailure = failure is not null && failure.Bootname == bootname &&
+                        failure.ManifestSha256 == last?.ManifestSha256 && failure.InstalledAt == last?.InstalledAt ? failure : null;
+        Rollback = rollback is not null && rollback.FromSlot == bootname &&
+                   rollback.ManifestSha256 == last?.ManifestSha256 && rollback.InstalledAt == last?.InstalledAt ? rollback : null;
     }
 
     public string Bootname { get; }
@@ -32,6 +42,19 @@ internal sealed class Side
 
     /// <summary>An install into this side was started and not finished: its image is partial.</summary>
     public bool IsInstalling { get; }
+
+    /// <summary>The failed verdict recorded about this side's last install, if any.</summary>
+    public HealthFailureRecord? HealthFailure { get; }
+
+    /// <summary>The recorded rollback away from this side's last install, if any.</summary>
+    public RollbackRecord? Rollback { get; }
+
+    /// <summary>
+    /// This side's last install was given up: a rollback away from it was recorded, or its verdict failed and it
+    /// is marked bad. Only these records say "rolled back"; a side that is merely marked bad (by hand, or by an
+    /// install whose commit point failed) was not.
+    /// </summary>
+    public bool WasAbandoned => Rollback is not null || (HealthFailure is not null && IsMarkedBad);
 
     public IEnumerable<SlotRecord> Records => Slots.Select(s => s.Record).OfType<SlotRecord>();
 

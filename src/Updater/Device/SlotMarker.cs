@@ -1,4 +1,5 @@
 using Partition.Bootloaders;
+using Updater.State;
 
 namespace Updater.Device;
 
@@ -32,6 +33,24 @@ internal sealed class SlotMarker
             throw new UpdaterException(ExitCode.Refused, $"slot {other.Bootname} is marked bad in the bootloader (a failed update or a manual mark-bad): not rolling back onto it; if you are sure, `updater mark-good {other.Bootname}` first");
         }
         await _context.Bootloader.ActivateAsync(other.Bootname, BootActivation.Permanent, cancellationToken).ConfigureAwait(false);
+        // After the switch, so the record never claims a rollback the bootloader did not make. It tells `status`
+        // and the fleet what happened, and keeps an unattended agent from installing the abandoned release again.
+        if (device.Booted is not null)
+        {
+            var left = device.BootedSide;
+            var install = left.LastInstall;
+            await _context.State.WriteRollbackAsync(new RollbackRecord
+            {
+                FromSlot = left.Bootname,
+                ToSlot = other.Bootname,
+                Version = left.Version,
+                ManifestSha256 = install?.ManifestSha256,
+                InstalledAt = install?.InstalledAt,
+                Reason = RollbackReason.Manual,
+                Explanation = $"rolled back by hand (`updater rollback`) from {left.Describe()} to {other.Describe()}",
+                DetectedAt = _context.Time.GetUtcNow(),
+            }, cancellationToken).ConfigureAwait(false);
+        }
         return await ChangedAsync(SlotAction.Rollback, other, cancellationToken).ConfigureAwait(false);
     }
 

@@ -9,6 +9,7 @@ internal enum FleetEvent
     [JsonStringEnumMemberName("install-started")] InstallStarted,
     [JsonStringEnumMemberName("install-finished")] InstallFinished,
     [JsonStringEnumMemberName("install-failed")] InstallFailed,
+    [JsonStringEnumMemberName("install-cancelled")] InstallCancelled,
     [JsonStringEnumMemberName("health-passed")] HealthPassed,
     [JsonStringEnumMemberName("health-failed")] HealthFailed,
     [JsonStringEnumMemberName("rollback")] Rollback,

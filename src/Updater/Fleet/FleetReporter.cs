@@ -55,8 +55,10 @@ internal sealed class FleetReporter : IAsyncDisposable
                     await SendAsync(report, token).ConfigureAwait(false);
                     Delivered++;
                 }
-                catch (Exception e) when (e is UpdaterException or HttpRequestException or IOException)
+                catch (Exception e) when (!token.IsCancellationRequested)
                 {
+                    // Whatever went wrong (a refusal, a timeout, the HTTP client disposed under it), one report is
+                    // lost and the worker goes on: reporting must never fail or stop the agent.
                     _log($"status report '{report.Event}' to {SafeUrl.Redact(_uri!)} dropped: {e.Message}");
                 }
             }

@@ -19,15 +19,21 @@ internal static class RolloutPolicy
         {
             return Make(RolloutVerdict.AlreadyInstalled, $"already on {version}");
         }
-        if (device.OtherVersion == version)
+        bool holdsIt = device.OtherVersion == version;
+        if (holdsIt && device.OtherAbandoned)
         {
-            return device.OtherBad
-                ? Make(RolloutVerdict.RolledBack, $"{version} was rolled back on this device (slot {device.OtherBootname} is marked bad); not installing it again")
-                : Make(RolloutVerdict.AwaitingReboot, $"{version} is installed in slot {device.OtherBootname}; reboot to activate");
+            return Make(RolloutVerdict.RolledBack, $"{version} was rolled back on this device (slot {device.OtherBootname}); not installing it again");
         }
         if (rollout.Halted)
         {
-            return Make(RolloutVerdict.Halted, $"halted: the rollout of {version} on channel '{channel.Channel}' is stopped");
+            // Before "reboot to activate": a halt must reach a device that staged the release and awaits its reboot.
+            return Make(RolloutVerdict.Halted, holdsIt && device.OtherStaged
+                ? $"halted: the rollout of {version} on channel '{channel.Channel}' is stopped; the staged slot {device.OtherBootname} is cancelled"
+                : $"halted: the rollout of {version} on channel '{channel.Channel}' is stopped");
+        }
+        if (holdsIt && device.OtherStaged)
+        {
+            return Make(RolloutVerdict.AwaitingReboot, $"{version} is installed in slot {device.OtherBootname}; reboot to activate");
         }
         if (rollout.Groups is { Count: > 0 } groups && (device.Group is null || !groups.Contains(device.Group, StringComparer.Ordinal)))
         {

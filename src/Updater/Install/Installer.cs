@@ -137,7 +137,7 @@ internal sealed class Installer
             }
         }
 
-        // 4. Record what each slot now holds, then close the journal.
+        // 4. Record what each slot now holds.
         foreach (var (image, index, slot) in plan)
         {
             var record = new SlotRecord
@@ -156,10 +156,12 @@ internal sealed class Installer
             };
             await _state.WriteSlotAsync(slot, record, bundle.ManifestBytes, ChunkIndex.Encode(index.Entries), cancellationToken).ConfigureAwait(false);
         }
-        _state.DeleteJournal();
 
-        // 5. The commit point: one atomic bootloader environment write makes the new side the one to try.
+        // 5. The commit point: one atomic bootloader environment write makes the new side the one to try. The
+        // journal outlives it: if the write fails (a full or failing ESP), the side still reads as an unfinished
+        // install that a rerun completes, never as a release that was tried and rolled back.
         await _device.Bootloader.ActivateAsync(target.Bootname, BootActivation.Trial, cancellationToken).ConfigureAwait(false);
+        _state.DeleteJournal();
 
         return new InstallResult
         {

@@ -11,4 +11,7 @@ internal enum RollbackReason
 
     /// <summary>The new side never reached a verdict: the bootloader used up its tries.</summary>
     [JsonStringEnumMemberName("no-verdict")] NoVerdict,
+
+    /// <summary>An operator rolled back by hand (`updater rollback`).</summary>
+    [JsonStringEnumMemberName("manual")] Manual,
 }

@@ -115,17 +115,41 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         Assert.Contains("activate B Trial", _device.Bootloader.Calls);
         Assert.Equal(0, _rebooter.Reboots);
 
-        // Slot B now waits for its trial boot: no poll, no install.
-        Assert.Equal(PollOutcome.TrialPending, await daemon.PollOnceAsync(CancellationToken.None));
-        Assert.Equal(1, ChannelRequests);
+        // Slot B now waits for its trial boot: the daemon keeps polling (conditionally: a halt must still reach
+        // it), knows the release is in place, and installs nothing.
+        Assert.Equal(PollOutcome.Installed, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(2, ChannelRequests);
+        Assert.Equal(0, _rebooter.Reboots);
 
-        // Once the slot is committed the daemon polls again, conditionally, and knows the release is in place.
-        await _device.Bootloader.MarkGoodAsync("B", CancellationToken.None);
-        Assert.Equal(PollOutcome.NothingToDo, await daemon.PollOnceAsync(CancellationToken.None));
+        // While the running side awaits its own verdict, nothing is fetched at all.
+        await _device.Bootloader.ActivateAsync("A", Partition.Bootloaders.BootActivation.Trial, CancellationToken.None);
+        Assert.Equal(PollOutcome.TrialPending, await daemon.PollOnceAsync(CancellationToken.None));
         Assert.Equal(2, ChannelRequests);
         Assert.NotNull(_server.Requests.Last(r => r.Path == "/stable.channel").IfNoneMatch);
         Assert.Contains("2.1.0 is installed in slot B; reboot to activate", _logText.ToString(), StringComparison.Ordinal);
         Assert.Single(_server.Requests, r => r.Path.StartsWith("/bundles", StringComparison.Ordinal) && r.Range!.StartsWith("bytes=0-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_halt_cancels_a_staged_release_before_any_reboot()
+    {
+        Configure();
+        var (daemon, reporter, http) = NewDaemon();
+        await using var _ = reporter;
+        using var __ = http;
+        Assert.Equal(PollOutcome.Installed, await daemon.PollOnceAsync(CancellationToken.None));
+        Assert.Equal("B", (await _device.Bootloader.ReadStateAsync(CancellationToken.None)).NextBoot);
+
+        Publish(TestChannels.Document(version: 2, bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length, halted: true));
+        Assert.Equal(PollOutcome.StagedCancelled, await daemon.PollOnceAsync(CancellationToken.None));
+
+        Assert.Equal("bad B", _device.Bootloader.Calls[^1]);
+        Assert.Equal("A", (await _device.Bootloader.ReadStateAsync(CancellationToken.None)).NextBoot);
+        Assert.Equal(0, _rebooter.Reboots);
+        Assert.Contains("cancelled the staged slot B (2.1.0): halted", _logText.ToString(), StringComparison.Ordinal);
+        // Cancelled is not rolled back: once the halt is lifted, the rollout may install it again.
+        var device = await _device.Device().ReadAsync(CancellationToken.None);
+        Assert.False(device.OtherSide.WasAbandoned);
     }
 
     [Fact]
@@ -331,6 +355,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         await new Updater.State.StateDirectory(_device.StateDir).WriteRollbackAsync(new Updater.State.RollbackRecord
         {
             FromSlot = "B", ToSlot = "A", Version = "2.1.0", Reason = Updater.State.RollbackReason.HealthFailed,
+            ManifestSha256 = new string('0', 64), InstalledAt = _time.GetUtcNow(),
             Explanation = "slot B (2.1.0) failed its health checks on a trial boot: app: inactive", DetectedAt = _time.GetUtcNow(),
         }, CancellationToken.None);
         await _device.Bootloader.MarkBadAsync("B", CancellationToken.None);
@@ -347,7 +372,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         Assert.Equal("rollback", report.GetProperty("event").GetString());
         // One meaning on the wire, as `updater health` sends it: the reason code; the sentence is the message.
         Assert.Equal("health-failed", report.GetProperty("rollback_reason").GetString());
-        Assert.Contains("slot B is marked bad", report.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("2.1.0 was rolled back on this device (slot B)", report.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

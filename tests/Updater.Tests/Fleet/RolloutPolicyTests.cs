@@ -26,8 +26,8 @@ public sealed class RolloutPolicyTests
         }
     }
 
-    private static RolloutDecision Decide(string id, DateTimeOffset now, ChannelDocument? channel = null, string? group = null, string? booted = "2.0.0", string? other = null, bool otherBad = false) =>
-        RolloutPolicy.Decide(channel ?? TestChannels.Document(waves: Waves), new DeviceFacts(id, group, booted, "B", other, otherBad), now);
+    private static RolloutDecision Decide(string id, DateTimeOffset now, ChannelDocument? channel = null, string? group = null, string? booted = "2.0.0", string? other = null, bool abandoned = false, bool staged = false) =>
+        RolloutPolicy.Decide(channel ?? TestChannels.Document(waves: Waves), new DeviceFacts(id, group, booted, "B", other, abandoned, staged), now);
 
     [Fact]
     public void Explains_a_bucket_that_is_not_yet_below_the_wave_and_when_it_widens()
@@ -72,8 +72,8 @@ public sealed class RolloutPolicyTests
         var late = TestChannels.T0.AddDays(3);
         Assert.Equal("halted: the rollout of 2.1.0 on channel 'stable' is stopped", Decide(id, late, TestChannels.Document(waves: Waves, halted: true)).Reason);
         Assert.Equal("already on 2.1.0", Decide(id, late, booted: "2.1.0").Reason);
-        Assert.Equal("2.1.0 is installed in slot B; reboot to activate", Decide(id, late, other: "2.1.0").Reason);
-        Assert.Equal(RolloutVerdict.RolledBack, Decide(id, late, other: "2.1.0", otherBad: true).Verdict);
+        Assert.Equal("2.1.0 is installed in slot B; reboot to activate", Decide(id, late, other: "2.1.0", staged: true).Reason);
+        Assert.Equal(RolloutVerdict.RolledBack, Decide(id, late, other: "2.1.0", abandoned: true).Verdict);
         var canary = TestChannels.Document(waves: Waves, groups: ["canary"]);
         Assert.Equal("not in group canary (this device is in lab)", Decide(id, late, canary, group: "lab").Reason);
         Assert.Equal("not in group canary (this device has no [channel] group)", Decide(id, late, canary).Reason);
@@ -86,5 +86,17 @@ public sealed class RolloutPolicyTests
         Assert.Equal(RolloutBucket.Of("abc", "2.1.0"), RolloutBucket.Of("abc", "2.1.0"));
         Assert.NotEqual(RolloutBucket.Of("abc", "2.1.0"), RolloutBucket.Of("abc", "2.2.0"));
         Assert.NotEqual(RolloutBucket.Of("abc", "2.1.0"), RolloutBucket.Of("abd", "2.1.0"));
+    }
+
+    [Fact]
+    public void A_halt_outranks_reboot_to_activate_and_only_records_say_rolled_back()
+    {
+        string id = IdInBucket(0, 0.5);
+        var late = TestChannels.T0.AddDays(3);
+        var halted = Decide(id, late, TestChannels.Document(waves: Waves, halted: true), other: "2.1.0", staged: true);
+        Assert.Equal(RolloutVerdict.Halted, halted.Verdict);
+        Assert.Equal("halted: the rollout of 2.1.0 on channel 'stable' is stopped; the staged slot B is cancelled", halted.Reason);
+        // Held but neither staged nor abandoned (a commit point that failed, a slot marked bad by hand): the rollout decides again.
+        Assert.Equal(RolloutVerdict.Install, Decide(id, late, other: "2.1.0").Verdict);
     }
 }

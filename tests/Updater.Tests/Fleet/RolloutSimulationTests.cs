@@ -38,7 +38,7 @@ public sealed class RolloutSimulationTests
     ];
 
     private static double Share(ChannelDocument channel, DateTimeOffset now) =>
-        100.0 * Ids.Value.AsParallel().Count(id => RolloutPolicy.Decide(channel, new DeviceFacts(id, null, "2.0.0", "B", null, false), now).ShouldInstall) / Fleet;
+        100.0 * Ids.Value.AsParallel().Count(id => RolloutPolicy.Decide(channel, new DeviceFacts(id, null, "2.0.0", "B", null, false, false), now).ShouldInstall) / Fleet;
 
     [Fact]
     public void Each_wave_reaches_its_share_of_the_fleet_within_three_tenths_of_a_point()

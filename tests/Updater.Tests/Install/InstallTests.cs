@@ -23,11 +23,12 @@ public sealed class InstallTests : IDisposable
         var slotB = _box.Config().Slots.Find("rootfs", "B")!;
         bootloader.BeforeCall = call =>
         {
-            // The commit point comes after the record; marking bad comes before any record or write.
+            // The commit point comes after the record, and the journal outlives it (until the activation is
+            // durable); marking bad comes before any record or write.
             if (call.StartsWith("activate", StringComparison.Ordinal))
             {
                 Assert.NotNull(stateDir.ReadSlot(slotB));
-                Assert.Null(stateDir.ReadJournal());
+                Assert.NotNull(stateDir.ReadJournal());
                 Assert.Equal(Sandbox.Sha256Of(image), Sandbox.Sha256Of(_box.SlotB, new FileInfo(image).Length));
             }
         };
@@ -35,6 +36,7 @@ public sealed class InstallTests : IDisposable
         var result = await _box.InstallAsync(bundle, bootloader, new InstallOptions { VerifyReadBack = true });
 
         Assert.Equal(["bad B", "activate B Trial"], bootloader.Calls);
+        Assert.Null(stateDir.ReadJournal());
         Assert.Equal("B", result.TargetBootname);
         Assert.Equal(new FileInfo(image).Length, result.WrittenBytes);
         Assert.Equal(Sandbox.Sha256Of(image), Sandbox.Sha256Of(_box.SlotB, new FileInfo(image).Length));
@@ -226,5 +228,35 @@ public sealed class InstallTests : IDisposable
     private sealed class SyncProgress(Action<InstallProgress> action) : IProgress<InstallProgress>
     {
         public void Report(InstallProgress value) => action(value);
+    }
+
+    [Fact]
+    public async Task A_failed_commit_point_leaves_an_unfinished_install_not_a_rollback_and_a_rerun_completes_it()
+    {
+        string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 21), version: "2.0.0");
+        var bootloader = new FakeBootloader();
+        bootloader.BeforeCall = call =>
+        {
+            if (call.StartsWith("activate", StringComparison.Ordinal))
+            {
+                throw new IOException("No space left on device");
+            }
+        };
+        await Assert.ThrowsAsync<IOException>(() => _box.InstallAsync(bundle, bootloader));
+
+        var device = await _box.Device(bootloader).ReadAsync(CancellationToken.None);
+        Assert.True(device.OtherSide.IsInstalling);
+        Assert.False(device.OtherSide.WasAbandoned);
+        var facts = Updater.Fleet.DeviceFacts.From(device, "m", null);
+        Assert.Null(facts.OtherVersion);
+        Assert.False(facts.OtherAbandoned);
+        Assert.Contains(Updater.Device.DeviceStatus.From(device, DateTimeOffset.UnixEpoch).Problems, p => p.Contains("was interrupted; run it again", StringComparison.Ordinal));
+
+        bootloader.BeforeCall = null;
+        var result = await _box.InstallAsync(bundle, bootloader);
+        Assert.True(result.Resumed);
+        Assert.Equal(0, result.WrittenBytes);
+        Assert.Null(new StateDirectory(_box.StateDir).ReadJournal());
+        Assert.Equal("B", (await bootloader.ReadStateAsync(CancellationToken.None)).NextBoot);
     }
 }
