@@ -82,7 +82,6 @@ public sealed class ImageWriter
 
         var queue = Channel.CreateBounded<Task<(int Chunk, AlignedBuffer Data)>>(new BoundedChannelOptions(inFlight) { SingleReader = true, SingleWriter = true });
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        long payloadBase = _bundle.PayloadOffset(_image);
 
         var producer = Task.Run(async () =>
         {
@@ -90,24 +89,19 @@ public sealed class ImageWriter
             {
                 foreach (var (first, count) in MissingRuns(present))
                 {
-                    long start = _index.Entries[first].Offset;
-                    var last = _index.Entries[first + count - 1];
-                    long length = last.Offset + last.StoredLength - start;
-                    await using var stream = await _bundle.Source.OpenRangeAsync(payloadBase + start, length, cts.Token).ConfigureAwait(false);
+                    await using var chunks = await _bundle.OpenChunksAsync(_index, first, count, cts.Token).ConfigureAwait(false);
                     for (int i = first; i < first + count; i++)
                     {
-                        var entry = _index.Entries[i];
                         if (!storedBuffers.TryTake(out var stored))
                         {
                             stored = new byte[maxStored];
                         }
-                        await stream.ReadExactlyAsync(stored.AsMemory(0, entry.StoredLength), cts.Token).ConfigureAwait(false);
+                        var (chunk, storedLength) = await chunks.ReadNextAsync(stored, cts.Token).ConfigureAwait(false);
                         if (!buffers.TryTake(out var data))
                         {
                             data = NewBuffer();
                         }
-                        int chunk = i;
-                        var job = Task.Run(() => DecodeAndVerify(chunk, stored, data, storedBuffers), cts.Token);
+                        var job = Task.Run(() => DecodeAndVerify(chunk, stored, storedLength, data, storedBuffers), cts.Token);
                         try
                         {
                             await queue.Writer.WriteAsync(job, cts.Token).ConfigureAwait(false);
@@ -189,21 +183,11 @@ public sealed class ImageWriter
         }
     }
 
-    private (int, AlignedBuffer) DecodeAndVerify(int chunk, byte[] stored, AlignedBuffer data, ConcurrentBag<byte[]> storedBuffers)
+    private (int, AlignedBuffer) DecodeAndVerify(int chunk, byte[] stored, int storedLength, AlignedBuffer data, ConcurrentBag<byte[]> storedBuffers)
     {
-        var entry = _index.Entries[chunk];
-        int length = _index.ChunkLength(chunk);
-        string what = $"{_bundle.Name}: image '{_image.SlotClass}' chunk {chunk} (bundle byte offset {_bundle.PayloadOffset(_image) + entry.Offset})";
         try
         {
-            var target = data.Memory.Span[..length];
-            ChunkCodec.Decode(stored.AsSpan(0, entry.StoredLength), entry.Encoding, target, what);
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(target, hash);
-            if (!hash.SequenceEqual(entry.Sha256))
-            {
-                throw new BundleFormatException($"{what}: SHA-256 does not match the signed index; nothing of it was written");
-            }
+            ChunkCheck.DecodeAndVerify(_index, chunk, stored.AsSpan(0, storedLength), data.Memory.Span);
             return (chunk, data);
         }
         finally
