@@ -78,7 +78,7 @@ public sealed class Installer
             plan.Add((image, index, slot));
         }
 
-        if (options.PrecheckPayload ?? source is FileBundleSource)
+        if (options.PrecheckPayload ?? source.RereadIsCheap)
         {
             var verifier = new BundleVerifier(bundle);
             foreach (var (image, _, _) in plan)
