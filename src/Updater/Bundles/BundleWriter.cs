@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
 using Updater.Crypto;
 
@@ -132,88 +130,54 @@ public sealed class BundleWriter
         return (end + 4095) / 4096 * 4096;
     }
 
-    private sealed record CompressedChunk(byte[] Buffer, int Length, ChunkEncoding Encoding);
-
     private async Task<(List<ChunkEntry> Entries, string ImageHash, long PayloadLength, string PayloadHash)> WritePayloadAsync(
         SafeFileHandle output, string path, long size, long payloadStart, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         int chunkSize = _request.ChunkSize;
         int workers = _request.Workers > 0 ? _request.Workers : Environment.ProcessorCount;
         int maxStored = ChunkIndex.MaxStoredLength(chunkSize);
-        var pool = ArrayPool<byte>.Shared;
-        // Ordered parallelism: the reader queues one task per chunk in file order; the writer awaits them in
-        // the same order. The bounded queue caps the chunks in memory at about twice the worker count.
-        var queue = Channel.CreateBounded<Task<(byte[] Hash, CompressedChunk Chunk)>>(new BoundedChannelOptions(workers * 2) { SingleReader = true, SingleWriter = true });
         using var imageHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var payloadHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-
-        var reader = Task.Run(async () =>
-        {
-            try
+        // Ordered parallelism: chunks are read in file order, hashed and compressed on all cores, and written
+        // in the same order; about twice the worker count are in memory at once.
+        var pipeline = new OrderedPipeline<ChunkSlot>(workers * 2,
+            () => new ChunkSlot(chunkSize, maxStored),
+            Compress,
+            _ => { });
+        var entries = new List<ChunkEntry>();
+        long written = 0;
+        await pipeline.RunAsync(
+            async (chunks, ct) =>
             {
                 await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 for (long offset = 0; offset < size; offset += chunkSize)
                 {
-                    int length = (int)Math.Min(chunkSize, size - offset);
-                    byte[] raw = pool.Rent(length);
-                    await input.ReadExactlyAsync(raw.AsMemory(0, length), cts.Token).ConfigureAwait(false);
-                    imageHash.AppendData(raw, 0, length);
-                    var job = Task.Run(() =>
-                    {
-                        try
-                        {
-                            byte[] hash = SHA256.HashData(raw.AsSpan(0, length));
-                            byte[] stored = pool.Rent(maxStored);
-                            var (n, encoding) = _request.Compress
-                                ? ChunkCodec.Encode(raw.AsSpan(0, length), stored, _request.CompressionLevel)
-                                : (CopyStored(raw.AsSpan(0, length), stored), ChunkEncoding.Stored);
-                            return (hash, new CompressedChunk(stored, n, encoding));
-                        }
-                        finally
-                        {
-                            pool.Return(raw);
-                        }
-                    }, cts.Token);
-                    await queue.Writer.WriteAsync(job, cts.Token).ConfigureAwait(false);
+                    var slot = chunks.Rent();
+                    slot.Length = (int)Math.Min(chunkSize, size - offset);
+                    await input.ReadExactlyAsync(slot.Raw.AsMemory(0, slot.Length), ct).ConfigureAwait(false);
+                    imageHash.AppendData(slot.Raw, 0, slot.Length);
+                    await chunks.SubmitAsync(slot).ConfigureAwait(false);
                 }
-                queue.Writer.Complete();
-            }
-            catch (Exception e)
+            },
+            async (slot, ct) =>
             {
-                queue.Writer.Complete(e);
-                throw;
-            }
-        }, cts.Token);
-
-        var entries = new List<ChunkEntry>();
-        long written = 0;
-        try
-        {
-            await foreach (var job in queue.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
-            {
-                var (hash, chunk) = await job.ConfigureAwait(false);
-                try
-                {
-                    await RandomAccess.WriteAsync(output, chunk.Buffer.AsMemory(0, chunk.Length), payloadStart + written, cts.Token).ConfigureAwait(false);
-                    payloadHash.AppendData(chunk.Buffer, 0, chunk.Length);
-                    entries.Add(new ChunkEntry(hash, written, chunk.Length, chunk.Encoding));
-                    written += chunk.Length;
-                    progress?.Report(Math.Min((long)entries.Count * chunkSize, size));
-                }
-                finally
-                {
-                    pool.Return(chunk.Buffer);
-                }
-            }
-            await reader.ConfigureAwait(false);
-        }
-        catch
-        {
-            await cts.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
+                await RandomAccess.WriteAsync(output, slot.Stored.AsMemory(0, slot.StoredLength), payloadStart + written, ct).ConfigureAwait(false);
+                payloadHash.AppendData(slot.Stored, 0, slot.StoredLength);
+                entries.Add(new ChunkEntry(slot.Hash, written, slot.StoredLength, slot.Encoding));
+                written += slot.StoredLength;
+                progress?.Report(Math.Min((long)entries.Count * chunkSize, size));
+            },
+            cancellationToken).ConfigureAwait(false);
         return (entries, Convert.ToHexStringLower(imageHash.GetHashAndReset()), written, Convert.ToHexStringLower(payloadHash.GetHashAndReset()));
+    }
+
+    private void Compress(ChunkSlot slot)
+    {
+        var raw = slot.Raw.AsSpan(0, slot.Length);
+        slot.Hash = SHA256.HashData(raw);
+        (slot.StoredLength, slot.Encoding) = _request.Compress
+            ? ChunkCodec.Encode(raw, slot.Stored, _request.CompressionLevel)
+            : (CopyStored(raw, slot.Stored), ChunkEncoding.Stored);
     }
 
     private static int CopyStored(ReadOnlySpan<byte> raw, Span<byte> stored)
@@ -268,5 +232,22 @@ public sealed class BundleWriter
                 throw new UpdaterException(ExitCode.Usage, $"{image.Path}: image is empty");
             }
         }
+    }
+
+    /// <summary>One chunk in flight: the image bytes as read, and what hashing and compressing made of them.</summary>
+    private sealed class ChunkSlot(int chunkSize, int maxStored)
+    {
+        public byte[] Raw { get; } = new byte[chunkSize];
+
+        public int Length { get; set; }
+
+        public byte[] Stored { get; } = new byte[maxStored];
+
+        public int StoredLength { get; set; }
+
+        public ChunkEncoding Encoding { get; set; }
+
+        /// <summary>A new array per chunk: the index entry keeps it.</summary>
+        public byte[] Hash { get; set; } = [];
     }
 }
