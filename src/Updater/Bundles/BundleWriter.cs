@@ -27,10 +27,12 @@ public sealed class BundleWriter
 
     public async Task<BundleManifest> WriteAsync(string output, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        Validate();
+        CheckInputs();
         var sizes = _request.Images.Select(i => new FileInfo(i.Path).Length).ToArray();
-        var chunkCounts = sizes.Select(s => (s + _request.ChunkSize - 1) / _request.ChunkSize).ToArray();
+        // Guarded so that a nonsensical chunk size reaches the manifest rules below instead of dividing by zero.
+        var chunkCounts = sizes.Select(s => (s + _request.ChunkSize - 1) / Math.Max(1, _request.ChunkSize)).ToArray();
         var created = (_request.Created ?? DateTimeOffset.UtcNow).ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        CheckDraft(output, sizes, chunkCounts, created);
 
         long dataOffset = ReserveSignedArea(chunkCounts, created);
         string temp = output + ".partial";
@@ -65,6 +67,8 @@ public sealed class BundleWriter
                 }
 
                 var manifest = NewManifest(created, images);
+                // What is signed must pass the reader's rules: a writer bug fails here, not on every device.
+                ManifestRules.Check(manifest, payloadCursor, output);
                 byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.BundleManifest);
                 byte[] signature = SignatureEnvelope.Create(VerifiedBundle.SignatureDomain, manifestBytes, _keys);
                 var header = new BundleHeader(BundleHeader.Size, manifestBytes.Length, BundleHeader.Size + manifestBytes.Length, signature.Length, dataOffset);
@@ -92,7 +96,7 @@ public sealed class BundleWriter
 
     private BundleManifest NewManifest(string created, IReadOnlyList<ImageManifest> images) => new()
     {
-        Format = 1,
+        Format = BundleManifest.SupportedFormat,
         Compatible = _request.Compatible,
         Version = _request.Version,
         SecurityVersion = _request.SecurityVersion,
@@ -186,42 +190,15 @@ public sealed class BundleWriter
         return raw.Length;
     }
 
-    private void Validate()
+    /// <summary>What the manifest rules cannot see: the signing keys and the image files themselves.</summary>
+    private void CheckInputs()
     {
-        if (_request.Images.Count is 0 or > ManifestRules.MaxImages)
-        {
-            throw new UpdaterException(ExitCode.Usage, $"a bundle holds 1..{ManifestRules.MaxImages} images");
-        }
         if (_keys.Count == 0)
         {
             throw new UpdaterException(ExitCode.Usage, "a bundle needs at least one signing key");
         }
-        int cs = _request.ChunkSize;
-        if (cs < ManifestRules.MinChunkSize || cs > ManifestRules.MaxChunkSize || (cs & (cs - 1)) != 0)
-        {
-            throw new UpdaterException(ExitCode.Usage, $"chunk size {cs} must be a power of two from {ManifestRules.MinChunkSize} to {ManifestRules.MaxChunkSize}");
-        }
-        if (!ReleaseVersion.TryParse(_request.Version, out _))
-        {
-            throw new UpdaterException(ExitCode.Usage, $"version '{_request.Version}' is not a version (expected e.g. 2.1.0 or 2.1.0-rc1)");
-        }
-        if (_request.SecurityVersion < 0)
-        {
-            throw new UpdaterException(ExitCode.Usage, "security version must not be negative");
-        }
-        foreach (var group in _request.Images.GroupBy(i => i.SlotClass))
-        {
-            if (group.Count() > 1)
-            {
-                throw new UpdaterException(ExitCode.Usage, $"slot class '{group.Key}' is given twice");
-            }
-        }
         foreach (var image in _request.Images)
         {
-            if (image.SlotClass.Length == 0 || !image.SlotClass.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                throw new UpdaterException(ExitCode.Usage, $"slot class '{image.SlotClass}' must be letters, digits, '-' or '_'");
-            }
             var info = new FileInfo(image.Path);
             if (!info.Exists)
             {
@@ -231,6 +208,46 @@ public sealed class BundleWriter
             {
                 throw new UpdaterException(ExitCode.Usage, $"{image.Path}: image is empty");
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs the reader's <see cref="ManifestRules"/> on the manifest this request would make, with placeholder
+    /// hashes and payload lengths, before any image is read: a request devices would refuse (chunk size,
+    /// slot classes, versions, compatible, image count) fails at once, by the very rules the devices apply.
+    /// </summary>
+    private void CheckDraft(string output, long[] sizes, long[] chunkCounts, string created)
+    {
+        string zeros = new('0', 64);
+        long indexCursor = 0;
+        long payloadCursor = chunkCounts.Sum(c => c * ChunkIndex.EntrySize);
+        var images = new List<ImageManifest>();
+        for (int i = 0; i < _request.Images.Count; i++)
+        {
+            long indexLength = chunkCounts[i] * ChunkIndex.EntrySize;
+            // One byte per chunk: the smallest payload the index could describe.
+            long payloadLength = Math.Max(1, chunkCounts[i]);
+            images.Add(new ImageManifest
+            {
+                SlotClass = _request.Images[i].SlotClass,
+                Size = sizes[i],
+                Sha256 = zeros,
+                ChunkSize = _request.ChunkSize,
+                ChunkCount = chunkCounts[i],
+                Compression = _request.Compress ? "zstd" : "none",
+                Index = new IndexLocation(indexCursor, indexLength, zeros),
+                Payload = new PayloadLocation(payloadCursor, payloadLength, zeros),
+            });
+            indexCursor += indexLength;
+            payloadCursor += payloadLength;
+        }
+        try
+        {
+            ManifestRules.Check(NewManifest(created, images), payloadCursor, output);
+        }
+        catch (BundleFormatException e)
+        {
+            throw new UpdaterException(ExitCode.Usage, $"cannot make this bundle: {e.Message}");
         }
     }
 
