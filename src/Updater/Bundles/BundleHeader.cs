@@ -11,7 +11,7 @@ namespace Updater.Bundles;
 /// </summary>
 internal sealed record BundleHeader(long ManifestOffset, long ManifestLength, long SignatureOffset, long SignatureLength, long DataOffset)
 {
-    public const int Size = 64;
+    public const int Size = BundleHeaderLayout.Size;
     public const uint FormatVersion = 1;
     public const int MaxManifestLength = 1 << 20;
 
@@ -25,54 +25,57 @@ internal sealed record BundleHeader(long ManifestOffset, long ManifestLength, lo
     {
         var bytes = new byte[Size];
         var span = bytes.AsSpan();
-        Magic.CopyTo(span);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], FormatVersion);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[12..], Size);
-        BinaryPrimitives.WriteInt64LittleEndian(span[16..], ManifestOffset);
-        BinaryPrimitives.WriteInt64LittleEndian(span[24..], ManifestLength);
-        BinaryPrimitives.WriteInt64LittleEndian(span[32..], SignatureOffset);
-        BinaryPrimitives.WriteInt64LittleEndian(span[40..], SignatureLength);
-        BinaryPrimitives.WriteInt64LittleEndian(span[48..], DataOffset);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[60..], Crc32.HashToUInt32(span[..60]));
+        Magic.CopyTo(span[BundleHeaderLayout.Magic..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[BundleHeaderLayout.FormatVersion..], FormatVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[BundleHeaderLayout.HeaderSize..], Size);
+        BinaryPrimitives.WriteInt64LittleEndian(span[BundleHeaderLayout.ManifestOffset..], ManifestOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(span[BundleHeaderLayout.ManifestLength..], ManifestLength);
+        BinaryPrimitives.WriteInt64LittleEndian(span[BundleHeaderLayout.SignatureOffset..], SignatureOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(span[BundleHeaderLayout.SignatureLength..], SignatureLength);
+        BinaryPrimitives.WriteInt64LittleEndian(span[BundleHeaderLayout.DataOffset..], DataOffset);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[BundleHeaderLayout.Crc..], Crc32.HashToUInt32(span[..BundleHeaderLayout.Crc]));
         return bytes;
     }
 
-    /// <summary>Parses and checks the header against the bundle's real length.</summary>
+    /// <summary>
+    /// Parses and checks the header against the bundle's real length. The only place that checks the bundle
+    /// is long enough for a header: a reader passes what it could read (fewer bytes for a short file).
+    /// </summary>
     public static BundleHeader Parse(ReadOnlySpan<byte> bytes, long bundleLength, string name)
     {
         if (bundleLength < Size || bytes.Length < Size)
         {
             throw new BundleFormatException($"{name}: {bundleLength} bytes is too short for a bundle (the header alone is {Size} bytes)");
         }
-        if (!bytes[..8].SequenceEqual(Magic))
+        if (!bytes.Slice(BundleHeaderLayout.Magic, BundleHeaderLayout.MagicLength).SequenceEqual(Magic))
         {
-            throw new BundleFormatException($"{name}: not an update bundle (bytes 0-7 are not the magic \"UPDBNDL\\n\")");
+            throw new BundleFormatException($"{name}: not an update bundle (bytes {BundleHeaderLayout.Magic}-{BundleHeaderLayout.Magic + BundleHeaderLayout.MagicLength - 1} are not the magic \"UPDBNDL\\n\")");
         }
-        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(bytes[60..]);
-        if (Crc32.HashToUInt32(bytes[..60]) != storedCrc)
+        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(bytes[BundleHeaderLayout.Crc..]);
+        if (Crc32.HashToUInt32(bytes[..BundleHeaderLayout.Crc]) != storedCrc)
         {
-            throw new BundleFormatException($"{name}: header corrupt (CRC32 at byte offset 60 does not match bytes 0-59)");
+            throw new BundleFormatException($"{name}: header corrupt (CRC32 at byte offset {BundleHeaderLayout.Crc} does not match bytes 0-{BundleHeaderLayout.Crc - 1})");
         }
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[BundleHeaderLayout.FormatVersion..]);
         if (version != FormatVersion)
         {
-            throw new BundleFormatException($"{name}: bundle format version {version} at byte offset 8 is not supported (this updater reads version {FormatVersion})");
+            throw new BundleFormatException($"{name}: bundle format version {version} at byte offset {BundleHeaderLayout.FormatVersion} is not supported (this updater reads version {FormatVersion})");
         }
-        uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
+        uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[BundleHeaderLayout.HeaderSize..]);
         if (headerSize != Size)
         {
-            throw new BundleFormatException($"{name}: header size {headerSize} at byte offset 12, expected {Size}");
+            throw new BundleFormatException($"{name}: header size {headerSize} at byte offset {BundleHeaderLayout.HeaderSize}, expected {Size}");
         }
-        if (BinaryPrimitives.ReadUInt32LittleEndian(bytes[56..]) != 0)
+        if (BinaryPrimitives.ReadUInt32LittleEndian(bytes[BundleHeaderLayout.Reserved..]) != 0)
         {
-            throw new BundleFormatException($"{name}: reserved header bytes 56-59 are not zero");
+            throw new BundleFormatException($"{name}: reserved header bytes {BundleHeaderLayout.Reserved}-{BundleHeaderLayout.Crc - 1} are not zero");
         }
         var header = new BundleHeader(
-            BinaryPrimitives.ReadInt64LittleEndian(bytes[16..]),
-            BinaryPrimitives.ReadInt64LittleEndian(bytes[24..]),
-            BinaryPrimitives.ReadInt64LittleEndian(bytes[32..]),
-            BinaryPrimitives.ReadInt64LittleEndian(bytes[40..]),
-            BinaryPrimitives.ReadInt64LittleEndian(bytes[48..]));
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[BundleHeaderLayout.ManifestOffset..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[BundleHeaderLayout.ManifestLength..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[BundleHeaderLayout.SignatureOffset..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[BundleHeaderLayout.SignatureLength..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[BundleHeaderLayout.DataOffset..]));
         header.CheckLayout(bundleLength, name);
         return header;
     }
@@ -81,28 +84,28 @@ internal sealed record BundleHeader(long ManifestOffset, long ManifestLength, lo
     {
         if (ManifestOffset != Size)
         {
-            throw new BundleFormatException($"{name}: manifest offset {ManifestOffset} (header byte 16), expected {Size}");
+            throw new BundleFormatException($"{name}: manifest offset {ManifestOffset} (header byte {BundleHeaderLayout.ManifestOffset}), expected {Size}");
         }
         if (ManifestLength <= 0 || ManifestLength > MaxManifestLength)
         {
-            throw new BundleFormatException($"{name}: manifest length {ManifestLength} (header byte 24) is outside 1..{MaxManifestLength}");
+            throw new BundleFormatException($"{name}: manifest length {ManifestLength} (header byte {BundleHeaderLayout.ManifestLength}) is outside 1..{MaxManifestLength}");
         }
         if (SignatureOffset != ManifestOffset + ManifestLength)
         {
-            throw new BundleFormatException($"{name}: signature offset {SignatureOffset} (header byte 32) does not follow the manifest");
+            throw new BundleFormatException($"{name}: signature offset {SignatureOffset} (header byte {BundleHeaderLayout.SignatureOffset}) does not follow the manifest");
         }
         if (SignatureLength <= 0 || SignatureLength > Crypto.SignatureEnvelope.MaxBytes)
         {
-            throw new BundleFormatException($"{name}: signature length {SignatureLength} (header byte 40) is outside 1..{Crypto.SignatureEnvelope.MaxBytes}");
+            throw new BundleFormatException($"{name}: signature length {SignatureLength} (header byte {BundleHeaderLayout.SignatureLength}) is outside 1..{Crypto.SignatureEnvelope.MaxBytes}");
         }
         if (DataOffset < SignatureOffset + SignatureLength || DataOffset % 4096 != 0)
         {
-            throw new BundleFormatException($"{name}: data offset {DataOffset} (header byte 48) must follow the signature and be a multiple of 4096");
+            throw new BundleFormatException($"{name}: data offset {DataOffset} (header byte {BundleHeaderLayout.DataOffset}) must follow the signature and be a multiple of 4096");
         }
         // The padding is not signed: bound it, so a forged header cannot make readers skip or buffer gigabytes.
         if (DataOffset - (SignatureOffset + SignatureLength) > MaxPadding)
         {
-            throw new BundleFormatException($"{name}: data offset {DataOffset} (header byte 48) leaves more than {MaxPadding} bytes of padding after the signature");
+            throw new BundleFormatException($"{name}: data offset {DataOffset} (header byte {BundleHeaderLayout.DataOffset}) leaves more than {MaxPadding} bytes of padding after the signature");
         }
         if (DataOffset > bundleLength)
         {

@@ -8,6 +8,9 @@ namespace Updater.Bundles;
 /// </summary>
 internal sealed record BundleManifest
 {
+    /// <summary>The manifest format this updater writes and reads (its "format" field).</summary>
+    public const int SupportedFormat = 1;
+
     [JsonPropertyName("format")] public required int Format { get; init; }
     [JsonPropertyName("compatible")] public required string Compatible { get; init; }
     [JsonPropertyName("version")] public required string Version { get; init; }

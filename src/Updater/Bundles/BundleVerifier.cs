@@ -22,29 +22,17 @@ internal sealed class BundleVerifier
     /// </summary>
     public async Task VerifyPayloadAsync(ImageManifest image, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using (var stream = await _bundle.Source.OpenRangeAsync(_bundle.PayloadOffset(image), image.Payload.Length, cancellationToken).ConfigureAwait(false))
-        {
-            var buffer = new byte[1 << 20];
-            int n;
-            while ((n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                hash.AppendData(buffer, 0, n);
-            }
-        }
-        if (Convert.ToHexStringLower(hash.GetHashAndReset()) != image.Payload.Sha256)
+        if (!await _bundle.PayloadMatchesManifestAsync(image, cancellationToken).ConfigureAwait(false))
         {
             await VerifyChunksAsync(image, cancellationToken).ConfigureAwait(false);
-            throw new BundleFormatException($"{_bundle.Name}: payload of image '{image.SlotClass}' (bundle bytes {_bundle.PayloadOffset(image)}..{_bundle.PayloadOffset(image) + image.Payload.Length}) does not match the signed manifest");
+            long start = _bundle.PayloadOffset(image);
+            throw new BundleFormatException($"{_bundle.Name}: payload of image '{image.SlotClass}' (bundle bytes {start}..{start + image.Payload.Length}) does not match the signed manifest");
         }
     }
 
     public async Task VerifyAllAsync(CancellationToken cancellationToken)
     {
-        var header = _bundle.Header;
-        long gapStart = header.SignatureOffset + header.SignatureLength;
-        var gap = new byte[header.DataOffset - gapStart];
-        await _bundle.Source.ReadExactlyAsync(gapStart, gap, cancellationToken).ConfigureAwait(false);
+        var (gapStart, gap) = await _bundle.ReadPaddingAsync(cancellationToken).ConfigureAwait(false);
         int nonZero = Array.FindIndex(gap, b => b != 0);
         if (nonZero >= 0)
         {
@@ -62,21 +50,13 @@ internal sealed class BundleVerifier
     {
         var index = await _bundle.ReadIndexAsync(image, cancellationToken).ConfigureAwait(false);
         using var imageHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using var stream = await _bundle.Source.OpenRangeAsync(_bundle.PayloadOffset(image), image.Payload.Length, cancellationToken).ConfigureAwait(false);
+        await using var chunks = await _bundle.OpenChunksAsync(index, 0, index.Entries.Count, cancellationToken).ConfigureAwait(false);
         var stored = new byte[ChunkIndex.MaxStoredLength(image.ChunkSize)];
         var chunk = new byte[image.ChunkSize];
-        for (int i = 0; i < index.Entries.Count; i++)
+        while (chunks.Next < index.Entries.Count)
         {
-            var entry = index.Entries[i];
-            string what = $"{_bundle.Name}: image '{image.SlotClass}' chunk {i} (bundle byte offset {_bundle.PayloadOffset(image) + entry.Offset})";
-            await stream.ReadExactlyAsync(stored.AsMemory(0, entry.StoredLength), cancellationToken).ConfigureAwait(false);
-            var data = chunk.AsSpan(0, index.ChunkLength(i));
-            ChunkCodec.Decode(stored.AsSpan(0, entry.StoredLength), entry.Encoding, data, what);
-            if (!SHA256.HashData(data).AsSpan().SequenceEqual(entry.Sha256))
-            {
-                throw new BundleFormatException($"{what}: SHA-256 does not match the signed index");
-            }
-            imageHash.AppendData(data);
+            var (i, length) = await chunks.ReadNextAsync(stored, cancellationToken).ConfigureAwait(false);
+            imageHash.AppendData(ChunkCheck.DecodeAndVerify(index, i, stored.AsSpan(0, length), chunk));
         }
         string actual = Convert.ToHexStringLower(imageHash.GetHashAndReset());
         if (actual != image.Sha256)

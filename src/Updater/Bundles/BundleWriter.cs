@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
 using Partition.Storage;
 using Updater.Crypto;
@@ -30,10 +28,12 @@ internal sealed class BundleWriter
 
     public async Task<BundleManifest> WriteAsync(string output, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        Validate();
+        CheckInputs();
         var sizes = _request.Images.Select(i => new FileInfo(i.Path).Length).ToArray();
-        var chunkCounts = sizes.Select(s => (s + _request.ChunkSize - 1) / _request.ChunkSize).ToArray();
+        // Guarded so that a nonsensical chunk size reaches the manifest rules below instead of dividing by zero.
+        var chunkCounts = sizes.Select(s => (s + _request.ChunkSize - 1) / Math.Max(1, _request.ChunkSize)).ToArray();
         var created = (_request.Created ?? DateTimeOffset.UtcNow).ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        CheckDraft(output, sizes, chunkCounts, created);
 
         long dataOffset = ReserveSignedArea(chunkCounts, created);
         // AtomicFile: the bundle appears under its name complete and durable, and the temporary goes on any failure.
@@ -68,6 +68,8 @@ internal sealed class BundleWriter
                 }
 
                 var manifest = NewManifest(created, images);
+                // What is signed must pass the reader's rules: a writer bug fails here, not on every device.
+                ManifestRules.Check(manifest, payloadCursor, output);
                 byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.BundleManifest);
                 byte[] signature = SignatureEnvelope.Create(VerifiedBundle.SignatureDomain, manifestBytes, _keys);
                 var header = new BundleHeader(BundleHeader.Size, manifestBytes.Length, BundleHeader.Size + manifestBytes.Length, signature.Length, dataOffset);
@@ -89,7 +91,7 @@ internal sealed class BundleWriter
 
     private BundleManifest NewManifest(string created, IReadOnlyList<ImageManifest> images) => new()
     {
-        Format = 1,
+        Format = BundleManifest.SupportedFormat,
         Compatible = _request.Compatible,
         Version = _request.Version,
         SecurityVersion = _request.SecurityVersion,
@@ -127,88 +129,54 @@ internal sealed class BundleWriter
         return (end + 4095) / 4096 * 4096;
     }
 
-    private sealed record CompressedChunk(byte[] Buffer, int Length, ChunkEncoding Encoding);
-
     private async Task<(List<ChunkEntry> Entries, string ImageHash, long PayloadLength, string PayloadHash)> WritePayloadAsync(
         SafeFileHandle output, string path, long size, long payloadStart, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         int chunkSize = _request.ChunkSize;
         int workers = _request.Workers > 0 ? _request.Workers : Environment.ProcessorCount;
         int maxStored = ChunkIndex.MaxStoredLength(chunkSize);
-        var pool = ArrayPool<byte>.Shared;
-        // Ordered parallelism: the reader queues one task per chunk in file order; the writer awaits them in
-        // the same order. The bounded queue caps the chunks in memory at about twice the worker count.
-        var queue = Channel.CreateBounded<Task<(byte[] Hash, CompressedChunk Chunk)>>(new BoundedChannelOptions(workers * 2) { SingleReader = true, SingleWriter = true });
         using var imageHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var payloadHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-
-        var reader = Task.Run(async () =>
-        {
-            try
+        // Ordered parallelism: chunks are read in file order, hashed and compressed on all cores, and written
+        // in the same order; about twice the worker count are in memory at once.
+        var pipeline = new OrderedPipeline<ChunkSlot>(workers * 2,
+            () => new ChunkSlot(chunkSize, maxStored),
+            Compress,
+            _ => { });
+        var entries = new List<ChunkEntry>();
+        long written = 0;
+        await pipeline.RunAsync(
+            async (chunks, ct) =>
             {
                 await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 for (long offset = 0; offset < size; offset += chunkSize)
                 {
-                    int length = (int)Math.Min(chunkSize, size - offset);
-                    byte[] raw = pool.Rent(length);
-                    await input.ReadExactlyAsync(raw.AsMemory(0, length), cts.Token).ConfigureAwait(false);
-                    imageHash.AppendData(raw, 0, length);
-                    var job = Task.Run(() =>
-                    {
-                        try
-                        {
-                            byte[] hash = SHA256.HashData(raw.AsSpan(0, length));
-                            byte[] stored = pool.Rent(maxStored);
-                            var (n, encoding) = _request.Compress
-                                ? ChunkCodec.Encode(raw.AsSpan(0, length), stored, _request.CompressionLevel)
-                                : (CopyStored(raw.AsSpan(0, length), stored), ChunkEncoding.Stored);
-                            return (hash, new CompressedChunk(stored, n, encoding));
-                        }
-                        finally
-                        {
-                            pool.Return(raw);
-                        }
-                    }, cts.Token);
-                    await queue.Writer.WriteAsync(job, cts.Token).ConfigureAwait(false);
+                    var slot = chunks.Rent();
+                    slot.Length = (int)Math.Min(chunkSize, size - offset);
+                    await input.ReadExactlyAsync(slot.Raw.AsMemory(0, slot.Length), ct).ConfigureAwait(false);
+                    imageHash.AppendData(slot.Raw, 0, slot.Length);
+                    await chunks.SubmitAsync(slot).ConfigureAwait(false);
                 }
-                queue.Writer.Complete();
-            }
-            catch (Exception e)
+            },
+            async (slot, ct) =>
             {
-                queue.Writer.Complete(e);
-                throw;
-            }
-        }, cts.Token);
-
-        var entries = new List<ChunkEntry>();
-        long written = 0;
-        try
-        {
-            await foreach (var job in queue.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
-            {
-                var (hash, chunk) = await job.ConfigureAwait(false);
-                try
-                {
-                    await RandomAccess.WriteAsync(output, chunk.Buffer.AsMemory(0, chunk.Length), payloadStart + written, cts.Token).ConfigureAwait(false);
-                    payloadHash.AppendData(chunk.Buffer, 0, chunk.Length);
-                    entries.Add(new ChunkEntry(hash, written, chunk.Length, chunk.Encoding));
-                    written += chunk.Length;
-                    progress?.Report(Math.Min((long)entries.Count * chunkSize, size));
-                }
-                finally
-                {
-                    pool.Return(chunk.Buffer);
-                }
-            }
-            await reader.ConfigureAwait(false);
-        }
-        catch
-        {
-            await cts.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
+                await RandomAccess.WriteAsync(output, slot.Stored.AsMemory(0, slot.StoredLength), payloadStart + written, ct).ConfigureAwait(false);
+                payloadHash.AppendData(slot.Stored, 0, slot.StoredLength);
+                entries.Add(new ChunkEntry(slot.Hash, written, slot.StoredLength, slot.Encoding));
+                written += slot.StoredLength;
+                progress?.Report(Math.Min((long)entries.Count * chunkSize, size));
+            },
+            cancellationToken).ConfigureAwait(false);
         return (entries, Convert.ToHexStringLower(imageHash.GetHashAndReset()), written, Convert.ToHexStringLower(payloadHash.GetHashAndReset()));
+    }
+
+    private void Compress(ChunkSlot slot)
+    {
+        var raw = slot.Raw.AsSpan(0, slot.Length);
+        slot.Hash = SHA256.HashData(raw);
+        (slot.StoredLength, slot.Encoding) = _request.Compress
+            ? ChunkCodec.Encode(raw, slot.Stored, _request.CompressionLevel)
+            : (CopyStored(raw, slot.Stored), ChunkEncoding.Stored);
     }
 
     private static int CopyStored(ReadOnlySpan<byte> raw, Span<byte> stored)
@@ -217,42 +185,15 @@ internal sealed class BundleWriter
         return raw.Length;
     }
 
-    private void Validate()
+    /// <summary>What the manifest rules cannot see: the signing keys and the image files themselves.</summary>
+    private void CheckInputs()
     {
-        if (_request.Images.Count is 0 or > ManifestRules.MaxImages)
-        {
-            throw new UpdaterException(ExitCode.Usage, $"a bundle holds 1..{ManifestRules.MaxImages} images");
-        }
         if (_keys.Count == 0)
         {
             throw new UpdaterException(ExitCode.Usage, "a bundle needs at least one signing key");
         }
-        int cs = _request.ChunkSize;
-        if (cs < ManifestRules.MinChunkSize || cs > ManifestRules.MaxChunkSize || (cs & (cs - 1)) != 0)
-        {
-            throw new UpdaterException(ExitCode.Usage, $"chunk size {cs} must be a power of two from {ManifestRules.MinChunkSize} to {ManifestRules.MaxChunkSize}");
-        }
-        if (!ReleaseVersion.TryParse(_request.Version, out _))
-        {
-            throw new UpdaterException(ExitCode.Usage, $"version '{_request.Version}' is not a version (expected e.g. 2.1.0 or 2.1.0-rc1)");
-        }
-        if (_request.SecurityVersion < 0)
-        {
-            throw new UpdaterException(ExitCode.Usage, "security version must not be negative");
-        }
-        foreach (var group in _request.Images.GroupBy(i => i.SlotClass))
-        {
-            if (group.Count() > 1)
-            {
-                throw new UpdaterException(ExitCode.Usage, $"slot class '{group.Key}' is given twice");
-            }
-        }
         foreach (var image in _request.Images)
         {
-            if (image.SlotClass.Length == 0 || !image.SlotClass.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                throw new UpdaterException(ExitCode.Usage, $"slot class '{image.SlotClass}' must be letters, digits, '-' or '_'");
-            }
             var info = new FileInfo(image.Path);
             if (!info.Exists)
             {
@@ -263,5 +204,62 @@ internal sealed class BundleWriter
                 throw new UpdaterException(ExitCode.Usage, $"{image.Path}: image is empty");
             }
         }
+    }
+
+    /// <summary>
+    /// Runs the reader's <see cref="ManifestRules"/> on the manifest this request would make, with placeholder
+    /// hashes and payload lengths, before any image is read: a request devices would refuse (chunk size,
+    /// slot classes, versions, compatible, image count) fails at once, by the very rules the devices apply.
+    /// </summary>
+    private void CheckDraft(string output, long[] sizes, long[] chunkCounts, string created)
+    {
+        string zeros = new('0', 64);
+        long indexCursor = 0;
+        long payloadCursor = chunkCounts.Sum(c => c * ChunkIndex.EntrySize);
+        var images = new List<ImageManifest>();
+        for (int i = 0; i < _request.Images.Count; i++)
+        {
+            long indexLength = chunkCounts[i] * ChunkIndex.EntrySize;
+            // One byte per chunk: the smallest payload the index could describe.
+            long payloadLength = Math.Max(1, chunkCounts[i]);
+            images.Add(new ImageManifest
+            {
+                SlotClass = _request.Images[i].SlotClass,
+                Size = sizes[i],
+                Sha256 = zeros,
+                ChunkSize = _request.ChunkSize,
+                ChunkCount = chunkCounts[i],
+                Compression = _request.Compress ? "zstd" : "none",
+                Index = new IndexLocation(indexCursor, indexLength, zeros),
+                Payload = new PayloadLocation(payloadCursor, payloadLength, zeros),
+            });
+            indexCursor += indexLength;
+            payloadCursor += payloadLength;
+        }
+        try
+        {
+            ManifestRules.Check(NewManifest(created, images), payloadCursor, output);
+        }
+        catch (BundleFormatException e)
+        {
+            throw new UpdaterException(ExitCode.Usage, $"cannot make this bundle: {e.Message}");
+        }
+    }
+
+    /// <summary>One chunk in flight: the image bytes as read, and what hashing and compressing made of them.</summary>
+    private sealed class ChunkSlot(int chunkSize, int maxStored)
+    {
+        public byte[] Raw { get; } = new byte[chunkSize];
+
+        public int Length { get; set; }
+
+        public byte[] Stored { get; } = new byte[maxStored];
+
+        public int StoredLength { get; set; }
+
+        public ChunkEncoding Encoding { get; set; }
+
+        /// <summary>A new array per chunk: the index entry keeps it.</summary>
+        public byte[] Hash { get; set; } = [];
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using ZstdSharp;
 
 namespace Updater.Bundles;
@@ -38,19 +39,22 @@ internal static class ChunkCodec
     }
 
     /// <summary>
-    /// Restores a chunk into exactly <paramref name="destination"/>'s length. A frame that decodes to any other
-    /// length, or does not decode, is an error: the caller's hash check would catch it too, but this names it.
+    /// Restores a chunk into exactly <paramref name="destination"/>'s length, never more: a frame that would
+    /// decode to more (a decompression bomb) or to less, or does not decode, fails with the reason. Only
+    /// <see cref="ChunkCheck"/> calls this, and it names the chunk in the error and checks the hash.
     /// </summary>
-    public static void Decode(ReadOnlySpan<byte> stored, ChunkEncoding encoding, Span<byte> destination, string what)
+    public static bool TryDecode(ReadOnlySpan<byte> stored, ChunkEncoding encoding, Span<byte> destination, [NotNullWhen(false)] out string? problem)
     {
+        problem = null;
         if (encoding == ChunkEncoding.Stored)
         {
             if (stored.Length != destination.Length)
             {
-                throw new BundleFormatException($"{what}: stored chunk has {stored.Length} bytes, expected {destination.Length}");
+                problem = $"stored chunk has {stored.Length} bytes, expected {destination.Length}";
+                return false;
             }
             stored.CopyTo(destination);
-            return;
+            return true;
         }
         if (!Decompressors.TryTake(out var decompressor))
         {
@@ -60,15 +64,18 @@ internal static class ChunkCodec
         {
             if (!decompressor.TryUnwrap(stored, destination, out int written) || written != destination.Length)
             {
-                throw new BundleFormatException($"{what}: zstd chunk does not decode to {destination.Length} bytes");
+                problem = $"zstd chunk does not decode to {destination.Length} bytes";
+                return false;
             }
+            return true;
         }
         catch (ZstdException e)
         {
             // A failed frame may leave the context in an odd state: drop it instead of pooling it.
             decompressor.Dispose();
             decompressor = new Decompressor();
-            throw new BundleFormatException($"{what}: zstd chunk is corrupt: {e.Message}");
+            problem = $"zstd chunk is corrupt: {e.Message}";
+            return false;
         }
         finally
         {

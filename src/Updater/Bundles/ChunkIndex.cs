@@ -2,31 +2,32 @@ using System.Buffers.Binary;
 
 namespace Updater.Bundles;
 
-/// <summary>How a chunk is stored in the payload.</summary>
-internal enum ChunkEncoding : byte
-{
-    Stored = 0,
-    Zstd = 1,
-}
-
-/// <summary>One chunk: the SHA-256 of its uncompressed bytes, and where its stored bytes are in the payload.</summary>
-internal readonly record struct ChunkEntry(byte[] Sha256, long Offset, int StoredLength, ChunkEncoding Encoding);
-
 /// <summary>
 /// An image's chunk index: one fixed 48-byte record per chunk (docs/bundle-format.md). Parsing checks every
 /// record against the manifest (contiguous offsets, lengths within bounds), so once the index's own hash has
-/// matched the manifest, every payload byte has exactly one place and one expected hash.
+/// matched the manifest, every payload byte has exactly one place and one expected hash. It also knows where
+/// its payload lies in its bundle, so an error about a chunk can name the bundle, the image and the offset.
 /// </summary>
 internal sealed class ChunkIndex
 {
-    public const int EntrySize = 48;
+    public const int EntrySize = ChunkIndexLayout.EntrySize;
 
-    private ChunkIndex(IReadOnlyList<ChunkEntry> entries, long chunkSize, long imageSize)
+    private ChunkIndex(byte[] bytes, IReadOnlyList<ChunkEntry> entries, ImageManifest image, long payloadStart, string bundleName)
     {
+        Bytes = bytes;
         Entries = entries;
-        ChunkSize = chunkSize;
-        ImageSize = imageSize;
+        ChunkSize = image.ChunkSize;
+        ImageSize = image.Size;
+        SlotClass = image.SlotClass;
+        PayloadStart = payloadStart;
+        BundleName = bundleName;
     }
+
+    /// <summary>
+    /// The index exactly as its hash in the signed manifest pins it: what the state directory keeps, so the
+    /// record beside a slot is the verified bytes rather than a re-encoding of them. Not to be modified.
+    /// </summary>
+    public byte[] Bytes { get; }
 
     public IReadOnlyList<ChunkEntry> Entries { get; }
 
@@ -34,10 +35,25 @@ internal sealed class ChunkIndex
 
     public long ImageSize { get; }
 
+    /// <summary>The image this index belongs to, for messages.</summary>
+    public string SlotClass { get; }
+
+    /// <summary>Absolute offset in the bundle of the image's payload: where chunk 0's stored bytes start.</summary>
+    public long PayloadStart { get; }
+
+    /// <summary>The bundle's name (a path or redacted URL), for messages.</summary>
+    public string BundleName { get; }
+
     /// <summary>Uncompressed length of chunk <paramref name="i"/>: the chunk size, except for a shorter last chunk.</summary>
     public int ChunkLength(long i) => (int)Math.Min(ChunkSize, ImageSize - (i * ChunkSize));
 
     public long ChunkOffset(long i) => i * ChunkSize;
+
+    /// <summary>Absolute offset in the bundle of chunk <paramref name="i"/>'s stored bytes.</summary>
+    public long BundleOffset(int i) => PayloadStart + Entries[i].Offset;
+
+    /// <summary>"NAME: image 'CLASS' chunk I (bundle byte offset N)": how every error about one chunk begins.</summary>
+    public string Describe(int i) => $"{BundleName}: image '{SlotClass}' chunk {i} (bundle byte offset {BundleOffset(i)})";
 
     /// <summary>The largest stored length a chunk may have: zstd's worst-case bound over the chunk size.</summary>
     public static int MaxStoredLength(int chunkSize) => checked(chunkSize + (chunkSize >> 7) + 512);
@@ -48,16 +64,21 @@ internal sealed class ChunkIndex
         for (int i = 0; i < entries.Count; i++)
         {
             var span = bytes.AsSpan(i * EntrySize, EntrySize);
-            entries[i].Sha256.CopyTo(span);
-            BinaryPrimitives.WriteInt64LittleEndian(span[32..], entries[i].Offset);
-            BinaryPrimitives.WriteInt32LittleEndian(span[40..], entries[i].StoredLength);
-            span[44] = (byte)entries[i].Encoding;
+            entries[i].Sha256.CopyTo(span[ChunkIndexLayout.Sha256..]);
+            BinaryPrimitives.WriteInt64LittleEndian(span[ChunkIndexLayout.Offset..], entries[i].Offset);
+            BinaryPrimitives.WriteInt32LittleEndian(span[ChunkIndexLayout.StoredLength..], entries[i].StoredLength);
+            span[ChunkIndexLayout.Encoding] = (byte)entries[i].Encoding;
         }
         return bytes;
     }
 
-    /// <param name="absoluteOffset">Where the index starts in the bundle, so errors name the real byte offset.</param>
-    public static ChunkIndex Parse(ReadOnlySpan<byte> bytes, ImageManifest image, long absoluteOffset, string name)
+    /// <summary>
+    /// Parses index bytes whose SHA-256 the caller has already compared with the signed manifest; only
+    /// <see cref="VerifiedBundle.ReadIndexAsync"/> (and tests) do that. Keeps <paramref name="bytes"/>.
+    /// </summary>
+    /// <param name="indexStart">Where the index starts in the bundle, so errors name the real byte offset.</param>
+    /// <param name="payloadStart">Where the image's payload starts in the bundle.</param>
+    internal static ChunkIndex Parse(byte[] bytes, ImageManifest image, long indexStart, long payloadStart, string name)
     {
         if (bytes.Length != image.ChunkCount * EntrySize)
         {
@@ -68,30 +89,30 @@ internal sealed class ChunkIndex
         long expectedOffset = 0;
         for (int i = 0; i < entries.Length; i++)
         {
-            var span = bytes.Slice(i * EntrySize, EntrySize);
-            long at = absoluteOffset + (i * (long)EntrySize);
-            long offset = BinaryPrimitives.ReadInt64LittleEndian(span[32..]);
-            int stored = BinaryPrimitives.ReadInt32LittleEndian(span[40..]);
-            byte encoding = span[44];
+            var span = bytes.AsSpan(i * EntrySize, EntrySize);
+            long at = indexStart + (i * (long)EntrySize);
+            long offset = BinaryPrimitives.ReadInt64LittleEndian(span[ChunkIndexLayout.Offset..]);
+            int stored = BinaryPrimitives.ReadInt32LittleEndian(span[ChunkIndexLayout.StoredLength..]);
+            byte encoding = span[ChunkIndexLayout.Encoding];
             if (offset != expectedOffset)
             {
-                throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at + 32}) has payload offset {offset}, expected {expectedOffset}");
+                throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at + ChunkIndexLayout.Offset}) has payload offset {offset}, expected {expectedOffset}");
             }
             if (stored <= 0 || stored > maxStored)
             {
-                throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at + 40}) has stored length {stored}, outside 1..{maxStored}");
+                throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at + ChunkIndexLayout.StoredLength}) has stored length {stored}, outside 1..{maxStored}");
             }
-            if (encoding > (byte)ChunkEncoding.Zstd || span[45] != 0 || span[46] != 0 || span[47] != 0)
+            if (encoding > (byte)ChunkEncoding.Zstd || span.Slice(ChunkIndexLayout.Reserved, ChunkIndexLayout.ReservedLength).ContainsAnyExcept((byte)0))
             {
-                throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at + 44}) has unknown encoding or non-zero reserved bytes");
+                throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at + ChunkIndexLayout.Encoding}) has unknown encoding or non-zero reserved bytes");
             }
-            entries[i] = new ChunkEntry(span[..32].ToArray(), offset, stored, (ChunkEncoding)encoding);
+            entries[i] = new ChunkEntry(span.Slice(ChunkIndexLayout.Sha256, ChunkIndexLayout.Sha256Length).ToArray(), offset, stored, (ChunkEncoding)encoding);
             expectedOffset += stored;
         }
         if (expectedOffset != image.Payload.Length)
         {
             throw new BundleFormatException($"{name}: index of image '{image.SlotClass}' adds up to {expectedOffset} payload bytes, the manifest says {image.Payload.Length}");
         }
-        return new ChunkIndex(entries, image.ChunkSize, image.Size);
+        return new ChunkIndex(bytes, entries, image, payloadStart, name);
     }
 }

@@ -17,9 +17,9 @@ internal static class ManifestRules
 
     public static void Check(BundleManifest m, long dataLength, string name)
     {
-        if (m.Format != 1)
+        if (m.Format != BundleManifest.SupportedFormat)
         {
-            throw new BundleFormatException($"{name}: manifest field 'format' is {m.Format}, expected 1");
+            throw new BundleFormatException($"{name}: manifest field 'format' is {m.Format}, expected {BundleManifest.SupportedFormat}");
         }
         Require(!string.IsNullOrEmpty(m.Compatible) && m.Compatible.Length <= 256, name, "compatible", "must be 1..256 characters");
         ReleaseVersion.Parse(m.Version, $"{name}: manifest field 'version'");

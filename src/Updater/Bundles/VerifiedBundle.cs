@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Updater.Crypto;
 using Updater.Transport;
 
@@ -7,24 +6,25 @@ namespace Updater.Bundles;
 
 /// <summary>
 /// A bundle whose signature has been verified against the keyring and whose manifest has been checked for
-/// consistency. Only through this type can an index or a payload be read, so nothing downstream ever sees
-/// bytes that the signature does not pin.
+/// consistency. Only through this type can an index or a payload be read: it keeps its source to itself and
+/// hands out indexes checked against the manifest and chunk readers bounded by those indexes, so nothing
+/// downstream ever sees bytes that the signature does not pin, nor computes an offset into the bundle.
 /// </summary>
 internal sealed class VerifiedBundle
 {
     public const string SignatureDomain = "updater-bundle-manifest-v1";
 
+    private readonly IBundleSource _source;
+
     private VerifiedBundle(IBundleSource source, BundleHeader header, byte[] manifestBytes, BundleManifest manifest, string keyId)
     {
-        Source = source;
+        _source = source;
         Header = header;
         ManifestBytes = manifestBytes;
         Manifest = manifest;
         SignedBy = keyId;
         ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(manifestBytes));
     }
-
-    public IBundleSource Source { get; }
 
     public BundleHeader Header { get; }
 
@@ -38,51 +38,15 @@ internal sealed class VerifiedBundle
 
     public string SignedBy { get; }
 
-    public string Name => Source.Name;
+    public string Name => _source.Name;
 
     /// <summary>Reads the header, manifest and signature; verifies the signature before the manifest is even parsed.</summary>
     public static async Task<VerifiedBundle> OpenAsync(IBundleSource source, Keyring keyring, CancellationToken cancellationToken)
     {
-        var (header, manifestBytes, signatureBytes) = await ReadSignedPartAsync(source, cancellationToken).ConfigureAwait(false);
+        var (header, manifestBytes, signatureBytes) = await UnverifiedBundleReader.ReadSignedPartAsync(source, cancellationToken).ConfigureAwait(false);
         string keyId = SignatureEnvelope.Verify(SignatureDomain, manifestBytes, signatureBytes, keyring, source.Name);
-        var manifest = ParseManifest(manifestBytes, header, source.Length, source.Name);
+        var manifest = UnverifiedBundleReader.ParseManifest(manifestBytes, header, source.Length, source.Name);
         return new VerifiedBundle(source, header, manifestBytes, manifest, keyId);
-    }
-
-    /// <summary>Header, manifest and signature bytes, unverified: for `bundle info` without a keyring.</summary>
-    public static async Task<(BundleHeader Header, byte[] Manifest, byte[] Signature)> ReadSignedPartAsync(IBundleSource source, CancellationToken cancellationToken)
-    {
-        var headerBytes = new byte[BundleHeader.Size];
-        if (source.Length < BundleHeader.Size)
-        {
-            throw new BundleFormatException($"{source.Name}: {source.Length} bytes is too short for a bundle (the header alone is {BundleHeader.Size} bytes)");
-        }
-        await source.ReadExactlyAsync(0, headerBytes, cancellationToken).ConfigureAwait(false);
-        var header = BundleHeader.Parse(headerBytes, source.Length, source.Name);
-        var manifestBytes = new byte[header.ManifestLength];
-        await source.ReadExactlyAsync(header.ManifestOffset, manifestBytes, cancellationToken).ConfigureAwait(false);
-        var signatureBytes = new byte[header.SignatureLength];
-        await source.ReadExactlyAsync(header.SignatureOffset, signatureBytes, cancellationToken).ConfigureAwait(false);
-        return (header, manifestBytes, signatureBytes);
-    }
-
-    public static BundleManifest ParseManifest(byte[] bytes, BundleHeader header, long bundleLength, string name)
-    {
-        BundleManifest? manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize(bytes, ManifestJsonContext.Default.BundleManifest);
-        }
-        catch (JsonException e)
-        {
-            throw new BundleFormatException($"{name}: manifest (byte offset {header.ManifestOffset}) is malformed: {e.Message}");
-        }
-        if (manifest is null)
-        {
-            throw new BundleFormatException($"{name}: manifest is empty");
-        }
-        ManifestRules.Check(manifest, bundleLength - header.DataOffset, name);
-        return manifest;
     }
 
     /// <summary>Reads an image's chunk index and checks it against the hash the manifest pins.</summary>
@@ -90,15 +54,56 @@ internal sealed class VerifiedBundle
     {
         var bytes = new byte[image.Index.Length];
         long at = Header.DataOffset + image.Index.Offset;
-        await Source.ReadExactlyAsync(at, bytes, cancellationToken).ConfigureAwait(false);
+        await _source.ReadExactlyAsync(at, bytes, cancellationToken).ConfigureAwait(false);
         string actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (actual != image.Index.Sha256)
         {
             throw new BundleFormatException($"{Name}: chunk index of image '{image.SlotClass}' (byte offset {at}, {bytes.Length} bytes) does not match the signed manifest's hash");
         }
-        return ChunkIndex.Parse(bytes, image, at, Name);
+        return ChunkIndex.Parse(bytes, image, at, PayloadOffset(image), Name);
     }
 
-    /// <summary>Absolute offset of a payload byte range of <paramref name="image"/>.</summary>
+    /// <summary>
+    /// Opens chunks <paramref name="first"/>..first+count-1 of <paramref name="index"/> (an index this bundle
+    /// read) for sequential reading of their stored bytes, in one range of the bundle.
+    /// </summary>
+    internal Task<StoredChunkReader> OpenChunksAsync(ChunkIndex index, int first, int count, CancellationToken cancellationToken)
+    {
+        if (index.BundleName != Name || Manifest.Images.All(i => PayloadOffset(i) != index.PayloadStart))
+        {
+            throw new ArgumentException($"the chunk index of image '{index.SlotClass}' was not read from {Name}", nameof(index));
+        }
+        return StoredChunkReader.OpenAsync(_source, index, first, count, cancellationToken);
+    }
+
+    /// <summary>
+    /// One sequential read of an image's stored payload, hashed against the manifest's payload SHA-256: the
+    /// cheap whole-payload check a local install runs before its first write. No byte leaves this method.
+    /// </summary>
+    internal async Task<bool> PayloadMatchesManifestAsync(ImageManifest image, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using (var stream = await _source.OpenRangeAsync(PayloadOffset(image), image.Payload.Length, cancellationToken).ConfigureAwait(false))
+        {
+            var buffer = new byte[1 << 20];
+            int n;
+            while ((n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+            }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset()) == image.Payload.Sha256;
+    }
+
+    /// <summary>The unsigned padding between the signature and the data area, for `bundle verify`'s zero check.</summary>
+    internal async Task<(long Offset, byte[] Bytes)> ReadPaddingAsync(CancellationToken cancellationToken)
+    {
+        long start = Header.SignatureOffset + Header.SignatureLength;
+        var bytes = new byte[Header.DataOffset - start];
+        await _source.ReadExactlyAsync(start, bytes, cancellationToken).ConfigureAwait(false);
+        return (start, bytes);
+    }
+
+    /// <summary>Absolute offset of <paramref name="image"/>'s payload in the bundle, for messages and tests.</summary>
     public long PayloadOffset(ImageManifest image) => Header.DataOffset + image.Payload.Offset;
 }

@@ -77,8 +77,8 @@ internal static class BundleCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             await using var source = FileBundleSource.Open(parse.GetValue(file)!);
-            var (header, manifestBytes, signature) = await VerifiedBundle.ReadSignedPartAsync(source, ct).ConfigureAwait(false);
-            var manifest = VerifiedBundle.ParseManifest(manifestBytes, header, source.Length, source.Name);
+            var (header, manifestBytes, signature) = await UnverifiedBundleReader.ReadSignedPartAsync(source, ct).ConfigureAwait(false);
+            var manifest = UnverifiedBundleReader.ParseManifest(manifestBytes, header, source.Length, source.Name);
             var keyIds = SignatureKeyIds(signature);
             var report = new BundleInfoReport(source.Name, source.Length, header.DataOffset, keyIds, manifest);
             if (parse.GetValue(json))

@@ -51,7 +51,7 @@ internal static class ChannelCommand
             if (parse.GetValue(bundle) is { } bundlePath)
             {
                 await using var source = FileBundleSource.Open(bundlePath);
-                var (_, manifestBytes, _) = await VerifiedBundle.ReadSignedPartAsync(source, ct).ConfigureAwait(false);
+                var (_, manifestBytes, _) = await UnverifiedBundleReader.ReadSignedPartAsync(source, ct).ConfigureAwait(false);
                 size = source.Length;
                 manifestSha = Convert.ToHexStringLower(SHA256.HashData(manifestBytes));
             }

@@ -66,12 +66,11 @@ internal sealed class ChannelFetcher
             {
                 return new ChannelFetch(null, ifNoneMatch, true);
             }
+            _retry.ThrowOnFailure(response, Name);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                string status = $"{Name}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
-                throw HttpRetry.IsTransientStatus(response.StatusCode)
-                    ? new TransientHttpException(status, HttpRetry.RetryAfter(response, _retry.Time))
-                    : new UpdaterException(ExitCode.Io, status);
+                // A channel file is fetched whole: a 206 or 204 is not one.
+                throw new UpdaterException(ExitCode.Io, $"{Name}: {HttpRetry.Status(response)}, expected 200");
             }
             if (response.Content.Headers.ContentLength is > VerifiedChannel.MaxFileBytes)
             {

@@ -78,13 +78,7 @@ internal sealed class FleetReporter : IAsyncDisposable
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await _client.SendAsync(request, ct).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                string status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
-                throw HttpRetry.IsTransientStatus(response.StatusCode)
-                    ? new TransientHttpException(status, HttpRetry.RetryAfter(response, _retry.Time))
-                    : new UpdaterException(ExitCode.Io, status);
-            }
+            _retry.ThrowOnFailure(response, SafeUrl.Redact(_uri!));
             return true;
         }, SafeUrl.Redact(_uri!), cancellationToken);
     }

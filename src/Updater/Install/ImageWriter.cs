@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using Partition.Devices;
 using Updater.Bundles;
 
@@ -8,9 +6,10 @@ namespace Updater.Install;
 
 /// <summary>
 /// Streams one image from a verified bundle onto a slot: fetch stored chunk, decompress, hash, compare with
-/// the signed index, and only then write. Decoding and hashing run on all cores; writes happen in order. A
-/// bounded queue and a fixed set of aligned buffers keep memory flat whatever the image size. No chunk
-/// reaches the slot before its own hash has matched (invariant 2).
+/// the signed index (<see cref="ChunkCheck"/>), and only then write. Decoding and hashing run on all cores;
+/// writes happen in order (<see cref="OrderedPipeline{TSlot}"/>). A bounded queue and a fixed set of aligned
+/// buffers keep memory flat whatever the image size. No chunk reaches the slot before its own hash has
+/// matched (invariant 2).
 /// </summary>
 internal sealed class ImageWriter
 {
@@ -61,155 +60,41 @@ internal sealed class ImageWriter
     /// <summary>Writes every chunk not marked present; returns the bytes written. Ends with fsync.</summary>
     public async Task<long> WriteAsync(SlotDevice target, SlotDevice? tailTarget, bool[] present, Action<long>? progress, CancellationToken cancellationToken)
     {
-        int bufferSize = (int)_index.ChunkSize;
-        int maxStored = ChunkIndex.MaxStoredLength(bufferSize);
-        int inFlight = _workers * 2;
-        var buffers = new ConcurrentBag<AlignedBuffer>();
-        var storedBuffers = new ConcurrentBag<byte[]>();
-        // Every native buffer ever allocated, so all are freed even when a chunk fails mid-flight: the daemon
-        // lives on after a failed install.
-        var allocated = new ConcurrentBag<AlignedBuffer>();
-        AlignedBuffer NewBuffer()
-        {
-            var buffer = new AlignedBuffer(bufferSize);
-            allocated.Add(buffer);
-            return buffer;
-        }
-        for (int i = 0; i < inFlight + _workers + 2; i++)
-        {
-            buffers.Add(NewBuffer());
-        }
-
-        var queue = Channel.CreateBounded<Task<(int Chunk, AlignedBuffer Data)>>(new BoundedChannelOptions(inFlight) { SingleReader = true, SingleWriter = true });
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        long payloadBase = _bundle.PayloadOffset(_image);
-
-        var producer = Task.Run(async () =>
-        {
-            try
+        int chunkSize = (int)_index.ChunkSize;
+        int maxStored = ChunkIndex.MaxStoredLength(chunkSize);
+        var pipeline = new OrderedPipeline<ChunkSlot>(_workers * 2,
+            () => new ChunkSlot(chunkSize, maxStored),
+            slot => ChunkCheck.DecodeAndVerify(_index, slot.Chunk, slot.Stored.AsSpan(0, slot.StoredLength), slot.Data.Memory.Span),
+            slot => slot.Dispose());
+        long written = 0;
+        await pipeline.RunAsync(
+            async (chunks, ct) =>
             {
                 foreach (var (first, count) in MissingRuns(present))
                 {
-                    long start = _index.Entries[first].Offset;
-                    var last = _index.Entries[first + count - 1];
-                    long length = last.Offset + last.StoredLength - start;
-                    await using var stream = await _bundle.Source.OpenRangeAsync(payloadBase + start, length, cts.Token).ConfigureAwait(false);
-                    for (int i = first; i < first + count; i++)
+                    await using var run = await _bundle.OpenChunksAsync(_index, first, count, ct).ConfigureAwait(false);
+                    for (int i = 0; i < count; i++)
                     {
-                        var entry = _index.Entries[i];
-                        if (!storedBuffers.TryTake(out var stored))
-                        {
-                            stored = new byte[maxStored];
-                        }
-                        await stream.ReadExactlyAsync(stored.AsMemory(0, entry.StoredLength), cts.Token).ConfigureAwait(false);
-                        if (!buffers.TryTake(out var data))
-                        {
-                            data = NewBuffer();
-                        }
-                        int chunk = i;
-                        var job = Task.Run(() => DecodeAndVerify(chunk, stored, data, storedBuffers), cts.Token);
-                        try
-                        {
-                            await queue.Writer.WriteAsync(job, cts.Token).ConfigureAwait(false);
-                        }
-                        catch
-                        {
-                            // The job never reached the queue, so nobody else waits for it: it must end before
-                            // its buffer is freed.
-                            await AwaitQuietly(job).ConfigureAwait(false);
-                            throw;
-                        }
+                        var slot = chunks.Rent();
+                        (slot.Chunk, slot.StoredLength) = await run.ReadNextAsync(slot.Stored, ct).ConfigureAwait(false);
+                        await chunks.SubmitAsync(slot).ConfigureAwait(false);
                     }
                 }
-                queue.Writer.Complete();
-            }
-            catch (Exception e)
+            },
+            async (slot, ct) =>
             {
-                queue.Writer.Complete(e);
-            }
-        }, cts.Token);
-
-        long written = 0;
-        try
-        {
-            await foreach (var job in queue.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
-            {
-                var (chunk, data) = await job.ConfigureAwait(false);
-                int length = _index.ChunkLength(chunk);
+                int length = _index.ChunkLength(slot.Chunk);
                 // O_DIRECT needs aligned lengths; only an image's short last chunk can miss that, and it goes
                 // through the buffered handle.
                 var device = target.IsDirect && length % SlotDevice.DirectIoAlignment != 0 ? tailTarget ?? target : target;
-                await RandomAccess.WriteAsync(device.Handle, data.Memory[..length], _index.ChunkOffset(chunk), cts.Token).ConfigureAwait(false);
-                buffers.Add(data);
+                await RandomAccess.WriteAsync(device.Handle, slot.Data.Memory[..length], _index.ChunkOffset(slot.Chunk), ct).ConfigureAwait(false);
                 written += length;
                 progress?.Invoke(length);
-            }
-            await producer.ConfigureAwait(false);
-        }
-        catch
-        {
-            await cts.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await producer.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            // Chunks still decoding use their buffers: let them finish before the buffers are freed.
-            while (queue.Reader.TryRead(out var pending))
-            {
-                await AwaitQuietly(pending).ConfigureAwait(false);
-            }
-            throw;
-        }
-        finally
-        {
-            foreach (var b in allocated)
-            {
-                ((IDisposable)b).Dispose();
-            }
-        }
+            },
+            cancellationToken).ConfigureAwait(false);
         target.Flush();
         tailTarget?.Flush();
         return written;
-    }
-
-    /// <summary>Waits for a chunk job whose result no longer matters (the install already failed).</summary>
-    private static async Task AwaitQuietly(Task job)
-    {
-        try
-        {
-            await job.ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The first failure is already on its way to the caller; this one only ends the job.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
-
-    private (int, AlignedBuffer) DecodeAndVerify(int chunk, byte[] stored, AlignedBuffer data, ConcurrentBag<byte[]> storedBuffers)
-    {
-        var entry = _index.Entries[chunk];
-        int length = _index.ChunkLength(chunk);
-        string what = $"{_bundle.Name}: image '{_image.SlotClass}' chunk {chunk} (bundle byte offset {_bundle.PayloadOffset(_image) + entry.Offset})";
-        try
-        {
-            var target = data.Memory.Span[..length];
-            ChunkCodec.Decode(stored.AsSpan(0, entry.StoredLength), entry.Encoding, target, what);
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(target, hash);
-            if (!hash.SequenceEqual(entry.Sha256))
-            {
-                throw new BundleFormatException($"{what}: SHA-256 does not match the signed index; nothing of it was written");
-            }
-            return (chunk, data);
-        }
-        finally
-        {
-            storedBuffers.Add(stored);
-        }
     }
 
     /// <summary>Runs of consecutive chunks to fetch, so adjacent ones are read in one range request.</summary>
@@ -230,5 +115,19 @@ internal sealed class ImageWriter
             }
             yield return (first, i - first);
         }
+    }
+
+    /// <summary>One chunk in flight: its stored bytes as read, and the aligned native buffer it decodes into.</summary>
+    private sealed class ChunkSlot(int chunkSize, int maxStored) : IDisposable
+    {
+        public byte[] Stored { get; } = new byte[maxStored];
+
+        public AlignedBuffer Data { get; } = new(chunkSize);
+
+        public int Chunk { get; set; }
+
+        public int StoredLength { get; set; }
+
+        public void Dispose() => ((IDisposable)Data).Dispose();
     }
 }

@@ -78,7 +78,7 @@ internal sealed class Installer
             plan.Add(new ImagePlan(image, index, slot));
         }
 
-        if (options.PrecheckPayload ?? source is FileBundleSource)
+        if (options.PrecheckPayload ?? source.RereadIsCheap)
         {
             var verifier = new BundleVerifier(bundle);
             foreach (var step in plan)
@@ -154,7 +154,7 @@ internal sealed class Installer
                 InstalledAt = _time.GetUtcNow(),
                 VerifiedReadBack = options.VerifyReadBack,
             };
-            await _state.WriteSlotAsync(slot, record, bundle.ManifestBytes, ChunkIndex.Encode(index.Entries), cancellationToken).ConfigureAwait(false);
+            await _state.WriteSlotAsync(slot, record, bundle.ManifestBytes, index.Bytes, cancellationToken).ConfigureAwait(false);
         }
 
         // 5. The commit point: one atomic bootloader environment write makes the new side the one to try. The

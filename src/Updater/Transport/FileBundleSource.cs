@@ -18,6 +18,8 @@ internal sealed class FileBundleSource : IBundleSource
 
     public long Length { get; }
 
+    public bool RereadIsCheap => true;
+
     public static FileBundleSource Open(string path)
     {
         try

@@ -38,6 +38,9 @@ internal sealed class HttpBundleSource : IBundleSource
 
     public long Length { get; private set; }
 
+    /// <summary>A second pass would fetch every payload byte again.</summary>
+    public bool RereadIsCheap => false;
+
     /// <summary>What identified the bundle on the first response.</summary>
     public RemoteIdentity Identity { get; private set; }
 
@@ -161,22 +164,22 @@ internal sealed class HttpBundleSource : IBundleSource
         return request;
     }
 
+    /// <summary>
+    /// Only 200 and 206 carry bundle bytes. A 416 gets its own message (the file shrank); every other status
+    /// goes through the shared mapping of <see cref="HttpRetry.ThrowOnFailure"/>.
+    /// </summary>
     private void ThrowOnFailureStatus(HttpResponseMessage response, string what)
     {
         if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.PartialContent)
         {
             return;
         }
-        string status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
-        if (HttpRetry.IsTransientStatus(response.StatusCode))
-        {
-            throw new TransientHttpException($"{Name}: {what}: {status}", HttpRetry.RetryAfter(response, Retry.Time));
-        }
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{Name}: {what}: {status}: the file on the server is shorter than the bundle it started as");
+            throw new UpdaterException(ExitCode.BadInput, $"{Name}: {what}: {HttpRetry.Status(response)}: the file on the server is shorter than the bundle it started as");
         }
-        throw new UpdaterException(ExitCode.Io, $"{Name}: {what}: {status}");
+        Retry.ThrowOnFailure(response, $"{Name}: {what}");
+        throw new UpdaterException(ExitCode.Io, $"{Name}: {what}: {HttpRetry.Status(response)}");
     }
 
     private void CheckIdentity(HttpResponseMessage response)

@@ -94,6 +94,30 @@ internal sealed class HttpRetry
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
         || ((int)status >= 500 && status is not HttpStatusCode.NotImplemented and not HttpStatusCode.HttpVersionNotSupported);
 
+    /// <summary>
+    /// The one mapping from an HTTP status to an exception: a 2xx returns; 408, 429 and most 5xx become a
+    /// <see cref="TransientHttpException"/> (so <see cref="ExecuteAsync{T}"/> retries it, after the server's
+    /// Retry-After if it sent one); anything else fails at once as an I/O error. Every message reads
+    /// "<paramref name="what"/>: HTTP 404 Not Found".
+    /// </summary>
+    /// <param name="what">The URL (redacted) and, where it helps, what was asked of it.</param>
+    public void ThrowOnFailure(HttpResponseMessage response, string what)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+        string failure = $"{what}: {Status(response)}";
+        if (IsTransientStatus(response.StatusCode))
+        {
+            throw new TransientHttpException(failure, RetryAfter(response, Time));
+        }
+        throw new UpdaterException(ExitCode.Io, failure);
+    }
+
+    /// <summary>"HTTP 404 Not Found": how every message names a status.</summary>
+    public static string Status(HttpResponseMessage response) => $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+
     /// <summary>The server's Retry-After as a delay from now, if it sent one.</summary>
     public static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)
     {

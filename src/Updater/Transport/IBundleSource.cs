@@ -13,6 +13,12 @@ internal interface IBundleSource : IAsyncDisposable
     /// <summary>Total length of the bundle in bytes.</summary>
     long Length { get; }
 
+    /// <summary>
+    /// Reading the payload twice costs little (a local file, not a network transfer): an install then checks
+    /// every payload as a whole before its first write, so a corrupt bundle leaves the slot untouched.
+    /// </summary>
+    bool RereadIsCheap { get; }
+
     /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>; a short bundle is an error.</summary>
     Task ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
 

@@ -19,7 +19,7 @@ public class ManifestRulesTests
         """;
 
     private static BundleManifest Parse(string json, long dataLength = 1000) =>
-        VerifiedBundle.ParseManifest(Encoding.UTF8.GetBytes(json), Header, Header.DataOffset + dataLength, "b.bundle");
+        UnverifiedBundleReader.ParseManifest(Encoding.UTF8.GetBytes(json), Header, Header.DataOffset + dataLength, "b.bundle");
 
     [Fact]
     public void A_consistent_manifest_parses() => Assert.Equal(2, Parse(Manifest()).Images[0].ChunkCount);

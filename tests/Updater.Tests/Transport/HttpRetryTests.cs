@@ -43,4 +43,22 @@ public sealed class HttpRetryTests
         Assert.Equal(ExitCode.Io, error.ExitCode);
         Assert.Contains("certificate", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void One_status_mapping_retries_transient_statuses_after_retry_after_and_fails_the_rest_at_once()
+    {
+        var retry = new HttpRetry(new HttpTransportOptions(), "https://example.invalid/x");
+        using var ok = new HttpResponseMessage(HttpStatusCode.PartialContent);
+        retry.ThrowOnFailure(ok, "https://example.invalid/x");
+
+        using var busy = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+        busy.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
+        var transient = Assert.Throws<TransientHttpException>(() => retry.ThrowOnFailure(busy, "https://example.invalid/x"));
+        Assert.Equal("https://example.invalid/x: HTTP 503 Service Unavailable", transient.Message);
+        Assert.Equal(TimeSpan.FromSeconds(7), transient.RetryAfter);
+
+        using var missing = new HttpResponseMessage(HttpStatusCode.NotFound);
+        var error = Assert.Throws<UpdaterException>(() => retry.ThrowOnFailure(missing, "https://example.invalid/x"));
+        Assert.Equal((ExitCode.Io, "https://example.invalid/x: HTTP 404 Not Found"), (error.ExitCode, error.Message));
+    }
 }
