@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.Versioning;
-using HealthCheck.Tests.Support;
+using TestSupport.Systemd;
 
 namespace HealthCheck.Tests.Systemd;
 
@@ -14,7 +14,7 @@ public sealed class HealthServiceUnitTests : IDisposable
 {
     private const string Log = "/run/updater-stand-in.log";
 
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("health-service-");
+    private readonly TempDirectory _directory = new("health-service-");
 
     [SystemdFact]
     public async Task A_passing_health_run_comes_after_the_default_target_and_lets_boot_complete()
@@ -34,7 +34,7 @@ public sealed class HealthServiceUnitTests : IDisposable
         Assert.Equal("failed\ninactive", await ActiveStatesAsync(container));
     }
 
-    public void Dispose() => _directory.Delete(recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     private static async Task<string> ActiveStatesAsync(SystemdContainer container) =>
         await container.RunAsync("systemctl", "show", "--property=ActiveState", "--value", "updater-health.service") + "\n" +
@@ -51,7 +51,7 @@ public sealed class HealthServiceUnitTests : IDisposable
 
         // The unit and the links `systemctl enable` makes from its [Install] section, in a directory of the unit
         // search path (system.control) bound into the container: the root itself stays untouched.
-        var units = Directory.CreateDirectory(Path.Combine(_directory.FullName, "system.control")).FullName;
+        var units = Directory.CreateDirectory(Path.Combine(_directory.Root, "system.control")).FullName;
         File.Copy(RepositoryPaths.Dist("updater-health.service"), Path.Combine(units, "updater-health.service"));
         foreach (var wants in new[] { "multi-user.target.wants", "boot-complete.target.requires" })
         {
@@ -61,7 +61,7 @@ public sealed class HealthServiceUnitTests : IDisposable
 
         // What the stand-in sees when it runs: its arguments, then whether the default target is already up and
         // whether boot-complete.target (which must wait for it) is not.
-        var standIn = Path.Combine(_directory.FullName, "updater");
+        var standIn = Path.Combine(_directory.Root, "updater");
         await File.WriteAllTextAsync(standIn, $$"""
             #!/bin/sh
             { echo "$*"; systemctl is-active multi-user.target boot-complete.target; } > {{Log}} 2>&1
