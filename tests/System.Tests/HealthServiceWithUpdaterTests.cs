@@ -58,13 +58,7 @@ public sealed class HealthServiceWithUpdaterTests : IDisposable
         }
 
         // The unit as `systemctl enable` installs it, and a drop-in that runs the published binary.
-        var units = Directory.CreateDirectory(Path.Combine(_directory.Root, "system.control")).FullName;
-        File.Copy(RepositoryPaths.Dist("updater-health.service"), Path.Combine(units, "updater-health.service"));
-        foreach (var wants in new[] { "multi-user.target.wants", "boot-complete.target.requires" })
-        {
-            var link = Path.Combine(Directory.CreateDirectory(Path.Combine(units, wants)).FullName, "updater-health.service");
-            File.CreateSymbolicLink(link, "../updater-health.service");
-        }
+        var units = EnabledHealthService.Create(_directory.Root);
         var dropIn = Directory.CreateDirectory(Path.Combine(units, "updater-health.service.d")).FullName;
         await File.WriteAllTextAsync(Path.Combine(dropIn, "binary.conf"), "[Service]\nExecStart=\nExecStart=/usr/lib/updater/updater health\n");
 

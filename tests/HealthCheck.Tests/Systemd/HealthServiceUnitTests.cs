@@ -49,15 +49,7 @@ public sealed class HealthServiceUnitTests : IDisposable
             throw new InvalidOperationException($"Tests against a real systemd cannot run under CI: {missing}.");
         }
 
-        // The unit and the links `systemctl enable` makes from its [Install] section, in a directory of the unit
-        // search path (system.control) bound into the container: the root itself stays untouched.
-        var units = Directory.CreateDirectory(Path.Combine(_directory.Root, "system.control")).FullName;
-        File.Copy(RepositoryPaths.Dist("updater-health.service"), Path.Combine(units, "updater-health.service"));
-        foreach (var wants in new[] { "multi-user.target.wants", "boot-complete.target.requires" })
-        {
-            var link = Path.Combine(Directory.CreateDirectory(Path.Combine(units, wants)).FullName, "updater-health.service");
-            File.CreateSymbolicLink(link, "../updater-health.service");
-        }
+        var units = EnabledHealthService.Create(_directory.Root);
 
         // What the stand-in sees when it runs: its arguments, then whether the default target is already up and
         // whether boot-complete.target (which must wait for it) is not.
