@@ -45,8 +45,19 @@ public sealed class WatchedFakeTimeProvider : FakeTimeProvider
     /// </summary>
     public async Task WaitForTimerAsync(TimeSpan dueTime)
     {
-        while (await NextArmedTimerAsync().ConfigureAwait(false) != dueTime)
+        var passedOver = new List<TimeSpan>();
+        try
         {
+            TimeSpan due;
+            while ((due = await NextArmedTimerAsync().ConfigureAwait(false)) != dueTime)
+            {
+                passedOver.Add(due);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Name what was armed instead: the usual failure is the code waiting for another time than expected.
+            throw new TimeoutException($"no timer of {dueTime} was armed; meanwhile armed: {(passedOver.Count == 0 ? "none" : string.Join(", ", passedOver))}");
         }
     }
 
