@@ -16,6 +16,7 @@ public sealed class SystemdContainer : IAsyncDisposable
 
     private readonly Process _nspawn;
     private readonly StringBuilder _console;
+    private bool _disposed;
 
     private SystemdContainer(Process nspawn, StringBuilder console, int leaderPid)
     {
@@ -56,7 +57,17 @@ public sealed class SystemdContainer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var nspawn = Process.Start(start) ?? throw new InvalidOperationException("systemd-nspawn did not start");
+        await HostContainerLease.AcquireAsync().ConfigureAwait(false);
+        Process nspawn;
+        try
+        {
+            nspawn = Process.Start(start) ?? throw new InvalidOperationException("systemd-nspawn did not start");
+        }
+        catch
+        {
+            await HostContainerLease.ReleaseAsync().ConfigureAwait(false);
+            throw;
+        }
         var console = new StringBuilder();
         nspawn.OutputDataReceived += (_, e) => Append(console, e.Data);
         nspawn.ErrorDataReceived += (_, e) => Append(console, e.Data);
@@ -97,6 +108,7 @@ public sealed class SystemdContainer : IAsyncDisposable
             }
 
             nspawn.Dispose();
+            await HostContainerLease.ReleaseAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -133,6 +145,12 @@ public sealed class SystemdContainer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Once only: the host-wide lease is counted per container.
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_nspawn.HasExited)
         {
             await TryRunAsync("systemctl", "poweroff", "--no-block");
@@ -149,6 +167,7 @@ public sealed class SystemdContainer : IAsyncDisposable
         }
 
         _nspawn.Dispose();
+        await HostContainerLease.ReleaseAsync().ConfigureAwait(false);
     }
 
     // nspawn forks the container's PID 1 as its child; it appears once the namespaces are set up.
