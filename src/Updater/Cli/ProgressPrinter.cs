@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Updater.Install;
 
@@ -10,18 +9,31 @@ namespace Updater.Cli;
 /// </summary>
 internal sealed class ProgressPrinter : IProgress<InstallProgress>
 {
-    private readonly bool _interactive = !Console.IsErrorRedirected;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TextWriter _output;
+    private readonly bool _interactive;
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly object _gate = new();
     // Far enough back that the first report prints, near enough that "now - _lastPrint" cannot overflow.
     private TimeSpan _lastPrint = TimeSpan.FromDays(-1);
     private int _lastPercent = -1;
 
+    /// <param name="output">Where the lines go; stderr by default.</param>
+    /// <param name="interactive">Redraw one line in place; by default when stderr is a terminal.</param>
+    /// <param name="time">The clock behind rate, ETA and redraw pacing; tests pass a fake one to get exact lines.</param>
+    public ProgressPrinter(TextWriter? output = null, bool? interactive = null, TimeProvider? time = null)
+    {
+        _output = output ?? Console.Error;
+        _interactive = interactive ?? !Console.IsErrorRedirected;
+        _time = time ?? TimeProvider.System;
+        _started = _time.GetTimestamp();
+    }
+
     public void Report(InstallProgress value)
     {
         lock (_gate)
         {
-            var now = _clock.Elapsed;
+            var now = _time.GetElapsedTime(_started);
             int percent = value.Total == 0 ? 100 : (int)(value.Done * 100 / value.Total);
             bool due = _interactive ? now - _lastPrint > TimeSpan.FromMilliseconds(200) : (percent / 10 != _lastPercent / 10 || now - _lastPrint > TimeSpan.FromSeconds(10));
             if (!due && value.Done < value.Total)
@@ -37,15 +49,15 @@ internal sealed class ProgressPrinter : IProgress<InstallProgress>
                 $"{value.Phase} {percent,3}%  {Mib(value.Done)}/{Mib(value.Total)} MiB  {rate / (1 << 20):0.0} MiB/s  ETA {eta}");
             if (_interactive)
             {
-                Console.Error.Write("\r" + line.PadRight(72));
+                _output.Write("\r" + line.PadRight(72));
                 if (value.Done >= value.Total)
                 {
-                    Console.Error.WriteLine();
+                    _output.WriteLine();
                 }
             }
             else
             {
-                Console.Error.WriteLine(line);
+                _output.WriteLine(line);
             }
         }
     }

@@ -1,13 +1,12 @@
 using HealthCheck.Definitions;
 using HealthCheck.Running;
-using HealthCheck.Tests.Support;
 
 namespace HealthCheck.Tests.Checks;
 
 /// <summary>Command checks run real processes through /bin/sh.</summary>
 public sealed class CommandCheckTests : IDisposable
 {
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("command-check-");
+    private readonly TempDirectory _directory = new("command-check-");
 
     [Fact]
     public async Task A_command_that_exits_0_passes()
@@ -50,7 +49,7 @@ public sealed class CommandCheckTests : IDisposable
     [Fact]
     public async Task A_command_that_outlives_its_deadline_fails_and_is_killed()
     {
-        var pidFile = Path.Combine(_directory.FullName, "pid");
+        var pidFile = Path.Combine(_directory.Root, "pid");
         var clock = new WatchedFakeTimeProvider();
         var check = new HealthCheckDefinition("hangs", HealthCheckKind.Command, $"echo $$ > {pidFile}; exec sleep 600", "hang.conf:1")
         {
@@ -75,7 +74,7 @@ public sealed class CommandCheckTests : IDisposable
     [Fact]
     public async Task Retries_run_the_command_again_until_it_passes()
     {
-        var counter = Path.Combine(_directory.FullName, "count");
+        var counter = Path.Combine(_directory.Root, "count");
         var clock = new WatchedFakeTimeProvider();
         // Fails on the first two runs, passes on the third.
         var check = new HealthCheckDefinition(
@@ -99,7 +98,7 @@ public sealed class CommandCheckTests : IDisposable
         Assert.Equal(3, (await File.ReadAllLinesAsync(counter)).Length);
     }
 
-    public void Dispose() => _directory.Delete(recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     private static async Task<HealthCheckResult> CheckAsync(string command)
     {

@@ -1,6 +1,5 @@
 using HealthCheck.Definitions;
 using HealthCheck.Running;
-using HealthCheck.Tests.Support;
 
 namespace HealthCheck.Tests.Checks;
 

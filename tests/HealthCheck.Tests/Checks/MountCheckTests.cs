@@ -1,14 +1,13 @@
 using HealthCheck.Checks;
 using HealthCheck.Definitions;
 using HealthCheck.Running;
-using HealthCheck.Tests.Support;
 
 namespace HealthCheck.Tests.Checks;
 
 /// <summary>Mount checks against the kernel's real mount table, with real tmpfs mounts made by the test.</summary>
 public sealed class MountCheckTests : IAsyncLifetime
 {
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("mount-check-");
+    private readonly TempDirectory _directory = new("mount-check-");
     private readonly List<string> _mounted = [];
 
     [Fact]
@@ -21,16 +20,16 @@ public sealed class MountCheckTests : IAsyncLifetime
     [Fact]
     public async Task A_plain_directory_is_not_a_mount_point()
     {
-        var result = await CheckAsync(_directory.FullName);
+        var result = await CheckAsync(_directory.Root);
 
         Assert.False(result.Passed);
-        Assert.Equal($"{_directory.FullName} is not a mount point", result.Reason);
+        Assert.Equal($"{_directory.Root} is not a mount point", result.Reason);
     }
 
     [Fact]
     public async Task A_missing_path_fails_as_missing()
     {
-        var path = Path.Combine(_directory.FullName, "absent");
+        var path = Path.Combine(_directory.Root, "absent");
 
         var result = await CheckAsync(path);
 
@@ -64,7 +63,7 @@ public sealed class MountCheckTests : IAsyncLifetime
     public async Task A_path_through_a_symbolic_link_to_a_mount_point_passes()
     {
         var data = await MountTmpfsAsync("real");
-        var link = Path.Combine(_directory.FullName, "link");
+        var link = Path.Combine(_directory.Root, "link");
         File.CreateSymbolicLink(link, "real");
 
         var result = await CheckAsync(link + "/");
@@ -93,7 +92,7 @@ public sealed class MountCheckTests : IAsyncLifetime
             await UnmountAsync(mountPoint);
         }
 
-        _directory.Delete(recursive: true);
+        _directory.Dispose();
     }
 
     private static async Task<HealthCheckResult> CheckAsync(string path)
@@ -104,7 +103,7 @@ public sealed class MountCheckTests : IAsyncLifetime
 
     private async Task<string> MountTmpfsAsync(string name)
     {
-        var mountPoint = Directory.CreateDirectory(Path.Combine(_directory.FullName, name)).FullName;
+        var mountPoint = Directory.CreateDirectory(Path.Combine(_directory.Root, name)).FullName;
         await ProcessRunner.RunCheckedAsync("mount", "-t", "tmpfs", "-o", "size=1m", "updater-test", mountPoint);
         _mounted.Add(mountPoint);
         return mountPoint;

@@ -1,7 +1,6 @@
 using HealthCheck.Checks;
 using HealthCheck.Definitions;
 using HealthCheck.Running;
-using HealthCheck.Tests.Support;
 
 namespace HealthCheck.Tests.Running;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.Versioning;
-using HealthCheck.Tests.Support;
+using TestSupport.Systemd;
 
 namespace HealthCheck.Tests.Systemd;
 
@@ -14,7 +14,7 @@ public sealed class HealthServiceUnitTests : IDisposable
 {
     private const string Log = "/run/updater-stand-in.log";
 
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("health-service-");
+    private readonly TempDirectory _directory = new("health-service-");
 
     [SystemdFact]
     public async Task A_passing_health_run_comes_after_the_default_target_and_lets_boot_complete()
@@ -34,7 +34,7 @@ public sealed class HealthServiceUnitTests : IDisposable
         Assert.Equal("failed\ninactive", await ActiveStatesAsync(container));
     }
 
-    public void Dispose() => _directory.Delete(recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     private static async Task<string> ActiveStatesAsync(SystemdContainer container) =>
         await container.RunAsync("systemctl", "show", "--property=ActiveState", "--value", "updater-health.service") + "\n" +
@@ -49,19 +49,11 @@ public sealed class HealthServiceUnitTests : IDisposable
             throw new InvalidOperationException($"Tests against a real systemd cannot run under CI: {missing}.");
         }
 
-        // The unit and the links `systemctl enable` makes from its [Install] section, in a directory of the unit
-        // search path (system.control) bound into the container: the root itself stays untouched.
-        var units = Directory.CreateDirectory(Path.Combine(_directory.FullName, "system.control")).FullName;
-        File.Copy(RepositoryPaths.Dist("updater-health.service"), Path.Combine(units, "updater-health.service"));
-        foreach (var wants in new[] { "multi-user.target.wants", "boot-complete.target.requires" })
-        {
-            var link = Path.Combine(Directory.CreateDirectory(Path.Combine(units, wants)).FullName, "updater-health.service");
-            File.CreateSymbolicLink(link, "../updater-health.service");
-        }
+        var units = EnabledHealthService.Create(_directory.Root);
 
         // What the stand-in sees when it runs: its arguments, then whether the default target is already up and
         // whether boot-complete.target (which must wait for it) is not.
-        var standIn = Path.Combine(_directory.FullName, "updater");
+        var standIn = Path.Combine(_directory.Root, "updater");
         await File.WriteAllTextAsync(standIn, $$"""
             #!/bin/sh
             { echo "$*"; systemctl is-active multi-user.target boot-complete.target; } > {{Log}} 2>&1

@@ -1,7 +1,7 @@
 using HealthCheck.Definitions;
 using HealthCheck.Parsing;
 using HealthCheck.Running;
-using HealthCheck.Tests.Support;
+using TestSupport.Systemd;
 
 namespace HealthCheck.Tests.Systemd;
 

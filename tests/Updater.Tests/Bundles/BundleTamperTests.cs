@@ -12,7 +12,7 @@ namespace Updater.Tests.Bundles;
 /// </summary>
 public sealed class BundleTamperTests : IAsyncLifetime, IDisposable
 {
-    private readonly Sandbox _box = new(slotSize: 2 << 20);
+    private readonly TestDevice _box = new(slotSize: 2 << 20);
     private string _image = "";
     private string _bundle = "";
     private byte[] _original = [];
@@ -34,11 +34,11 @@ public sealed class BundleTamperTests : IAsyncLifetime, IDisposable
         var bundle = await OpenAsync(_bundle);
         await new BundleVerifier(bundle).VerifyAllAsync(CancellationToken.None);
         var image = Assert.Single(bundle.Manifest.Images);
-        Assert.Equal(Sandbox.Sha256Of(_image), image.Sha256);
+        Assert.Equal(TestDevice.Sha256Of(_image), image.Sha256);
         Assert.Equal(new FileInfo(_image).Length, image.Size);
         Assert.Equal(17, image.ChunkCount);
         Assert.Equal("2.0.0", bundle.Manifest.Version);
-        Assert.Equal(Sandbox.Compatible, bundle.Manifest.Compatible);
+        Assert.Equal(TestDevice.Compatible, bundle.Manifest.Compatible);
         Assert.True(image.Payload.Length < image.Size, "mixed content should compress");
     }
 
@@ -184,13 +184,13 @@ public sealed class BundleTamperTests : IAsyncLifetime, IDisposable
 
     private async Task AssertInstallRefusedWithoutWriteAsync(string bundlePath)
     {
-        string before = Sandbox.Sha256Of(_box.SlotB);
-        string beforeA = Sandbox.Sha256Of(_box.SlotA);
+        string before = TestDevice.Sha256Of(_box.SlotB);
+        string beforeA = TestDevice.Sha256Of(_box.SlotA);
         var bootloader = new FakeBootloader();
         var e = await Assert.ThrowsAnyAsync<UpdaterException>(() => _box.InstallAsync(bundlePath, bootloader));
         Assert.Equal(ExitCode.BadInput, e.ExitCode);
-        Assert.Equal(before, Sandbox.Sha256Of(_box.SlotB));
-        Assert.Equal(beforeA, Sandbox.Sha256Of(_box.SlotA));
+        Assert.Equal(before, TestDevice.Sha256Of(_box.SlotB));
+        Assert.Equal(beforeA, TestDevice.Sha256Of(_box.SlotA));
         // A local install checks the whole payload before its first write: not even the bootloader is touched.
         Assert.Empty(bootloader.Calls);
     }

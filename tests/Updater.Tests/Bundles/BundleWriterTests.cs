@@ -10,7 +10,7 @@ namespace Updater.Tests.Bundles;
 /// </summary>
 public sealed class BundleWriterTests : IDisposable
 {
-    private readonly Sandbox _box = new();
+    private readonly TestDevice _box = new();
 
     public void Dispose() => _box.Dispose();
 
@@ -32,12 +32,12 @@ public sealed class BundleWriterTests : IDisposable
                 "class" => [new("../etc", image)],
                 _ => [new("rootfs", image)],
             },
-            Compatible = what == "compatible" ? "" : Sandbox.Compatible,
+            Compatible = what == "compatible" ? "" : TestDevice.Compatible,
             Version = what == "version" ? "two" : "2.0.0",
             SecurityVersion = what == "security" ? -1 : 0,
             ChunkSize = what == "chunk" ? 5000 : 4096,
         };
-        using var key = SigningKey.Load(_box.KeyPath);
+        using var key = SigningKey.Load(TestDevice.KeyPath);
         string output = _box.Path("out.bundle");
 
         var e = await Assert.ThrowsAsync<UpdaterException>(() => new BundleWriter(request, [key]).WriteAsync(output, null, CancellationToken.None));

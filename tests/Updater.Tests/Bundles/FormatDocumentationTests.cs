@@ -9,7 +9,7 @@ namespace Updater.Tests.Bundles;
 /// </summary>
 public sealed class FormatDocumentationTests : IDisposable
 {
-    private readonly Sandbox _box = new();
+    private readonly TestDevice _box = new();
 
     public void Dispose() => _box.Dispose();
 
@@ -20,17 +20,17 @@ public sealed class FormatDocumentationTests : IDisposable
         string bundle = await _box.MakeBundleAsync("v2.bundle", image, chunkSize: 64 * 1024);
         string script = Path.Combine(AppContext.BaseDirectory, "Fixtures", "read_bundle.py");
 
-        string output = LoopDevice.Run("python3", script, bundle, _box.Root);
+        string output = ProcessRunner.RunChecked("python3", script, bundle, _box.Root).Stdout;
 
-        Assert.Equal($"rootfs {Sandbox.Sha256Of(image)}", output.Trim());
-        string verified = LoopDevice.Run("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", Path.Combine(_box.Keyring, "dev.pub.pem"),
-            "-rawin", "-in", _box.Path("message"), "-sigfile", _box.Path("signature"));
+        Assert.Equal($"rootfs {TestDevice.Sha256Of(image)}", output.Trim());
+        string verified = ProcessRunner.RunChecked("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", Path.Combine(_box.Keyring, "dev.pub.pem"),
+            "-rawin", "-in", _box.Path("message"), "-sigfile", _box.Path("signature")).Stdout;
         Assert.Contains("Signature Verified Successfully", verified, StringComparison.Ordinal);
 
         // The same reader refuses a flipped index byte: the Python side really checks.
         var bytes = await File.ReadAllBytesAsync(bundle);
         bytes[^(int)(new FileInfo(bundle).Length / 2)] ^= 1;
         await File.WriteAllBytesAsync(bundle, bytes);
-        Assert.Throws<InvalidOperationException>(() => LoopDevice.Run("python3", script, bundle, _box.Root));
+        Assert.Throws<InvalidOperationException>(() => ProcessRunner.RunChecked("python3", script, bundle, _box.Root));
     }
 }

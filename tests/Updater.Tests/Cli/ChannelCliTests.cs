@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Updater.Crypto;
 using Updater.Tests.Support;
@@ -12,68 +11,49 @@ public sealed class ChannelCliTests : IDisposable
 
     public void Dispose() => _device.Dispose();
 
-    private (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "updater.dll"));
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(start)!;
-        string stdout = process.StandardOutput.ReadToEnd();
-        string stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout, stderr);
-    }
-
     [Fact]
     public async Task Creates_signs_and_shows_a_channel()
     {
         string key = Path.Combine(_device.Root, "vendor");
-        Assert.Equal(0, Run("keygen", "-o", key).Code);
+        await UpdaterProcess.ExpectAsync(0, "keygen", "-o", key);
         var (bundle, _) = await _device.MakeBundleAsync("2.1.0");
         string channel = Path.Combine(_device.Root, "stable.channel");
         string ring = Path.Combine(_device.Root, "vendor-ring");
         Directory.CreateDirectory(ring);
         File.Copy(key + ".pub.pem", Path.Combine(ring, "vendor.pem"));
 
-        var created = Run("channel", "create", "-o", channel, "-k", key + ".key", "--channel-version", "3", "--compatible", TestDevice.Compatible,
+        var created = await UpdaterProcess.ExpectAsync(0, "channel", "create", "-o", channel, "-k", key + ".key", "--channel-version", "3", "--compatible", TestDevice.Compatible,
             "--release", "2.1.0", "--bundle-url", "bundles/2.1.0.bundle", "--bundle", bundle,
             "--wave", "1@2026-12-01T00:00Z", "--wave", "10@2026-12-02T00:00Z", "--wave", "100@2026-12-04T00:00Z", "--group", "canary", "--expires", "2027-01-01T00:00Z");
-        Assert.True(created.Code == 0, created.Err);
-        Assert.Contains("version 3, release 2.1.0, 3 wave(s)", created.Out, StringComparison.Ordinal);
+        Assert.Contains("version 3, release 2.1.0, 3 wave(s)", created.Stdout, StringComparison.Ordinal);
 
-        var shown = Run("channel", "show", channel, "--keyring", ring);
-        Assert.True(shown.Code == 0, shown.Err);
-        var doc = JsonDocument.Parse(shown.Out).RootElement;
+        var shown = await UpdaterProcess.ExpectAsync(0, "channel", "show", channel, "--keyring", ring);
+        var doc = JsonDocument.Parse(shown.Stdout).RootElement;
         Assert.Equal(new FileInfo(bundle).Length, doc.GetProperty("release").GetProperty("bundle_size").GetInt64());
         Assert.Equal(64, doc.GetProperty("release").GetProperty("manifest_sha256").GetString()!.Length);
         Assert.Equal(10, doc.GetProperty("rollout").GetProperty("waves")[1].GetProperty("percent").GetDouble());
-        Assert.Contains("signature verified", shown.Err, StringComparison.Ordinal);
+        Assert.Contains("signature verified", shown.Stderr, StringComparison.Ordinal);
 
         // A hand-edited document: halt the rollout, raise the version, sign it.
         string edited = Path.Combine(_device.Root, "halt.json");
-        await File.WriteAllTextAsync(edited, shown.Out.Replace("\"version\": 3", "\"version\": 4", StringComparison.Ordinal).Replace("\"halted\": false", "\"halted\": true", StringComparison.Ordinal));
-        var signed = Run("channel", "sign", edited, "-k", key + ".key", "-o", channel);
-        Assert.True(signed.Code == 0, signed.Err);
-        Assert.Contains("version 4", signed.Out, StringComparison.Ordinal);
-        Assert.Contains("HALTED", signed.Out, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(edited, shown.Stdout.Replace("\"version\": 3", "\"version\": 4", StringComparison.Ordinal).Replace("\"halted\": false", "\"halted\": true", StringComparison.Ordinal));
+        var signed = await UpdaterProcess.ExpectAsync(0, "channel", "sign", edited, "-k", key + ".key", "-o", channel);
+        Assert.Contains("version 4", signed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("HALTED", signed.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_malformed_document_is_refused_and_no_file_is_written()
+    public async Task A_malformed_document_is_refused_and_no_file_is_written()
     {
         string key = Path.Combine(_device.Root, "vendor");
-        Run("keygen", "-o", key);
+        await UpdaterProcess.ExpectAsync(0, "keygen", "-o", key);
         string doc = Path.Combine(_device.Root, "bad.json");
         File.WriteAllText(doc, "{\"format\":1,\"channel\":\"stable\",\"version\":0}");
         string output = Path.Combine(_device.Root, "out.channel");
 
-        var result = Run("channel", "sign", doc, "-k", key + ".key", "-o", output);
+        var result = await UpdaterProcess.ExpectAsync((int)ExitCode.BadInput, "channel", "sign", doc, "-k", key + ".key", "-o", output);
 
-        Assert.Equal((int)ExitCode.BadInput, result.Code);
-        Assert.StartsWith("updater: error: ", result.Err, StringComparison.Ordinal);
+        Assert.StartsWith("updater: error: ", result.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
 }

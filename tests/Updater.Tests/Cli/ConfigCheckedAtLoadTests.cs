@@ -8,7 +8,7 @@ namespace Updater.Tests.Cli;
 /// </summary>
 public sealed class ConfigCheckedAtLoadTests : IDisposable
 {
-    private readonly Sandbox _box = new(slotSize: 1 << 20);
+    private readonly TestDevice _box = new(slotSize: 1 << 20);
 
     public void Dispose() => _box.Dispose();
 

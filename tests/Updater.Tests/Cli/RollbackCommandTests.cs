@@ -8,7 +8,7 @@ namespace Updater.Tests.Cli;
 /// </summary>
 public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
 {
-    private readonly Sandbox _box = new(slotSize: 2 << 20);
+    private readonly TestDevice _box = new(slotSize: 2 << 20);
     private string _bundle = "";
 
     public async Task InitializeAsync() =>
@@ -96,7 +96,7 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
             // An empty single-copy environment with a valid CRC, as a board's build would provision it.
             string empty = _box.Path("empty-env.txt");
             File.WriteAllText(empty, "");
-            LoopDevice.Run("mkenvimage", "-s", "0x4000", "-o", _box.UBootEnv, empty);
+            ProcessRunner.RunChecked("mkenvimage", "-s", "0x4000", "-o", _box.UBootEnv, empty);
             File.WriteAllText(_box.Path("fw_env.config"), $"{_box.UBootEnv} 0x0 0x4000\n");
         }
     }
@@ -105,13 +105,8 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
 
     /// <summary>The boot order as the real tool reads it.</summary>
     private string Order(string backend) => backend == "uboot"
-        ? LoopDevice.Run("fw_printenv", "-c", _box.Path("fw_env.config"), "-n", "BOOT_ORDER").Trim()
-        : UpdaterProcess.GrubEnvList(_box.GrubEnv)["ORDER"];
+        ? ProcessRunner.RunChecked("fw_printenv", "-c", _box.Path("fw_env.config"), "-n", "BOOT_ORDER").Stdout.Trim()
+        : new GrubEnvFile(_box.GrubEnv).List()["ORDER"];
 
-    private async Task<(int, string, string)> Ok(params string[] args)
-    {
-        var result = await UpdaterProcess.RunAsync(["--config", _box.ConfigPath, .. args]);
-        Assert.True(result.ExitCode == 0, $"updater {string.Join(' ', args)} exited {result.ExitCode}: {result.Stderr}");
-        return result;
-    }
+    private Task<ProcessResult> Ok(params string[] args) => UpdaterProcess.ExpectAsync(0, ["--config", _box.ConfigPath, .. args]);
 }

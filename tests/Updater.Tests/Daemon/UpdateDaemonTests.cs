@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Time.Testing;
 using Partition.Bootloaders;
 using Updater.Daemon;
 using Updater.Fleet;
@@ -12,11 +11,15 @@ using Updater.Transport;
 
 namespace Updater.Tests.Daemon;
 
-/// <summary>The daemon against Kestrel serving a channel file, a bundle and a report endpoint.</summary>
+/// <summary>
+/// The daemon against Kestrel serving a channel file, a bundle and a report endpoint. Its clock is a watched fake:
+/// a test waits until the daemon has armed the timer it expects and only then moves time, so what happens
+/// between two polls does not depend on how fast the machine is.
+/// </summary>
 public sealed class UpdateDaemonTests : IAsyncLifetime
 {
     private readonly TestDevice _device = new();
-    private readonly FakeTimeProvider _time = FakeClock.Create();
+    private readonly WatchedFakeTimeProvider _time = new(TestChannels.T0);
     private readonly FakeRebooter _rebooter = new();
     private readonly StringWriter _logText = new();
     private readonly ConcurrentQueue<string> _reports = new();
@@ -95,7 +98,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         var log = new JournalLog(_logText);
         var options = config.Channel!.TransportOptions(_time, log.Warning);
         var http = UpdaterHttpClient.Create(options);
-        var client = new ChannelClient(_device.Device(_rebooter, _time), http, _time, log: log.Warning);
+        var client = new ChannelClient(_device.Device(rebooter: _rebooter, time: _time), http, _time, log: log.Warning);
         var reporter = new FleetReporter(config.Channel.ReportUrl, http, options, log.Warning);
         return (new UpdateDaemon(client, reporter, notifier ?? new SystemdNotifier(null), log, _time, new Random(1)), reporter, http);
     }
@@ -183,7 +186,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
 
         Assert.Equal(PollOutcome.TrialPending, await daemon.PollOnceAsync(CancellationToken.None));
         Assert.Empty(_server.Requests);
-        Assert.Equal(new byte[4096], _device.ReadSlotB(4096));
+        Assert.Equal(TestDevice.Pattern(4096, TestDevice.SlotBFill), _device.ReadSlotB(4096));
     }
 
     [Fact]
@@ -194,10 +197,13 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         await using var _ = reporter;
         using var __ = http;
 
-        Assert.Equal(PollOutcome.Installed, await FakeClock.RunAsync(_time, daemon.PollOnceAsync(CancellationToken.None), TimeSpan.FromMilliseconds(100)));
+        // 00:00 is outside the window: installed, no reboot. Nothing here waits on the clock, so it stands still.
+        Assert.Equal(PollOutcome.Installed, await daemon.PollOnceAsync(CancellationToken.None));
         Assert.Equal(0, _rebooter.Reboots);
+        // The install's reports are delivered before time moves, so no request of theirs can time out on the jump.
+        await WaitUntilAsync(() => reporter.Delivered >= 2);
         _time.Advance(TimeSpan.FromHours(2.5));
-        Assert.Equal(PollOutcome.Rebooted, await FakeClock.RunAsync(_time, daemon.PollOnceAsync(CancellationToken.None), TimeSpan.FromMilliseconds(100)));
+        Assert.Equal(PollOutcome.Rebooted, await daemon.PollOnceAsync(CancellationToken.None));
         Assert.Equal(1, _rebooter.Reboots);
     }
 
@@ -279,25 +285,21 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
 
         var run = daemon.RunAsync(stop.Token);
-        await WaitUntilAsync(() => ChannelRequests == 1);
-        await Task.Delay(100);
+        // The daemon arms its ten-minute wait only once the first poll is done: from then on nothing moves
+        // until the clock does.
+        await _time.WaitForTimerAsync(TimeSpan.FromMinutes(10));
         Assert.Equal(1, ChannelRequests);
-        // Nine minutes are not the ten-minute interval; a minute more is. Stepped, since the daemon arms its
-        // timer only after the poll's response is handled.
-        for (int i = 0; i < 9; i++)
-        {
-            _time.Advance(TimeSpan.FromMinutes(1));
-            await Task.Delay(20);
-        }
+        // The start's status report is out too, so the jumps below cannot time out a request of its.
+        await WaitUntilAsync(() => reporter.Delivered >= 1);
+        // Nine minutes are not the interval; the tenth minute is, and the second poll ends in the next wait.
+        _time.Advance(TimeSpan.FromMinutes(9));
         Assert.Equal(1, ChannelRequests);
-        for (int i = 0; i < 300 && ChannelRequests < 2; i++)
-        {
-            _time.Advance(TimeSpan.FromSeconds(10));
-            await Task.Delay(20);
-        }
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await _time.WaitForTimerAsync(TimeSpan.FromMinutes(10));
         Assert.Equal(2, ChannelRequests);
         await stop.CancelAsync();
-        await FakeClock.RunAsync(_time, run, TimeSpan.FromSeconds(1));
+        // Cancelled, the daemon stops without waiting on its clock (its status reports are already out).
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
         await reporter.DisposeAsync();
 
         var messages = new List<string>();
@@ -324,7 +326,8 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         var run = daemon.RunAsync(stop.Token);
         await _stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
-        await FakeClock.RunAsync(_time, run, TimeSpan.FromMilliseconds(200));
+        // The stalled download ends with the cancellation itself, not with a timeout: no clock to move.
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
         await reporter.DisposeAsync();
 
         Assert.Equal("2.1.0", new Updater.State.StateDirectory(_device.StateDir).ReadJournal()?.Version);

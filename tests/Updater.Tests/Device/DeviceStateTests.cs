@@ -17,7 +17,7 @@ namespace Updater.Tests.Device;
 /// </summary>
 public sealed class DeviceStateTests : IDisposable
 {
-    private readonly Sandbox _box = new(slotSize: 1 << 20);
+    private readonly TestDevice _box = new(slotSize: 1 << 20);
     private readonly FakeBootloader _boot = new();
     private readonly UpdaterConfig _config;
 
@@ -29,8 +29,9 @@ public sealed class DeviceStateTests : IDisposable
         }
         File.WriteAllText(_box.ConfigPath, $"""
             [system]
-            compatible = {Sandbox.Compatible}
-            {_box.BootloaderLines("grub")}
+            compatible = {TestDevice.Compatible}
+            bootloader = grub
+            grub-env = {_box.GrubEnv}
             state-dir = {_box.StateDir}
             keyring = {_box.Keyring}
             booted-slot = A
@@ -51,7 +52,7 @@ public sealed class DeviceStateTests : IDisposable
             device = {_box.SlotB}
             bootname = B
             """);
-        _config = _box.Config();
+        _config = _box.Config;
     }
 
     public void Dispose() => _box.Dispose();
@@ -65,7 +66,7 @@ public sealed class DeviceStateTests : IDisposable
         var slot = _config.Slots.All.Single(s => s.Name == slotName);
         await Context.State.WriteSlotAsync(slot, new SlotRecord
         {
-            Slot = slot.Name, Bootname = slot.Bootname, Version = version, SecurityVersion = securityVersion, Compatible = Sandbox.Compatible,
+            Slot = slot.Name, Bootname = slot.Bootname, Version = version, SecurityVersion = securityVersion, Compatible = TestDevice.Compatible,
             ImageSha256 = new string('0', 64), ImageSize = 1, ManifestSha256 = new string('1', 64), SignedBy = "test",
             InstalledAt = DateTimeOffset.UnixEpoch.AddMinutes(1000 - minutesAgo),
         }, [], [], CancellationToken.None);

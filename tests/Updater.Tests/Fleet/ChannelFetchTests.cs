@@ -65,7 +65,7 @@ public sealed class ChannelFetchTests : IDisposable
 
         // The vendor rotates keys: the device's keyring no longer holds the one that signed the stored file.
         using var newKey = Updater.Crypto.SigningKey.Generate();
-        File.WriteAllBytes(Path.Combine(_device.KeyringDir, "test.pub.pem"), newKey.ExportPublicPem());
+        File.WriteAllBytes(Path.Combine(_device.Keyring, "dev.pub.pem"), newKey.ExportPublicPem());
         channel = TestChannels.Sign(TestChannels.Document(version: 4), newKey);
         var restarted = new ChannelClient(_device.Device(), http, FakeClock.Create());
 

@@ -13,9 +13,9 @@ public sealed class ChannelFileTests : IDisposable
 
     public void Dispose() => _device.Dispose();
 
-    private Keyring Keyring => Keyring.Load(_device.KeyringDir);
+    private Keyring Keyring => Keyring.Load(_device.Keyring);
 
-    private ChannelStore Store(DateTimeOffset now) => new(new Updater.State.StateDirectory(_device.StateDir), TestDevice.Compatible, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now));
+    private ChannelStore Store(DateTimeOffset now) => new(new Updater.State.StateDirectory(_device.StateDir), TestDevice.Compatible, new WatchedFakeTimeProvider(now));
 
     private VerifiedChannel Verified(ChannelDocument doc) => VerifiedChannel.Open(TestChannels.Sign(doc, _device.Key), Keyring, "test-channel");
 

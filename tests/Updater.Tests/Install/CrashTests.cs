@@ -12,7 +12,7 @@ namespace Updater.Tests.Install;
 public sealed class CrashTests : IAsyncLifetime, IDisposable
 {
     private const long ImageSize = 40L << 20;
-    private readonly Sandbox _box = new(slotSize: ImageSize + (1 << 20));
+    private readonly TestDevice _box = new(slotSize: ImageSize + (1 << 20));
     private string _image = "";
     private string _bundle = "";
     private string _imageHash = "";
@@ -21,9 +21,9 @@ public sealed class CrashTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _image = _box.MakeImage("v2.img", ImageSize, seed: 31);
-        _imageHash = Sandbox.Sha256Of(_image);
+        _imageHash = TestDevice.Sha256Of(_image);
         _bundle = await _box.MakeBundleAsync("v2.bundle", _image, chunkSize: 64 * 1024);
-        _slotAHash = Sandbox.Sha256Of(_box.SlotA);
+        _slotAHash = TestDevice.Sha256Of(_box.SlotA);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -46,9 +46,9 @@ public sealed class CrashTests : IAsyncLifetime, IDisposable
 
         var (code, stdout, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "install", "--json", _bundle);
         Assert.True(code == 0, $"rerun failed ({code}): {stderr}");
-        Assert.Equal(_imageHash, Sandbox.Sha256Of(_box.SlotB, ImageSize));
-        Assert.Equal(_slotAHash, Sandbox.Sha256Of(_box.SlotA));
-        var env = UpdaterProcess.GrubEnvList(_box.GrubEnv);
+        Assert.Equal(_imageHash, TestDevice.Sha256Of(_box.SlotB, ImageSize));
+        Assert.Equal(_slotAHash, TestDevice.Sha256Of(_box.SlotA));
+        var env = new GrubEnvFile(_box.GrubEnv).List();
         Assert.Equal("B A", env["ORDER"]);
         Assert.Equal("1", env["B_OK"]);
         Assert.NotEqual("0", env["B_TRIAL"]);
@@ -60,16 +60,16 @@ public sealed class CrashTests : IAsyncLifetime, IDisposable
     /// <summary>After any kill: A untouched; if GRUB would boot B, B is complete, recorded and verified.</summary>
     private void AssertSafe()
     {
-        Assert.Equal(_slotAHash, Sandbox.Sha256Of(_box.SlotA));
-        var env = UpdaterProcess.GrubEnvList(_box.GrubEnv);
+        Assert.Equal(_slotAHash, TestDevice.Sha256Of(_box.SlotA));
+        var env = new GrubEnvFile(_box.GrubEnv).List();
         bool bBootable = env.GetValueOrDefault("B_OK") == "1";
         var state = new StateDirectory(_box.StateDir);
-        var record = state.ReadSlot(_box.Config().Slots.Find("rootfs", "B")!);
+        var record = state.ReadSlot(_box.Config.Slots.Find("rootfs", "B")!);
         if (bBootable)
         {
             Assert.NotNull(record);
             Assert.Null(state.ReadJournal());
-            Assert.Equal(_imageHash, Sandbox.Sha256Of(_box.SlotB, ImageSize));
+            Assert.Equal(_imageHash, TestDevice.Sha256Of(_box.SlotB, ImageSize));
         }
         Assert.Equal("1", env.GetValueOrDefault("A_OK", "1"));
     }

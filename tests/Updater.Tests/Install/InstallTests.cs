@@ -8,7 +8,7 @@ namespace Updater.Tests.Install;
 
 public sealed class InstallTests : IDisposable
 {
-    private readonly Sandbox _box = new(slotSize: 3 << 20);
+    private readonly TestDevice _box = new(slotSize: 3 << 20);
 
     public void Dispose() => _box.Dispose();
 
@@ -17,10 +17,10 @@ public sealed class InstallTests : IDisposable
     {
         string image = _box.MakeImage("v2.img", (2 << 20) + 777, seed: 2);
         string bundle = await _box.MakeBundleAsync("v2.bundle", image, version: "2.0.0", securityVersion: 3);
-        string bootedBefore = Sandbox.Sha256Of(_box.SlotA);
+        string bootedBefore = TestDevice.Sha256Of(_box.SlotA);
         var bootloader = new FakeBootloader();
         var stateDir = new StateDirectory(_box.StateDir);
-        var slotB = _box.Config().Slots.Find("rootfs", "B")!;
+        var slotB = _box.Config.Slots.Find("rootfs", "B")!;
         bootloader.BeforeCall = call =>
         {
             // The commit point comes after the record, and the journal outlives it (until the activation is
@@ -29,7 +29,7 @@ public sealed class InstallTests : IDisposable
             {
                 Assert.NotNull(stateDir.ReadSlot(slotB));
                 Assert.NotNull(stateDir.ReadJournal());
-                Assert.Equal(Sandbox.Sha256Of(image), Sandbox.Sha256Of(_box.SlotB, new FileInfo(image).Length));
+                Assert.Equal(TestDevice.Sha256Of(image), TestDevice.Sha256Of(_box.SlotB, new FileInfo(image).Length));
             }
         };
 
@@ -39,13 +39,13 @@ public sealed class InstallTests : IDisposable
         Assert.Null(stateDir.ReadJournal());
         Assert.Equal("B", result.TargetBootname);
         Assert.Equal(new FileInfo(image).Length, result.WrittenBytes);
-        Assert.Equal(Sandbox.Sha256Of(image), Sandbox.Sha256Of(_box.SlotB, new FileInfo(image).Length));
+        Assert.Equal(TestDevice.Sha256Of(image), TestDevice.Sha256Of(_box.SlotB, new FileInfo(image).Length));
         Assert.Equal(3 << 20, new FileInfo(_box.SlotB).Length);
-        Assert.Equal(bootedBefore, Sandbox.Sha256Of(_box.SlotA));
+        Assert.Equal(bootedBefore, TestDevice.Sha256Of(_box.SlotA));
         var record = stateDir.ReadSlot(slotB)!;
         Assert.Equal("2.0.0", record.Version);
         Assert.Equal(3, record.SecurityVersion);
-        Assert.Equal(Sandbox.Sha256Of(image), record.ImageSha256);
+        Assert.Equal(TestDevice.Sha256Of(image), record.ImageSha256);
         Assert.True(record.VerifiedReadBack);
         Assert.NotNull(stateDir.ReadSlotIndex(slotB));
     }
@@ -56,11 +56,11 @@ public sealed class InstallTests : IDisposable
         File.WriteAllText(_box.ConfigPath, _box.ConfigText().Replace("booted-slot = A", "booted-slot = B", StringComparison.Ordinal));
         string image = _box.MakeImage("v2.img", 1 << 20, seed: 3);
         string bundle = await _box.MakeBundleAsync("v2.bundle", image);
-        string bBefore = Sandbox.Sha256Of(_box.SlotB);
+        string bBefore = TestDevice.Sha256Of(_box.SlotB);
         var result = await _box.InstallAsync(bundle, new FakeBootloader());
         Assert.Equal("A", result.TargetBootname);
-        Assert.Equal(Sandbox.Sha256Of(image), Sandbox.Sha256Of(_box.SlotA, 1 << 20));
-        Assert.Equal(bBefore, Sandbox.Sha256Of(_box.SlotB));
+        Assert.Equal(TestDevice.Sha256Of(image), TestDevice.Sha256Of(_box.SlotA, 1 << 20));
+        Assert.Equal(bBefore, TestDevice.Sha256Of(_box.SlotB));
     }
 
     [Fact]
@@ -72,12 +72,12 @@ public sealed class InstallTests : IDisposable
         File.WriteAllText(_box.ConfigPath, _box.ConfigText().Replace($"device = {_box.SlotB}", $"device = {alias}", StringComparison.Ordinal));
         string image = _box.MakeImage("v2.img", 1 << 20, seed: 4);
         string bundle = await _box.MakeBundleAsync("v2.bundle", image);
-        string aBefore = Sandbox.Sha256Of(_box.SlotA);
+        string aBefore = TestDevice.Sha256Of(_box.SlotA);
         var bootloader = new FakeBootloader();
         var e = await Assert.ThrowsAsync<UpdaterException>(() => _box.InstallAsync(bundle, bootloader));
         Assert.Equal(ExitCode.Refused, e.ExitCode);
         Assert.Contains("same storage as booted slot", e.Message, StringComparison.Ordinal);
-        Assert.Equal(aBefore, Sandbox.Sha256Of(_box.SlotA));
+        Assert.Equal(aBefore, TestDevice.Sha256Of(_box.SlotA));
         Assert.Empty(bootloader.Calls);
     }
 
@@ -102,7 +102,7 @@ public sealed class InstallTests : IDisposable
             "security" => await _box.MakeBundleAsync("x.bundle", image, version: "3.0.0", securityVersion: 4, allowDowngrade: true),
             _ => await _box.MakeBundleAsync("x.bundle", image, version: "3.0.0", securityVersion: 5),
         };
-        string aBefore = Sandbox.Sha256Of(_box.SlotA), bBefore = Sandbox.Sha256Of(_box.SlotB);
+        string aBefore = TestDevice.Sha256Of(_box.SlotA), bBefore = TestDevice.Sha256Of(_box.SlotB);
         var bootloader = new FakeBootloader();
         var e = await Assert.ThrowsAsync<UpdaterException>(() => _box.InstallAsync(bundle, bootloader, new InstallOptions { AllowDowngrade = problem == "security" }));
         Assert.Equal(ExitCode.BadInput, e.ExitCode);
@@ -115,8 +115,8 @@ public sealed class InstallTests : IDisposable
         };
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         Assert.Empty(bootloader.Calls);
-        Assert.Equal(aBefore, Sandbox.Sha256Of(_box.SlotA));
-        Assert.Equal(bBefore, Sandbox.Sha256Of(_box.SlotB));
+        Assert.Equal(aBefore, TestDevice.Sha256Of(_box.SlotA));
+        Assert.Equal(bBefore, TestDevice.Sha256Of(_box.SlotB));
     }
 
     [Fact]
@@ -158,7 +158,7 @@ public sealed class InstallTests : IDisposable
         Assert.Equal(["bad B"], bootloader.Calls);
         // The bad chunk's region still holds the slot's old bytes: nothing unverified was written.
         var slot = await File.ReadAllBytesAsync(_box.SlotB);
-        var old = Sandbox.Pattern(3 << 20, 0x5B);
+        var old = TestDevice.Pattern(3 << 20, TestDevice.SlotBFill);
         Assert.True(slot.AsSpan(bad * 64 * 1024, 64 * 1024).SequenceEqual(old.AsSpan(bad * 64 * 1024, 64 * 1024)));
         Assert.NotNull(new StateDirectory(_box.StateDir).ReadJournal());
     }
@@ -187,7 +187,7 @@ public sealed class InstallTests : IDisposable
         var result = await _box.InstallAsync(bundle, bootloader);
         Assert.True(result.Resumed);
         Assert.InRange(result.WrittenBytes, 1, (2 << 20) - (1 << 20) + (64 * 1024 * 8));
-        Assert.Equal(Sandbox.Sha256Of(image), Sandbox.Sha256Of(_box.SlotB, 2 << 20));
+        Assert.Equal(TestDevice.Sha256Of(image), TestDevice.Sha256Of(_box.SlotB, 2 << 20));
         Assert.Equal("activate B Trial", bootloader.Calls[^1]);
     }
 
@@ -195,7 +195,7 @@ public sealed class InstallTests : IDisposable
     public async Task A_second_install_while_one_runs_is_refused_and_changes_nothing()
     {
         string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 13));
-        string bBefore = Sandbox.Sha256Of(_box.SlotB);
+        string bBefore = TestDevice.Sha256Of(_box.SlotB);
         var bootloader = new FakeBootloader();
         using (new StateDirectory(_box.StateDir).LockForInstall())
         {
@@ -204,7 +204,7 @@ public sealed class InstallTests : IDisposable
             Assert.Contains("another install is running", e.Message, StringComparison.Ordinal);
         }
         Assert.Empty(bootloader.Calls);
-        Assert.Equal(bBefore, Sandbox.Sha256Of(_box.SlotB));
+        Assert.Equal(bBefore, TestDevice.Sha256Of(_box.SlotB));
         await _box.InstallAsync(bundle, bootloader);
         Assert.Equal("activate B Trial", bootloader.Calls[^1]);
     }
@@ -216,12 +216,12 @@ public sealed class InstallTests : IDisposable
         var bootloader = new FakeBootloader();
         await bootloader.ActivateAsync("A", Partition.Bootloaders.BootActivation.Trial, CancellationToken.None);
         bootloader.Calls.Clear();
-        string bBefore = Sandbox.Sha256Of(_box.SlotB);
+        string bBefore = TestDevice.Sha256Of(_box.SlotB);
         var e = await Assert.ThrowsAsync<UpdaterException>(() => _box.InstallAsync(bundle, bootloader));
         Assert.Equal(ExitCode.Refused, e.ExitCode);
         Assert.Contains("awaiting the health verdict", e.Message, StringComparison.Ordinal);
         Assert.Empty(bootloader.Calls);
-        Assert.Equal(bBefore, Sandbox.Sha256Of(_box.SlotB));
+        Assert.Equal(bBefore, TestDevice.Sha256Of(_box.SlotB));
     }
 
     /// <summary>Progress delivered on the reporting thread (Progress&lt;T&gt; posts to the thread pool, too late to cancel).</summary>

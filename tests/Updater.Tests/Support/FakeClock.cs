@@ -2,10 +2,15 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Updater.Tests.Support;
 
-/// <summary>Drives a fake clock while an operation waits on it (backoff, Retry-After, timeouts), without real sleeping.</summary>
+/// <summary>
+/// The Updater tests' clock: a <see cref="WatchedFakeTimeProvider"/> at the channel documents' epoch, and a
+/// stepping driver for the transport tests that still use it (advance while the operation has not finished).
+/// New tests wait for the armed timer instead (<see cref="WatchedFakeTimeProvider.WaitForTimerAsync"/>):
+/// stepping depends on how fast the machine is, waiting does not.
+/// </summary>
 internal static class FakeClock
 {
-    public static FakeTimeProvider Create() => new(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+    public static WatchedFakeTimeProvider Create() => new(TestChannels.T0);
 
     /// <summary>Advances <paramref name="time"/> by <paramref name="step"/> whenever the operation has not finished yet.</summary>
     public static async Task<T> RunAsync<T>(FakeTimeProvider time, Task<T> operation, TimeSpan step, int maxSteps = 100_000)

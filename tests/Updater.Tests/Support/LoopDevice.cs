@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Updater.Tests.Support;
 
 /// <summary>A real loop block device over a file (`losetup -f --show`), detached on dispose. Needs root, as in CI.</summary>
@@ -14,7 +12,7 @@ internal sealed class LoopDevice : IDisposable
 
     public static LoopDevice Attach(string backingFile)
     {
-        string device = Run("losetup", "-f", "--show", backingFile).Trim();
+        string device = ProcessRunner.RunChecked("losetup", "-f", "--show", backingFile).Stdout.Trim();
         if (!device.StartsWith("/dev/loop", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"losetup printed '{device}'");
@@ -22,23 +20,5 @@ internal sealed class LoopDevice : IDisposable
         return new LoopDevice(device);
     }
 
-    public void Dispose() => Run("losetup", "-d", Path);
-
-    public static string Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(psi)!;
-        string output = process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
-        }
-        return output;
-    }
+    public void Dispose() => ProcessRunner.RunChecked("losetup", "-d", Path);
 }

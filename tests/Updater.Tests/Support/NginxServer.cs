@@ -11,18 +11,20 @@ namespace Updater.Tests.Support;
 internal sealed class NginxServer : IDisposable
 {
     private readonly Process _process;
+    private readonly TempDirectory _work;
 
-    private NginxServer(Process process, string root, string work, int port)
+    private NginxServer(Process process, string root, TempDirectory work, int port)
     {
         _process = process;
+        _work = work;
         Root = root;
-        Work = work;
         BaseUrl = $"http://127.0.0.1:{port}";
     }
 
     public string Root { get; }
 
-    public string Work { get; }
+    /// <summary>nginx's own directory: its configuration, pid file and access log.</summary>
+    public string Work => _work.Root;
 
     public string BaseUrl { get; }
 
@@ -46,10 +48,10 @@ internal sealed class NginxServer : IDisposable
     public static async Task<NginxServer> StartAsync(string root)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "nginx-fixture", "start-nginx.sh");
-        string work = Directory.CreateTempSubdirectory("updater-nginx-").FullName;
+        var work = new TempDirectory("updater-nginx-");
         int port = FreePort();
         var start = new ProcessStartInfo("bash") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { script, root, work, port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (string arg in new[] { script, root, work.Root, port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
         }
@@ -91,12 +93,6 @@ internal sealed class NginxServer : IDisposable
             _process.WaitForExit();
         }
         _process.Dispose();
-        try
-        {
-            Directory.Delete(Work, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _work.Dispose();
     }
 }

@@ -25,7 +25,7 @@ public sealed class HttpInstallTests : IDisposable
     private async Task<InstallResult> InstallAsync(string url, HttpTransportOptions options, TimeProvider? time = null)
     {
         await using var source = await BundleSources.OpenAsync(url, options, null, CancellationToken.None);
-        return await _device.NewInstaller(time).InstallAsync(source, new InstallOptions(), null, CancellationToken.None);
+        return await _device.Installer(time: time).InstallAsync(source, new InstallOptions(), null, CancellationToken.None);
     }
 
     /// <summary>Payload requests: ranged GETs that start past the bundle's head.</summary>
@@ -157,7 +157,7 @@ public sealed class HttpInstallTests : IDisposable
         await using var server = await FaultServer.StartAsync((ctx, _) => RangeResponder.ServeAsync(ctx, bytes, new ServeOptions { IgnoreRange = true }));
 
         await using var source = await BundleSources.OpenAsync(server.Url(), Options(), null, CancellationToken.None);
-        await _device.NewInstaller().InstallAsync(source, new InstallOptions(), null, CancellationToken.None);
+        await _device.Installer().InstallAsync(source, new InstallOptions(), null, CancellationToken.None);
 
         Assert.True(((HttpBundleSource)source).RangeIgnored);
         Assert.Equal(image, _device.ReadSlotB(image.Length));

@@ -39,7 +39,7 @@ public sealed class NginxStaticServerTests : IAsyncLifetime
         var (_, image) = await PublishBundleAsync("2.1.0");
 
         await using var source = await BundleSources.OpenAsync(_nginx.Url("bundles/2.1.0.bundle"), new HttpTransportOptions(), null, CancellationToken.None);
-        var result = await _device.NewInstaller().InstallAsync(source, new InstallOptions(), null, CancellationToken.None);
+        var result = await _device.Installer().InstallAsync(source, new InstallOptions(), null, CancellationToken.None);
 
         Assert.False(((HttpBundleSource)source).RangeIgnored);
         Assert.NotNull(((HttpBundleSource)source).Identity.ETag);
@@ -58,7 +58,7 @@ public sealed class NginxStaticServerTests : IAsyncLifetime
         File.Copy(path2, Path.Combine(_www, "bundles", "2.1.0.bundle"), overwrite: true);
         File.SetLastWriteTimeUtc(Path.Combine(_www, "bundles", "2.1.0.bundle"), DateTime.UtcNow.AddMinutes(5));
 
-        var error = await Assert.ThrowsAsync<UpdaterException>(() => _device.NewInstaller().InstallAsync(source, new InstallOptions(), null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<UpdaterException>(() => _device.Installer().InstallAsync(source, new InstallOptions(), null, CancellationToken.None));
 
         Assert.Contains("changed during the transfer", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, _device.SlotAHash);

@@ -10,7 +10,7 @@ namespace Updater.Tests.Verdict;
 /// </summary>
 public sealed class HealthLoopTests : IDisposable
 {
-    private readonly Sandbox _box = new(slotSize: 2 << 20);
+    private readonly TestDevice _box = new(slotSize: 2 << 20);
     private readonly GrubEnvFile _env;
 
     public HealthLoopTests()
@@ -227,10 +227,6 @@ public sealed class HealthLoopTests : IDisposable
         Assert.Contains("report", passed.Stderr, StringComparison.Ordinal);
     }
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> Cli(int expectedExit, params string[] arguments)
-    {
-        var result = await UpdaterProcess.RunAsync(["--config", _box.ConfigPath, .. arguments]);
-        Assert.True(result.ExitCode == expectedExit, $"updater {string.Join(' ', arguments)}: expected exit {expectedExit}, got {result.ExitCode}\nstdout:\n{result.Stdout}\nstderr:\n{result.Stderr}");
-        return result;
-    }
+    private Task<ProcessResult> Cli(int expectedExit, params string[] arguments) =>
+        UpdaterProcess.ExpectAsync(expectedExit, ["--config", _box.ConfigPath, .. arguments]);
 }

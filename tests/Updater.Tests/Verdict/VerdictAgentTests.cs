@@ -21,7 +21,7 @@ public sealed class VerdictAgentTests : IDisposable
     private static readonly HealthCheckDefinition Failing = new("app", HealthCheckKind.Command, "echo app is down; false", "test.conf:1");
     private static readonly HealthCheckDefinition FailingWanted = new("extra", HealthCheckKind.Command, "false", "test.conf:5") { Required = false };
 
-    private readonly Sandbox _box = new(slotSize: 1 << 20);
+    private readonly TestDevice _box = new(slotSize: 1 << 20);
     private readonly GrubEnvFile _env;
     private readonly GrubBootloader _grub;
     private readonly StateDirectory _state;
@@ -179,7 +179,7 @@ public sealed class VerdictAgentTests : IDisposable
     private Task<VerdictOutcome> JudgeAsync(string booted, HealthCheckDefinition[] checks, bool noReboot = false,
         CommittedFailurePolicy policy = CommittedFailurePolicy.Report)
     {
-        var config = _box.Config() with { Health = new HealthConfig { OnCommittedFailure = policy, Timeout = TimeSpan.FromSeconds(30) } };
+        var config = _box.Config with { Health = new HealthConfig { OnCommittedFailure = policy, Timeout = TimeSpan.FromSeconds(30) } };
         var device = new DeviceContext(config, _grub, bootedOverride: booted, detector: new BootedSlotDetector(config.Slots, _box.Path("no-cmdline")));
         return JudgeOnAsync(device, checks, noReboot);
     }

@@ -1,7 +1,7 @@
-namespace HealthCheck.Tests.Systemd;
+namespace TestSupport.Systemd;
 
 /// <summary>The units put into the container, one per state a unit check must judge.</summary>
-internal static class TestUnits
+public static class TestUnits
 {
     /// <summary>A long-running service: active (running).</summary>
     public const string Active = "hc-active.service";

@@ -1,4 +1,4 @@
-namespace HealthCheck.Tests.Support;
+namespace TestSupport;
 
 /// <summary>
 /// A test against the real systemd in the container. Skipped with the reason when the host cannot boot it,

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Runtime.Versioning;
-using HealthCheck.Tests.Support;
 
-namespace HealthCheck.Tests.Systemd;
+namespace System.Tests;
 
 /// <summary>
 /// dist/updater-health.service as shipped, running the published `updater` in a real boot of the container, on
@@ -13,9 +12,9 @@ namespace HealthCheck.Tests.Systemd;
 [SupportedOSPlatform("linux")]
 public sealed class HealthServiceWithUpdaterTests : IDisposable
 {
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("health-service-updater-");
+    private readonly TempDirectory _directory = new("health-service-updater-");
 
-    private string Var(string relative) => Path.Combine(_directory.FullName, "var", relative);
+    private string Var(string relative) => Path.Combine(_directory.Root, "var", relative);
 
     [UpdaterBinaryTheory]
     [InlineData(true)]
@@ -28,12 +27,12 @@ public sealed class HealthServiceWithUpdaterTests : IDisposable
                          await container.RunAsync("systemctl", "show", "--property=ExecMainStatus", "--value", "updater-health.service");
         string bootComplete = await container.RunAsync("systemctl", "show", "--property=ActiveState", "--value", "boot-complete.target");
         string journal = (await container.TryRunAsync("journalctl", "--no-pager", "-u", "updater-health.service")).Output;
-        var env = await GrubListAsync(Var("grubenv"));
+        var env = new GrubEnvFile(Var("grubenv")).List();
         if (healthy)
         {
             Assert.True(service == "active 0", $"{service}\n{journal}");
             Assert.Equal("active", bootComplete);
-            Assert.Equal("1 0 0", Slot(env, "B"));
+            Assert.Equal("1 0 0", GrubEnvFile.SlotState(env, "B"));
             Assert.False(File.Exists(Var("state/health-failure.json")));
             Assert.False(File.Exists(Var("reboot-requested")));
             Assert.Contains("verdict: pass: slot B passed its trial boot and is committed", journal, StringComparison.Ordinal);
@@ -42,14 +41,14 @@ public sealed class HealthServiceWithUpdaterTests : IDisposable
 
         Assert.True(service == "failed 7", $"{service}\n{journal}");
         Assert.Equal("inactive", bootComplete);
-        Assert.Equal("0 0 0", Slot(env, "B"));
-        Assert.Equal("1 0 0", Slot(env, "A"));
+        Assert.Equal("0 0 0", GrubEnvFile.SlotState(env, "B"));
+        Assert.Equal("1 0 0", GrubEnvFile.SlotState(env, "A"));
         Assert.Contains("\"reason\": \"unit hc-absent.service not found\"", await File.ReadAllTextAsync(Var("state/health-failure.json")), StringComparison.Ordinal);
         Assert.True(File.Exists(Var("reboot-requested")), journal);
         Assert.Contains("FAIL app", journal, StringComparison.Ordinal);
     }
 
-    public void Dispose() => _directory.Delete(recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     private async Task<SystemdContainer> BootAsync(bool healthy)
     {
@@ -59,18 +58,12 @@ public sealed class HealthServiceWithUpdaterTests : IDisposable
         }
 
         // The unit as `systemctl enable` installs it, and a drop-in that runs the published binary.
-        var units = Directory.CreateDirectory(Path.Combine(_directory.FullName, "system.control")).FullName;
-        File.Copy(RepositoryPaths.Dist("updater-health.service"), Path.Combine(units, "updater-health.service"));
-        foreach (var wants in new[] { "multi-user.target.wants", "boot-complete.target.requires" })
-        {
-            var link = Path.Combine(Directory.CreateDirectory(Path.Combine(units, wants)).FullName, "updater-health.service");
-            File.CreateSymbolicLink(link, "../updater-health.service");
-        }
+        var units = EnabledHealthService.Create(_directory.Root);
         var dropIn = Directory.CreateDirectory(Path.Combine(units, "updater-health.service.d")).FullName;
         await File.WriteAllTextAsync(Path.Combine(dropIn, "binary.conf"), "[Service]\nExecStart=\nExecStart=/usr/lib/updater/updater health\n");
 
         // /etc/updater: update.conf and the checks. The journal always runs; the application only on a healthy boot.
-        var etc = Directory.CreateDirectory(Path.Combine(_directory.FullName, "etc"));
+        var etc = Directory.CreateDirectory(Path.Combine(_directory.Root, "etc"));
         Directory.CreateDirectory(Path.Combine(etc.FullName, "health.d"));
         await File.WriteAllTextAsync(Path.Combine(etc.FullName, "health.d", "10-app.conf"), $"""
             [check.journald]
@@ -110,9 +103,7 @@ public sealed class HealthServiceWithUpdaterTests : IDisposable
         {
             await File.WriteAllBytesAsync(Var(slot), new byte[1 << 20]);
         }
-        await ProcessRunner.RunCheckedAsync("grub-editenv", Var("grubenv"), "create");
-        await ProcessRunner.RunCheckedAsync("grub-editenv", Var("grubenv"), "set",
-            "ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=1", "B_TRIAL=1");
+        GrubEnvFile.Create(Var("grubenv")).Set("ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=1", "B_TRIAL=1");
 
         var machine = $"updater-hc-real{(healthy ? "ok" : "bad")}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
         return await SystemdContainer.BootAsync(
@@ -122,13 +113,4 @@ public sealed class HealthServiceWithUpdaterTests : IDisposable
             $"--bind-ro={etc.FullName}:/etc/updater",
             $"--bind={Var(".")}:/var/lib/updater");
     }
-
-    private static async Task<Dictionary<string, string>> GrubListAsync(string file) =>
-        (await ProcessRunner.RunCheckedAsync("grub-editenv", file, "list"))
-        .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-        .Select(line => line.Split('=', 2))
-        .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);
-
-    private static string Slot(Dictionary<string, string> env, string slot) =>
-        $"{env.GetValueOrDefault(slot + "_OK")} {env.GetValueOrDefault(slot + "_TRY")} {env.GetValueOrDefault(slot + "_TRIAL")}";
 }

@@ -1,4 +1,4 @@
-namespace HealthCheck.Tests.Support;
+namespace TestSupport;
 
 /// <summary>
 /// A test that runs the NativeAOT-published `updater` inside the systemd container. Skipped with the reason when

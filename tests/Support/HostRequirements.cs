@@ -1,11 +1,11 @@
-namespace HealthCheck.Tests.Support;
+namespace TestSupport;
 
 /// <summary>
 /// What a test needs from the host, and whether a missing piece skips it or fails it. On a developer's machine a
 /// test that needs root or the systemd root skips with the reason; under CI (CI=true) nothing skips, so a CI
 /// machine that lost its preparation fails loudly instead of passing without testing anything.
 /// </summary>
-internal static class HostRequirements
+public static class HostRequirements
 {
     public const string SystemdRootVariable = "UPDATER_SYSTEMD_ROOT";
     public const string DefaultSystemdRoot = "/var/cache/updater-tests/systemd-root";
@@ -16,6 +16,9 @@ internal static class HostRequirements
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     public static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>Why a root-only test skips here, or null when it runs (as root, or under CI, where it then fails).</summary>
+    public static string? RootMissing() => InCi || IsRoot ? null : "this test needs root (mounts, loop devices)";
 
     public static string SystemdRoot => Environment.GetEnvironmentVariable(SystemdRootVariable) is { Length: > 0 } root ? root : DefaultSystemdRoot;
 

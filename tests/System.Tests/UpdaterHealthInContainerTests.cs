@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using HealthCheck.Tests.Support;
 
-namespace HealthCheck.Tests.Systemd;
+namespace System.Tests;
 
 /// <summary>
 /// The shipped binary — `updater` published with NativeAOT, as tests/publish-aot.sh makes it — run inside the
@@ -25,20 +24,20 @@ public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixtur
     {
         var device = await DeviceAsync(name, unit);
 
-        var (exitCode, output) = await fixture.Container.TryRunAsync($"{BinaryDir}/updater", "--config", device.Inside("update.conf"), "health", "--json");
+        var run = await fixture.Container.TryRunAsync($"{BinaryDir}/updater", "--config", device.Inside("update.conf"), "health", "--json");
 
-        Assert.True(exitCode == (failure is null ? 0 : 7), $"exit {exitCode}: {output}");
-        using var outcome = JsonDocument.Parse(output);
+        Assert.True(run.ExitCode == (failure is null ? 0 : 7), $"exit {run.ExitCode}: {run.Output}");
+        using var outcome = JsonDocument.Parse(run.Stdout);
         var root = outcome.RootElement;
         var check = Assert.Single(root.GetProperty("report").GetProperty("checks").EnumerateArray());
         Assert.Equal(unit, check.GetProperty("target").GetString());
         Assert.Equal("systemd-unit", check.GetProperty("kind").GetString());
         Assert.True(root.GetProperty("trial").GetBoolean());
-        var env = await GrubListAsync(device.OnHost("grubenv"));
+        var env = new GrubEnvFile(device.OnHost("grubenv")).List();
         if (failure is null)
         {
             Assert.Equal(("pass", "committed"), (root.GetProperty("verdict").GetString(), root.GetProperty("action").GetString()));
-            Assert.Equal("B_OK=1 B_TRY=0 B_TRIAL=0", Slot(env, "B"));
+            Assert.Equal("1 0 0", GrubEnvFile.SlotState(env, "B"));
             Assert.False(File.Exists(device.OnHost("state/health-failure.json")));
             Assert.False(File.Exists(device.OnHost("grubenv-at-reboot")));
             return;
@@ -46,28 +45,28 @@ public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixtur
 
         Assert.Equal(("fail", "marked-bad"), (root.GetProperty("verdict").GetString(), root.GetProperty("action").GetString()));
         Assert.Equal(failure, check.GetProperty("reason").GetString());
-        Assert.Equal("B_OK=0 B_TRY=0 B_TRIAL=0", Slot(env, "B"));
-        Assert.Equal("A_OK=1 A_TRY=0 A_TRIAL=0", Slot(env, "A"));
+        Assert.Equal("0 0 0", GrubEnvFile.SlotState(env, "B"));
+        Assert.Equal("1 0 0", GrubEnvFile.SlotState(env, "A"));
         using (var recorded = JsonDocument.Parse(await File.ReadAllTextAsync(device.OnHost("state/health-failure.json"))))
         {
             var failed = Assert.Single(recorded.RootElement.GetProperty("failed_checks").EnumerateArray());
             Assert.Equal((unit, failure), (failed.GetProperty("target").GetString(), failed.GetProperty("reason").GetString()));
         }
         // The reboot command ran, and only after the bootloader write and the record were on disk.
-        Assert.Equal("B_OK=0 B_TRY=0 B_TRIAL=0", Slot(await GrubListAsync(device.OnHost("grubenv-at-reboot")), "B"));
+        Assert.Equal("0 0 0", new GrubEnvFile(device.OnHost("grubenv-at-reboot")).SlotState("B"));
         Assert.True(File.Exists(device.OnHost("failure-at-reboot.json")));
 
         // GRUB now boots A; there the binary records the rollback and why.
-        var (backExit, backOutput) = await fixture.Container.TryRunAsync(
+        var backRun = await fixture.Container.TryRunAsync(
             $"{BinaryDir}/updater", "--config", device.Inside("update.conf"), "--booted-slot", "A", "health", "--json", "--no-reboot");
-        Assert.True(backExit == 7, $"exit {backExit}: {backOutput}"); // A runs the same units, so it fails too: reported only
-        using var back = JsonDocument.Parse(backOutput);
+        Assert.True(backRun.ExitCode == 7, $"exit {backRun.ExitCode}: {backRun.Output}"); // A runs the same units, so it fails too: reported only
+        using var back = JsonDocument.Parse(backRun.Stdout);
         Assert.Equal("reported", back.RootElement.GetProperty("action").GetString());
         var rollback = back.RootElement.GetProperty("rollback_recorded");
         Assert.Equal(("B", "health-failed"), (rollback.GetProperty("from_slot").GetString(), rollback.GetProperty("reason").GetString()));
         Assert.Contains(failure, rollback.GetProperty("explanation").GetString(), StringComparison.Ordinal);
         Assert.True(File.Exists(device.OnHost("state/rollback.json")));
-        Assert.Equal("A_OK=1 A_TRY=0 A_TRIAL=0", Slot(await GrubListAsync(device.OnHost("grubenv")), "A"));
+        Assert.Equal("1 0 0", new GrubEnvFile(device.OnHost("grubenv")).SlotState("A"));
     }
 
     /// <summary>A device in the container: two file slots, a grubenv on B's trial boot (its try counted), one check.</summary>
@@ -92,9 +91,7 @@ public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixtur
         }
 
         // What `updater install` and then GRUB leave for B's first boot: B first, on a trial of one try, counted.
-        await ProcessRunner.RunCheckedAsync("grub-editenv", device.OnHost("grubenv"), "create");
-        await ProcessRunner.RunCheckedAsync("grub-editenv", device.OnHost("grubenv"), "set",
-            "ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=1", "B_TRIAL=1");
+        GrubEnvFile.Create(device.OnHost("grubenv")).Set("ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=1", "B_TRIAL=1");
         await File.WriteAllTextAsync(device.OnHost("health.d/10-unit.conf"), $"""
             [check.unit]
             type = systemd-unit
@@ -127,15 +124,6 @@ public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixtur
             """);
         return device;
     }
-
-    private static async Task<Dictionary<string, string>> GrubListAsync(string file) =>
-        (await ProcessRunner.RunCheckedAsync("grub-editenv", file, "list"))
-        .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-        .Select(line => line.Split('=', 2))
-        .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);
-
-    private static string Slot(Dictionary<string, string> env, string slot) =>
-        $"{slot}_OK={env.GetValueOrDefault(slot + "_OK")} {slot}_TRY={env.GetValueOrDefault(slot + "_TRY")} {slot}_TRIAL={env.GetValueOrDefault(slot + "_TRIAL")}";
 
     /// <summary>One device's directory, as the container sees it and as the host reaches it.</summary>
     private sealed record Device(string HostRoot, string Directory)

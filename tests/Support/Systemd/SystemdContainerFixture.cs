@@ -1,10 +1,10 @@
 using System.Globalization;
-using HealthCheck.Tests.Support;
 
-namespace HealthCheck.Tests.Systemd;
+namespace TestSupport.Systemd;
 
 /// <summary>
-/// Boots one container for all tests of the "systemd" collection and brings every test unit into its state.
+/// Boots one container for all tests of a test assembly's "systemd" collection (each assembly declares the
+/// collection itself: xunit looks for collection definitions only in the test assembly) and brings every test unit into its state.
 /// When the host cannot boot it (only possible here under CI=true, elsewhere the tests skip), it fails with the
 /// reason instead of letting the tests pass untested.
 /// </summary>
@@ -12,7 +12,7 @@ public sealed class SystemdContainerFixture : IAsyncLifetime
 {
     private SystemdContainer? _container;
 
-    internal SystemdContainer Container =>
+    public SystemdContainer Container =>
         _container ?? throw new InvalidOperationException("the systemd container is not running");
 
     public async Task InitializeAsync()
@@ -58,10 +58,4 @@ public sealed class SystemdContainerFixture : IAsyncLifetime
             await _container.DisposeAsync();
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class SystemdCollection : ICollectionFixture<SystemdContainerFixture>
-{
-    public const string Name = "systemd";
 }

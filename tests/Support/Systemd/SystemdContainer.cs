@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using HealthCheck.Tests.Support;
 
-namespace HealthCheck.Tests.Systemd;
+namespace TestSupport.Systemd;
 
 /// <summary>
 /// A Debian root booted with <c>systemd-nspawn --boot</c>: a real systemd as PID 1 of its own namespaces, with a
@@ -11,12 +10,13 @@ namespace HealthCheck.Tests.Systemd;
 /// written into it vanish with the container and the cached root stays clean. Commands run inside with
 /// <c>nsenter</c>, which works also where the host's PID 1 is not systemd (machinectl and <c>systemctl -M</c> do not).
 /// </summary>
-internal sealed class SystemdContainer : IAsyncDisposable
+public sealed class SystemdContainer : IAsyncDisposable
 {
     private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process _nspawn;
     private readonly StringBuilder _console;
+    private bool _disposed;
 
     private SystemdContainer(Process nspawn, StringBuilder console, int leaderPid)
     {
@@ -57,7 +57,17 @@ internal sealed class SystemdContainer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var nspawn = Process.Start(start) ?? throw new InvalidOperationException("systemd-nspawn did not start");
+        await HostContainerLease.AcquireAsync().ConfigureAwait(false);
+        Process nspawn;
+        try
+        {
+            nspawn = Process.Start(start) ?? throw new InvalidOperationException("systemd-nspawn did not start");
+        }
+        catch
+        {
+            await HostContainerLease.ReleaseAsync().ConfigureAwait(false);
+            throw;
+        }
         var console = new StringBuilder();
         nspawn.OutputDataReceived += (_, e) => Append(console, e.Data);
         nspawn.ErrorDataReceived += (_, e) => Append(console, e.Data);
@@ -79,9 +89,9 @@ internal sealed class SystemdContainer : IAsyncDisposable
                     throw new InvalidOperationException($"the container did not finish booting (state '{state}'). Console:\n{Text(console)}");
                 }
 
-                (_, state) = await ProcessRunner.RunAsync(
+                state = (await ProcessRunner.RunAsync(
                     "timeout", ((int)BootTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-                    "nsenter", "-t", leader.ToString(CultureInfo.InvariantCulture), "-a", "systemctl", "is-system-running", "--wait");
+                    "nsenter", "-t", leader.ToString(CultureInfo.InvariantCulture), "-a", "systemctl", "is-system-running", "--wait")).Output;
                 if (state is not ("running" or "degraded"))
                 {
                     await Task.Delay(50);
@@ -98,17 +108,20 @@ internal sealed class SystemdContainer : IAsyncDisposable
             }
 
             nspawn.Dispose();
+            await HostContainerLease.ReleaseAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Runs a command inside the container and returns its output; throws with the output if it fails.</summary>
-    public Task<string> RunAsync(params string[] command) =>
-        ProcessRunner.RunCheckedAsync("nsenter", ["-t", LeaderPid.ToString(CultureInfo.InvariantCulture), "-a", .. command]);
+    /// <summary>Runs a command inside the container and returns its output, trimmed; throws with the output if it fails.</summary>
+    public async Task<string> RunAsync(params string[] command) =>
+        (await ProcessRunner.RunCheckedAsync("nsenter", Inside(command)).ConfigureAwait(false)).Output;
 
-    /// <summary>Runs a command inside the container and returns its exit code and output.</summary>
-    public Task<(int ExitCode, string Output)> TryRunAsync(params string[] command) =>
-        ProcessRunner.RunAsync("nsenter", ["-t", LeaderPid.ToString(CultureInfo.InvariantCulture), "-a", .. command]);
+    /// <summary>Runs a command inside the container and returns how it ended, whatever the exit code.</summary>
+    public Task<ProcessResult> TryRunAsync(params string[] command) => ProcessRunner.RunAsync("nsenter", Inside(command));
+
+    // nsenter into every namespace of the container's PID 1: the command runs as if started inside.
+    private string[] Inside(string[] command) => ["-t", LeaderPid.ToString(CultureInfo.InvariantCulture), "-a", .. command];
 
     /// <summary>Polls systemd until the unit reaches the state, for setup only (the checks under test never poll).</summary>
     public async Task WaitForActiveStateAsync(string unit, string activeState)
@@ -132,6 +145,12 @@ internal sealed class SystemdContainer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Once only: the host-wide lease is counted per container.
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_nspawn.HasExited)
         {
             await TryRunAsync("systemctl", "poweroff", "--no-block");
@@ -148,6 +167,7 @@ internal sealed class SystemdContainer : IAsyncDisposable
         }
 
         _nspawn.Dispose();
+        await HostContainerLease.ReleaseAsync().ConfigureAwait(false);
     }
 
     // nspawn forks the container's PID 1 as its child; it appears once the namespaces are set up.

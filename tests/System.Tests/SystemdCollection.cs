@@ -1,0 +1,10 @@
+using TestSupport.Systemd;
+
+namespace System.Tests;
+
+/// <summary>This assembly's tests that share one booted container (xunit wants the definition in the test assembly).</summary>
+[CollectionDefinition(Name)]
+public sealed class SystemdCollection : ICollectionFixture<SystemdContainerFixture>
+{
+    public const string Name = SystemdCollectionName.Value;
+}
