@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Partition.Storage;
 using Updater.Crypto;
 
 namespace Updater.Cli;
@@ -21,20 +22,18 @@ internal static class KeygenCommand
         string publicPath = prefix + ".pub.pem";
         foreach (string path in new[] { privatePath, publicPath })
         {
-            if (File.Exists(path) && !force)
+            // A dangling symlink counts as existing: --force replaces the link itself, never what it points at.
+            if ((File.Exists(path) || new FileInfo(path).LinkTarget is not null) && !force)
             {
                 throw new UpdaterException(ExitCode.Usage, $"{path} exists; pass --force to overwrite it");
             }
         }
         using var key = SigningKey.Generate();
-        // Created with 0600 from the first byte: there is no moment when the private key is readable by others.
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
-        await using (var stream = new FileStream(privatePath, options))
-        {
-            await stream.WriteAsync(key.ExportPrivatePem(), ct).ConfigureAwait(false);
-        }
-        File.SetUnixFileMode(privatePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await File.WriteAllBytesAsync(publicPath, key.ExportPublicPem(), ct).ConfigureAwait(false);
+        // Each file is written beside its name (O_EXCL|O_NOFOLLOW, created 0600) and renamed over it: there is no
+        // moment when the private key sits in a file others can read, and an existing file or symlink at the
+        // name is replaced, not written through.
+        await AtomicFile.WriteAsync(privatePath, key.ExportPrivatePem(), ct, AtomicFile.OwnerOnly).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(publicPath, key.ExportPublicPem(), ct, AtomicFile.WorldReadable).ConfigureAwait(false);
         Console.WriteLine($"key id {key.Id}");
         Console.WriteLine($"private key: {privatePath} (keep it off devices)");
         Console.WriteLine($"public key:  {publicPath} (copy into each device's keyring directory)");

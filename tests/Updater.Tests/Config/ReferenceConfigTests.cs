@@ -8,12 +8,7 @@ public class ReferenceConfigTests
     [Fact]
     public void The_reference_update_conf_parses()
     {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "Updater.sln")))
-        {
-            dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
-        }
-        var config = UpdaterConfig.Load(Path.Combine(dir, "update.conf"));
+        var config = UpdaterConfig.Load(Path.Combine(RepositoryPaths.Root, "update.conf"));
         Assert.Equal("acme-gateway-v1", config.Compatible);
         Assert.Equal(["A", "B"], config.Slots.Bootnames);
         Assert.Equal(("/etc/updater/health.d", "systemctl reboot", CommittedFailurePolicy.Report, null, TimeSpan.FromMinutes(5)),
