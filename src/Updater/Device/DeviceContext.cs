@@ -40,9 +40,23 @@ internal sealed class DeviceContext
 
     public TimeProvider Time { get; }
 
+    /// <summary>
+    /// Loads update.conf, checks that nobody but root can change what the updater trusts (the file itself, the
+    /// keyrings, the health checks, the state directory) and that the state directory is not on a slot, then
+    /// builds the backend: every refusal comes before anything is read from or written to a slot.
+    /// </summary>
     public static DeviceContext Load(string configPath, string? bootedOverride = null)
     {
         var config = UpdaterConfig.Load(configPath);
+        TrustedPath.Require(configPath, "configuration");
+        TrustedPath.RequireDirectory(config.Keyring, "*.pem", "keyring");
+        if (config.Channel is { } channel && channel.Keyring != config.Keyring)
+        {
+            TrustedPath.RequireDirectory(channel.Keyring, "*.pem", "channel keyring");
+        }
+        TrustedPath.RequireDirectory(config.Health.ChecksDirectory, "*.conf", "health checks directory");
+        TrustedPath.Require(config.StateDirectory, "state directory");
+        StateDirectoryPlacement.Check(config);
         return new DeviceContext(config, CreateBootloader(config), bootedOverride);
     }
 
