@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.UBoot;
-using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -18,30 +17,16 @@ public sealed partial class BootScriptConsistencyTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string Dist(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "dist", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"dist/{name} not found above {AppContext.BaseDirectory}");
-    }
-
     [Fact]
     public async Task Grub_cfg_passes_grub_script_check()
     {
-        await Tool.CheckAsync("grub-script-check", Dist("grub.cfg"));
+        await ProcessRunner.RunCheckedAsync("grub-script-check", RepositoryPaths.Dist("grub.cfg"));
     }
 
     [Fact]
     public async Task Grub_cfg_defaults_and_load_env_whitelist_are_the_rule_s()
     {
-        string script = await File.ReadAllTextAsync(Dist("grub.cfg"));
+        string script = await File.ReadAllTextAsync(RepositoryPaths.Dist("grub.cfg"));
 
         var defaults = GrubDefault().Matches(script).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim('"'));
         Assert.Equal(GrubBootRule.Defaults.OrderBy(v => v.Key), defaults.OrderBy(v => v.Key));
@@ -54,7 +39,7 @@ public sealed partial class BootScriptConsistencyTests : IDisposable
     [Fact]
     public async Task Grub_cfg_counter_table_covers_every_try_the_options_allow()
     {
-        string script = await File.ReadAllTextAsync(Dist("grub.cfg"));
+        string script = await File.ReadAllTextAsync(RepositoryPaths.Dist("grub.cfg"));
 
         var table = GrubCounter().Matches(script).Select(m => (From: int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), To: int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))).ToList();
 
@@ -68,7 +53,7 @@ public sealed partial class BootScriptConsistencyTests : IDisposable
     [Fact]
     public async Task Grub_cfg_boots_with_updater_slot_on_a_serial_console_and_reboots_on_panic()
     {
-        string script = await File.ReadAllTextAsync(Dist("grub.cfg"));
+        string script = await File.ReadAllTextAsync(RepositoryPaths.Dist("grub.cfg"));
 
         Assert.Contains("updater.slot=$updater_slot $updater_cmdline", script, StringComparison.Ordinal);
         Assert.Contains("set updater_cmdline=\"console=ttyS0 panic=5\"", script, StringComparison.Ordinal);
@@ -80,7 +65,7 @@ public sealed partial class BootScriptConsistencyTests : IDisposable
     [Fact]
     public async Task Boot_cmd_defaults_are_the_rule_s()
     {
-        string script = await File.ReadAllTextAsync(Dist("boot.cmd"));
+        string script = await File.ReadAllTextAsync(RepositoryPaths.Dist("boot.cmd"));
 
         var defaults = UBootDefault().Matches(script).Select(m => (m.Groups[1].Value, m.Groups[2].Value)).Distinct().ToDictionary();
         defaults[UBootBootRule.Order] = UBootOrderDefault().Match(script).Groups[1].Value;
@@ -93,7 +78,7 @@ public sealed partial class BootScriptConsistencyTests : IDisposable
     [Fact]
     public async Task Boot_cmd_counts_only_trials_and_boots_with_updater_slot()
     {
-        string script = await File.ReadAllTextAsync(Dist("boot.cmd"));
+        string script = await File.ReadAllTextAsync(RepositoryPaths.Dist("boot.cmd"));
 
         foreach (var slot in EnvironmentBootloader.SupportedBootnames)
         {
@@ -109,11 +94,11 @@ public sealed partial class BootScriptConsistencyTests : IDisposable
     [Fact]
     public async Task Boot_cmd_wraps_into_a_u_boot_script_image()
     {
-        string image = _dir.File("boot.scr");
+        string image = _dir.Path("boot.scr");
 
-        await Tool.CheckAsync("mkimage", "-A", "arm64", "-T", "script", "-C", "none", "-n", "updater", "-d", Dist("boot.cmd"), image);
+        await ProcessRunner.RunCheckedAsync("mkimage", "-A", "arm64", "-T", "script", "-C", "none", "-n", "updater", "-d", RepositoryPaths.Dist("boot.cmd"), image);
 
-        Assert.Contains("Script", await Tool.CheckAsync("mkimage", "-l", image), StringComparison.Ordinal);
+        Assert.Contains("Script", (await ProcessRunner.RunCheckedAsync("mkimage", "-l", image)).Stdout, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"^set ((?:ORDER|[AB]_(?:OK|TRY|TRIAL)))=(.*)$", RegexOptions.Multiline)]
