@@ -20,9 +20,15 @@ public sealed class GrubEnvFile(string path)
     /// <summary>`grub-editenv FILE set NAME=VALUE...`: what dist/grub.cfg does with save_env, e.g. counting a trial boot.</summary>
     public void Set(params string[] assignments) => ProcessRunner.RunChecked("grub-editenv", [Path, "set", .. assignments]);
 
+    /// <summary>
+    /// `grub-editenv FILE list` exactly as it prints, one "name=value" line per variable in block order: for
+    /// comparisons that must see every byte, such as values holding a newline, which <see cref="List"/> cannot split.
+    /// </summary>
+    public string Listing() => ProcessRunner.RunChecked("grub-editenv", Path, "list").Stdout;
+
     /// <summary>`grub-editenv FILE list`, as variables.</summary>
     public IReadOnlyDictionary<string, string> List() =>
-        ProcessRunner.RunChecked("grub-editenv", Path, "list").Stdout
+        Listing()
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('=', 2))
             .ToDictionary(parts => parts[0], parts => parts.Length > 1 ? parts[1] : "", StringComparer.Ordinal);

@@ -2,7 +2,6 @@ using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.UBoot;
 using Partition.Storage;
-using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -34,8 +33,8 @@ public sealed class EnvironmentLockTests : IDisposable
     [Fact]
     public async Task Grub_writes_wait_for_a_writer_holding_the_env_lock()
     {
-        string file = _dir.File("grubenv");
-        await Tool.CheckAsync("grub-editenv", file, "create");
+        string file = _dir.Path("grubenv");
+        GrubEnvFile.Create(file);
         var grub = new GrubBootloader(new GrubOptions(file));
 
         await AssertWaitsForTheLock(file, () => grub.MarkBadAsync("A", CancellationToken.None), () => File.ReadAllBytesAsync(file));
@@ -53,8 +52,8 @@ public sealed class EnvironmentLockTests : IDisposable
     [Fact]
     public async Task Waiting_for_the_lock_can_be_cancelled_and_changes_nothing()
     {
-        string file = _dir.File("grubenv");
-        await Tool.CheckAsync("grub-editenv", file, "create");
+        string file = _dir.Path("grubenv");
+        GrubEnvFile.Create(file);
         byte[] before = await File.ReadAllBytesAsync(file);
         var grub = new GrubBootloader(new GrubOptions(file));
         using var cancel = new CancellationTokenSource(Blocked);

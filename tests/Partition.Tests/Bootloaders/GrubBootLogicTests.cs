@@ -1,6 +1,5 @@
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
-using Partition.Tests.Support;
 
 namespace Partition.Tests.Bootloaders;
 
@@ -19,14 +18,14 @@ public sealed class GrubBootLogicTests : IDisposable
 
     public GrubBootLogicTests()
     {
-        _file = _dir.File("grubenv");
+        _file = _dir.Path("grubenv");
     }
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<GrubBootloader> Fresh(int tries = 1)
+    private GrubBootloader Fresh(int tries = 1)
     {
-        await Tool.CheckAsync("grub-editenv", _file, "create");
+        GrubEnvFile.Create(_file);
         return new GrubBootloader(new GrubOptions(_file, tries));
     }
 
@@ -37,7 +36,7 @@ public sealed class GrubBootLogicTests : IDisposable
         var decision = GrubBootRule.Decide(variables);
         if (decision.Saved.Count > 0)
         {
-            await Tool.CheckAsync("grub-editenv", [_file, "set", .. decision.Saved.Select(v => $"{v.Key}={v.Value}")]);
+            new GrubEnvFile(_file).Set([.. decision.Saved.Select(v => $"{v.Key}={v.Value}")]);
         }
 
         return decision;
@@ -46,7 +45,7 @@ public sealed class GrubBootLogicTests : IDisposable
     [Fact]
     public async Task Fresh_install_boots_A_committed_and_writes_nothing()
     {
-        var grub = await Fresh();
+        var grub = Fresh();
         byte[] before = await File.ReadAllBytesAsync(_file);
 
         var state = await grub.ReadStateAsync(CancellationToken.None);
@@ -63,7 +62,7 @@ public sealed class GrubBootLogicTests : IDisposable
     [Fact]
     public async Task Trial_boot_counts_one_try_then_falls_back_when_never_marked_good()
     {
-        var grub = await Fresh();
+        var grub = Fresh();
         await grub.ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
         var pending = await grub.ReadStateAsync(CancellationToken.None);
         Assert.Equal(["B", "A"], pending.Order);
@@ -90,7 +89,7 @@ public sealed class GrubBootLogicTests : IDisposable
     [Fact]
     public async Task Trial_marked_good_becomes_committed_and_its_boots_are_no_longer_counted()
     {
-        var grub = await Fresh();
+        var grub = Fresh();
         await grub.ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
         Assert.Equal("B", (await Boot()).Slot);
         await grub.MarkGoodAsync("B", CancellationToken.None);
@@ -108,7 +107,7 @@ public sealed class GrubBootLogicTests : IDisposable
     [Fact]
     public async Task Failed_trial_marked_bad_boots_the_other_slot()
     {
-        var grub = await Fresh();
+        var grub = Fresh();
         await grub.ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
         Assert.Equal("B", (await Boot()).Slot);
         await grub.MarkBadAsync("B", CancellationToken.None);
@@ -123,7 +122,7 @@ public sealed class GrubBootLogicTests : IDisposable
     [InlineData(9)]
     public async Task Exhausted_tries_fall_back_after_exactly_the_configured_number_of_boots(int tries)
     {
-        var grub = await Fresh(tries);
+        var grub = Fresh(tries);
         await grub.ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
 
         for (int i = 1; i <= tries; i++)
@@ -140,7 +139,7 @@ public sealed class GrubBootLogicTests : IDisposable
     [Fact]
     public async Task Both_slots_bad_boots_nothing_writes_nothing_and_the_state_says_so()
     {
-        var grub = await Fresh();
+        var grub = Fresh();
         await grub.MarkBadAsync("A", CancellationToken.None);
         await grub.MarkBadAsync("B", CancellationToken.None);
         byte[] before = await File.ReadAllBytesAsync(_file);
@@ -156,7 +155,7 @@ public sealed class GrubBootLogicTests : IDisposable
     [Fact]
     public async Task Permanent_activation_is_a_committed_rollback_target()
     {
-        var grub = await Fresh();
+        var grub = Fresh();
         await grub.ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
         await Boot();
         await grub.MarkGoodAsync("B", CancellationToken.None);

@@ -37,18 +37,17 @@ public sealed class GrubEnvInteropTests : IDisposable
             block.Set(name, value);
         }
 
-        string file = _dir.File("grubenv");
+        string file = _dir.Path("grubenv");
         await File.WriteAllBytesAsync(file, block.Encode(file));
 
-        Assert.Equal(Tool.Listing(Awkward), await Tool.GrubListAsync(file));
+        Assert.Equal(ToolFormats.Listing(Awkward), new GrubEnvFile(file).Listing());
     }
 
     [Fact]
     public async Task What_grub_editenv_writes_we_read_exactly()
     {
-        string file = _dir.File("grubenv");
-        await Tool.CheckAsync("grub-editenv", file, "create");
-        await Tool.CheckAsync("grub-editenv", [file, "set", .. Awkward.Select(v => $"{v.Key}={v.Value}")]);
+        string file = _dir.Path("grubenv");
+        GrubEnvFile.Create(file).Set([.. Awkward.Select(v => $"{v.Key}={v.Value}")]);
 
         var block = GrubEnvBlock.Parse(await File.ReadAllBytesAsync(file), file);
 
@@ -59,8 +58,8 @@ public sealed class GrubEnvInteropTests : IDisposable
     [Fact]
     public async Task The_same_changes_give_the_same_bytes_as_grub_editenv()
     {
-        string theirs = _dir.File("theirs");
-        await Tool.CheckAsync("grub-editenv", theirs, "create");
+        string theirs = _dir.Path("theirs");
+        var tool = GrubEnvFile.Create(theirs);
         var ours = GrubEnvBlock.Parse(await File.ReadAllBytesAsync(theirs), theirs);
 
         // Appends, in-place growth and shrinkage, escapes, deletion in the middle.
@@ -74,12 +73,12 @@ public sealed class GrubEnvInteropTests : IDisposable
         {
             if (value is null)
             {
-                await Tool.CheckAsync("grub-editenv", theirs, "unset", name);
+                await ProcessRunner.RunCheckedAsync("grub-editenv", theirs, "unset", name);
                 ours.Delete(name);
             }
             else
             {
-                await Tool.CheckAsync("grub-editenv", theirs, "set", $"{name}={value}");
+                tool.Set($"{name}={value}");
                 ours.Set(name, value);
             }
 
@@ -90,10 +89,9 @@ public sealed class GrubEnvInteropTests : IDisposable
     [Fact]
     public async Task A_change_that_would_overflow_the_block_is_refused_and_the_file_stays_unchanged()
     {
-        string file = _dir.File("grubenv");
-        await Tool.CheckAsync("grub-editenv", file, "create");
+        string file = _dir.Path("grubenv");
         // Fill the block nearly to the end with a variable of the operator's, so our variables no longer fit.
-        await Tool.CheckAsync("grub-editenv", file, "set", "big=" + new string('x', 900));
+        GrubEnvFile.Create(file).Set("big=" + new string('x', 900));
         byte[] before = await File.ReadAllBytesAsync(file);
 
         var grub = new GrubBootloader(new GrubOptions(file));
@@ -104,7 +102,7 @@ public sealed class GrubEnvInteropTests : IDisposable
         Assert.Equal(before, await File.ReadAllBytesAsync(file));
         Assert.False(File.Exists(AtomicFile.TemporaryPathFor(file)));
         // grub-editenv agrees that it does not fit.
-        Assert.NotEqual(0, (await Tool.RunAsync("grub-editenv", file, "set", "ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=0", "B_TRIAL=1")).ExitCode);
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("grub-editenv", file, "set", "ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=0", "B_TRIAL=1")).ExitCode);
     }
 
     [Fact]
@@ -144,7 +142,7 @@ public sealed class GrubEnvInteropTests : IDisposable
     public async Task A_malformed_block_is_one_error_naming_file_and_offset_and_nothing_is_written(string what, byte[] bytes, long? offset)
     {
         Assert.NotNull(what);
-        string file = _dir.File("grubenv");
+        string file = _dir.Path("grubenv");
         await File.WriteAllBytesAsync(file, bytes);
         var grub = new GrubBootloader(new GrubOptions(file));
 
@@ -160,11 +158,11 @@ public sealed class GrubEnvInteropTests : IDisposable
     [Fact]
     public async Task A_missing_grubenv_is_an_error_that_says_how_to_create_it()
     {
-        var grub = new GrubBootloader(new GrubOptions(_dir.File("grubenv")));
+        var grub = new GrubBootloader(new GrubOptions(_dir.Path("grubenv")));
 
         var error = await Assert.ThrowsAsync<BootEnvironmentException>(() => grub.ReadStateAsync(CancellationToken.None));
 
         Assert.Contains("grub-editenv FILE create", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(_dir.File("grubenv")));
+        Assert.False(File.Exists(_dir.Path("grubenv")));
     }
 }

@@ -65,18 +65,18 @@ public sealed class TornWriteTests : IDisposable
     [InlineData(Change.ActivateAPermanent)]
     public async Task Grub_every_torn_replacement_reads_as_old_or_new(Change change)
     {
-        string file = _dir.File("grubenv");
-        await Tool.CheckAsync("grub-editenv", file, "create");
+        string file = _dir.Path("grubenv");
+        var grubenv = GrubEnvFile.Create(file);
         var grub = new GrubBootloader(new GrubOptions(file));
         await Prepare(grub, change);
         byte[] oldBytes = await File.ReadAllBytesAsync(file);
         string oldState = Describe(await grub.ReadStateAsync(CancellationToken.None));
-        string oldListing = await Tool.GrubListAsync(file);
+        string oldListing = grubenv.Listing();
 
         await Apply(grub, change);
         byte[] newBytes = await File.ReadAllBytesAsync(file);
         string newState = Describe(await grub.ReadStateAsync(CancellationToken.None));
-        string newListing = await Tool.GrubListAsync(file);
+        string newListing = grubenv.Listing();
         Assert.NotEqual(oldState, newState);
 
         var seenImages = new Dictionary<string, string>();
@@ -93,7 +93,7 @@ public sealed class TornWriteTests : IDisposable
             Assert.Equal(k, new FileInfo(AtomicFile.TemporaryPathFor(file)).Length);
             if (!seenImages.ContainsKey(Hash(onDisk)))
             {
-                seenImages[Hash(onDisk)] = await Tool.GrubListAsync(file);
+                seenImages[Hash(onDisk)] = grubenv.Listing();
             }
 
             Assert.Equal(oldListing, seenImages[Hash(onDisk)]);
@@ -104,7 +104,7 @@ public sealed class TornWriteTests : IDisposable
         await File.WriteAllBytesAsync(file, oldBytes);
         await Apply(grub, change);
         Assert.Equal(newBytes, await File.ReadAllBytesAsync(file));
-        Assert.Equal(newListing, await Tool.GrubListAsync(file));
+        Assert.Equal(newListing, grubenv.Listing());
         Assert.False(File.Exists(AtomicFile.TemporaryPathFor(file)));
         cases++;
 
@@ -124,8 +124,8 @@ public sealed class TornWriteTests : IDisposable
     [InlineData(9)]
     public async Task Grub_save_env_of_a_try_count_changes_one_byte_so_any_torn_in_place_write_is_old_or_new(int tries)
     {
-        string file = _dir.File("grubenv");
-        await Tool.CheckAsync("grub-editenv", file, "create");
+        string file = _dir.Path("grubenv");
+        var grubenv = GrubEnvFile.Create(file);
         var grub = new GrubBootloader(new GrubOptions(file, tries));
         await grub.MarkGoodAsync("A", CancellationToken.None);
         await grub.ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
@@ -152,14 +152,14 @@ public sealed class TornWriteTests : IDisposable
                 if (images.Add(Hash(torn)))
                 {
                     await File.WriteAllBytesAsync(file, torn);
-                    listings.Add(await Tool.GrubListAsync(file));
+                    listings.Add(grubenv.Listing());
                 }
             }
 
             Assert.Equal(2, images.Count);
             Assert.Equal(2, listings.Count);
             await File.WriteAllBytesAsync(file, newBytes);
-            Assert.Contains(await Tool.GrubListAsync(file), listings);
+            Assert.Contains(grubenv.Listing(), listings);
         }
 
         // The trial's tries are used up: GRUB falls back to A.
@@ -185,7 +185,7 @@ public sealed class TornWriteTests : IDisposable
     [MemberData(nameof(UBootCases))]
     public async Task UBoot_redundant_every_torn_copy_reads_as_old_or_new(Change change, int start)
     {
-        var options = new UBootOptions(_dir.File("uboot.env"), 0, UBootSize, UBootSecond);
+        var options = new UBootOptions(_dir.Path("uboot.env"), 0, UBootSize, UBootSecond);
         await File.WriteAllBytesAsync(options.Device, new byte[UBootSecond + UBootSize]);
         var seed = new Dictionary<string, string> { ["bootcmd"] = "run updater" };
         await WriteCopy(options, 0, UBootEnvCopy.Encode(seed, UBootSize, 1, options.Device));
@@ -212,13 +212,13 @@ public sealed class TornWriteTests : IDisposable
 
         byte[] oldBytes = await File.ReadAllBytesAsync(options.Device);
         string oldState = Describe(await uboot.ReadStateAsync(CancellationToken.None));
-        string config = Tool.FwEnvConfig(_dir, options.Device, options.Offset, options.Size, options.RedundantOffset);
-        string oldListing = await Tool.CheckAsync("fw_printenv", "-c", config);
+        string config = ToolFormats.FwEnvConfig(_dir, options.Device, options.Offset, options.Size, options.RedundantOffset);
+        string oldListing = (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout;
 
         await Apply(uboot, change);
         byte[] newBytes = await File.ReadAllBytesAsync(options.Device);
         string newState = Describe(await uboot.ReadStateAsync(CancellationToken.None));
-        string newListing = await Tool.CheckAsync("fw_printenv", "-c", config);
+        string newListing = (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout;
         Assert.NotEqual(oldState, newState);
         Assert.True(oldBytes.AsSpan((int)keptOffset, UBootSize).SequenceEqual(newBytes.AsSpan((int)keptOffset, UBootSize)), "the current copy must not be written");
         Assert.False(oldBytes.AsSpan((int)tornOffset, UBootSize).SequenceEqual(newBytes.AsSpan((int)tornOffset, UBootSize)), "the write goes to the other copy");
@@ -242,7 +242,7 @@ public sealed class TornWriteTests : IDisposable
             string hash = Hash(onDisk);
             if (!toolSays.TryGetValue(hash, out var listing))
             {
-                listing = await Tool.CheckAsync("fw_printenv", "-c", config);
+                listing = (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout;
                 toolSays[hash] = listing;
             }
 
@@ -260,14 +260,14 @@ public sealed class TornWriteTests : IDisposable
     [InlineData(Change.MarkBadB)]
     public async Task UBoot_single_copy_file_every_torn_replacement_reads_as_old_or_new(Change change)
     {
-        string file = _dir.File("uboot.env");
+        string file = _dir.Path("uboot.env");
         await File.WriteAllBytesAsync(file, UBootEnvCopy.Encode(new Dictionary<string, string> { ["bootcmd"] = "run updater" }, UBootSize, null, file));
         var uboot = new UBootBootloader(new UBootOptions(file, 0, UBootSize, null));
         await Prepare(uboot, change);
-        string config = Tool.FwEnvConfig(_dir, file, 0, UBootSize, null);
+        string config = ToolFormats.FwEnvConfig(_dir, file, 0, UBootSize, null);
         byte[] oldBytes = await File.ReadAllBytesAsync(file);
         string oldState = Describe(await uboot.ReadStateAsync(CancellationToken.None));
-        string oldListing = await Tool.CheckAsync("fw_printenv", "-c", config);
+        string oldListing = (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout;
 
         int cases = 0;
         for (int k = 0; k <= UBootSize; k++)
@@ -280,9 +280,9 @@ public sealed class TornWriteTests : IDisposable
             cases++;
         }
 
-        Assert.Equal(oldListing, await Tool.CheckAsync("fw_printenv", "-c", config));
+        Assert.Equal(oldListing, (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout);
         await Apply(uboot, change);
-        Assert.NotEqual(oldListing, await Tool.CheckAsync("fw_printenv", "-c", config));
+        Assert.NotEqual(oldListing, (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout);
         Assert.Equal(UBootSize + 1, cases);
     }
 

@@ -19,13 +19,13 @@ public sealed class UBootBlockDeviceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        string backing = _dir.File("disk.img");
+        string backing = _dir.Path("disk.img");
         await using (var file = File.Create(backing))
         {
             file.SetLength(1024 * 1024);
         }
 
-        _device = (await Tool.CheckAsync("losetup", "--find", "--show", backing)).Trim();
+        _device = (await ProcessRunner.RunCheckedAsync("losetup", "--find", "--show", backing)).Stdout.Trim();
         Assert.StartsWith("/dev/loop", _device, StringComparison.Ordinal);
     }
 
@@ -33,7 +33,7 @@ public sealed class UBootBlockDeviceTests : IAsyncLifetime
     {
         if (_device.Length > 0)
         {
-            await Tool.CheckAsync("losetup", "--detach", _device);
+            await ProcessRunner.RunCheckedAsync("losetup", "--detach", _device);
         }
 
         _dir.Dispose();
@@ -42,10 +42,10 @@ public sealed class UBootBlockDeviceTests : IAsyncLifetime
     [Fact]
     public async Task A_redundant_environment_at_an_offset_of_a_block_device_is_shared_with_fw_printenv_and_fw_setenv()
     {
-        string config = Tool.FwEnvConfig(_dir, _device, First, Size, Second);
-        string defaults = _dir.File("empty");
+        string config = ToolFormats.FwEnvConfig(_dir, _device, First, Size, Second);
+        string defaults = _dir.Path("empty");
         await File.WriteAllTextAsync(defaults, "");
-        await Tool.CheckAsync("fw_setenv", "-c", config, "-f", defaults, "bootcmd", "run updater");
+        await ProcessRunner.RunCheckedAsync("fw_setenv", "-c", config, "-f", defaults, "bootcmd", "run updater");
 
         var uboot = (UBootBootloader)BootloaderFactory.Create("uboot", new Dictionary<string, string>
         {
@@ -58,9 +58,9 @@ public sealed class UBootBlockDeviceTests : IAsyncLifetime
 
         Assert.Equal(
             "BOOT_A_LEFT=3\nBOOT_A_TRIAL=0\nBOOT_B_LEFT=3\nBOOT_B_TRIAL=1\nBOOT_ORDER=B A\nbootcmd=run updater\n",
-            await Tool.CheckAsync("fw_printenv", "-c", config));
+            (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout);
 
-        await Tool.CheckAsync("fw_setenv", "-c", config, "BOOT_B_LEFT", "2");
+        await ProcessRunner.RunCheckedAsync("fw_setenv", "-c", config, "BOOT_B_LEFT", "2");
         var state = await uboot.ReadStateAsync(CancellationToken.None);
         Assert.Equal(new SlotBootState("B", true, 2, true), state.Slot("B"));
         Assert.Equal("B", state.NextBoot);

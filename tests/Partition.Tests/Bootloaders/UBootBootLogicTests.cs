@@ -22,7 +22,7 @@ public sealed class UBootBootLogicTests : IDisposable
     private UBootBootloader Fresh(int tries = UBootOptions.DefaultTrialTries, Dictionary<string, string>? seed = null)
     {
         _options = UBootEnvInteropTests.Provision(_dir, redundant: true, seed ?? new Dictionary<string, string> { ["bootdelay"] = "0" }) with { TrialTries = tries };
-        _config = Tool.FwEnvConfig(_dir, _options.Device, _options.Offset, _options.Size, _options.RedundantOffset);
+        _config = ToolFormats.FwEnvConfig(_dir, _options.Device, _options.Offset, _options.Size, _options.RedundantOffset);
         return new UBootBootloader(_options);
     }
 
@@ -36,9 +36,9 @@ public sealed class UBootBootLogicTests : IDisposable
         var decision = UBootBootRule.Decide(env);
         if (decision.Saved)
         {
-            string script = _dir.File("saveenv.script");
+            string script = _dir.Path("saveenv.script");
             await File.WriteAllLinesAsync(script, decision.After.Where(v => !env.TryGetValue(v.Key, out var old) || old != v.Value).Select(v => $"{v.Key}={v.Value}"));
-            await Tool.CheckAsync("fw_setenv", "-c", _config, "-s", script);
+            await ProcessRunner.RunCheckedAsync("fw_setenv", "-c", _config, "-s", script);
         }
 
         Assert.Equal(decision.After.OrderBy(v => v.Key), (await Env()).OrderBy(v => v.Key));
@@ -54,7 +54,7 @@ public sealed class UBootBootLogicTests : IDisposable
         var first = await Boot();
         Assert.Equal("A", first.Slot);
         Assert.True(first.Saved);
-        Assert.Contains("BOOT_ORDER=A B\n", await Tool.CheckAsync("fw_printenv", "-c", _config), StringComparison.Ordinal);
+        Assert.Contains("BOOT_ORDER=A B\n", (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", _config)).Stdout, StringComparison.Ordinal);
 
         var second = await Boot();
         Assert.Equal("A", second.Slot);

@@ -32,12 +32,12 @@ public sealed class UBootEnvInteropTests : IDisposable
     private static Dictionary<string, string> Dict(IEnumerable<KeyValuePair<string, string>> v) => v.ToDictionary(p => p.Key, p => p.Value);
 
     private static string SortedListing(IReadOnlyDictionary<string, string> v) =>
-        Tool.Listing(v.OrderBy(p => p.Key, StringComparer.Ordinal));
+        ToolFormats.Listing(v.OrderBy(p => p.Key, StringComparer.Ordinal));
 
     /// <summary>A file holding a valid environment with <paramref name="variables"/> (copy 1 flag <paramref name="flag"/>, copy 2 blank).</summary>
     internal static UBootOptions Provision(TempDirectory dir, bool redundant, IReadOnlyDictionary<string, string>? variables = null, byte flag = 1)
     {
-        string file = dir.File("uboot.env");
+        string file = dir.Path("uboot.env");
         var options = new UBootOptions(file, 0, Size, redundant ? Second : null);
         byte[] image = new byte[redundant ? Second + Size : Size];
         UBootEnvCopy.Encode(variables ?? new Dictionary<string, string>(), Size, redundant ? flag : null, file).CopyTo(image, 0);
@@ -45,7 +45,7 @@ public sealed class UBootEnvInteropTests : IDisposable
         return options;
     }
 
-    private string Config(UBootOptions o) => Tool.FwEnvConfig(_dir, o.Device, o.Offset, o.Size, o.RedundantOffset);
+    private string Config(UBootOptions o) => ToolFormats.FwEnvConfig(_dir, o.Device, o.Offset, o.Size, o.RedundantOffset);
 
     [Theory]
     [InlineData(false)]
@@ -58,13 +58,13 @@ public sealed class UBootEnvInteropTests : IDisposable
 
         var expected = Dict(Awkward);
         await store.WriteAsync(await store.ReadAsync(CancellationToken.None), expected, CancellationToken.None);
-        Assert.Equal(SortedListing(expected), await Tool.CheckAsync("fw_printenv", "-c", config));
+        Assert.Equal(SortedListing(expected), (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout);
 
         // A second write lands in the other copy of a redundant environment; the tool follows.
         expected["BOOT_ORDER"] = "A B";
         expected.Remove("tab");
         await store.WriteAsync(await store.ReadAsync(CancellationToken.None), expected, CancellationToken.None);
-        Assert.Equal(SortedListing(expected), await Tool.CheckAsync("fw_printenv", "-c", config));
+        Assert.Equal(SortedListing(expected), (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout);
     }
 
     [Theory]
@@ -72,16 +72,16 @@ public sealed class UBootEnvInteropTests : IDisposable
     [InlineData(true)]
     public async Task What_fw_setenv_writes_we_read_exactly(bool redundant)
     {
-        string file = _dir.File("uboot.env");
+        string file = _dir.Path("uboot.env");
         await File.WriteAllBytesAsync(file, new byte[redundant ? Second + Size : Size]);
         var options = new UBootOptions(file, 0, Size, redundant ? Second : null);
         string config = Config(options);
-        string defaults = _dir.File("empty-default-env");
+        string defaults = _dir.Path("empty-default-env");
         await File.WriteAllTextAsync(defaults, "");
 
         foreach (var (name, value) in Awkward)
         {
-            await Tool.CheckAsync("fw_setenv", "-c", config, "-f", defaults, name, value);
+            await ProcessRunner.RunCheckedAsync("fw_setenv", "-c", config, "-f", defaults, name, value);
         }
 
         var snapshot = await new UBootEnvStore(options).ReadAsync(CancellationToken.None);
@@ -99,7 +99,7 @@ public sealed class UBootEnvInteropTests : IDisposable
         var store = new UBootEnvStore(options);
         string config = Config(options);
 
-        Assert.Equal("gen=255\n", await Tool.CheckAsync("fw_printenv", "-c", config));
+        Assert.Equal("gen=255\n", (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout);
         Assert.Equal("255", (await store.ReadAsync(CancellationToken.None)).Variables["gen"]);
 
         for (int round = 0; round < 6; round++)
@@ -111,10 +111,10 @@ public sealed class UBootEnvInteropTests : IDisposable
             }
             else
             {
-                await Tool.CheckAsync("fw_setenv", "-c", config, "gen", value);
+                await ProcessRunner.RunCheckedAsync("fw_setenv", "-c", config, "gen", value);
             }
 
-            Assert.Equal($"gen={value}\n", await Tool.CheckAsync("fw_printenv", "-c", config));
+            Assert.Equal($"gen={value}\n", (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", config)).Stdout);
             var snapshot = await store.ReadAsync(CancellationToken.None);
             Assert.Equal(value, snapshot.Variables["gen"]);
             Assert.Equal((byte)(round + 0), snapshot.Flag);
@@ -140,13 +140,13 @@ public sealed class UBootEnvInteropTests : IDisposable
         Assert.Equal(options.Device, error.Path);
         Assert.Contains("uboot-env-size", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, await File.ReadAllBytesAsync(options.Device));
-        Assert.Contains("BOOT_A_LEFT=3\n", await Tool.CheckAsync("fw_printenv", "-c", Config(options)), StringComparison.Ordinal);
+        Assert.Contains("BOOT_A_LEFT=3\n", (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", Config(options))).Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Neither_copy_valid_is_one_error_and_fw_printenv_agrees_there_is_no_environment()
     {
-        string file = _dir.File("uboot.env");
+        string file = _dir.Path("uboot.env");
         await File.WriteAllBytesAsync(file, new byte[Second + Size]);
         var uboot = new UBootBootloader(new UBootOptions(file, 0, Size, Second));
 
@@ -155,13 +155,13 @@ public sealed class UBootEnvInteropTests : IDisposable
 
         Assert.Contains("neither copy", read.Message, StringComparison.Ordinal);
         Assert.All(await File.ReadAllBytesAsync(file), b => Assert.Equal(0, b));
-        Assert.Contains("Cannot read environment", (await Tool.RunAsync("fw_printenv", "-c", Tool.FwEnvConfig(_dir, file, 0, Size, Second))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("Cannot read environment", (await ProcessRunner.RunAsync("fw_printenv", "-c", ToolFormats.FwEnvConfig(_dir, file, 0, Size, Second))).Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_entry_without_equals_is_an_error_naming_its_offset()
     {
-        string file = _dir.File("uboot.env");
+        string file = _dir.Path("uboot.env");
         byte[] copy = new byte[Size];
         "A=1\0broken\0\0"u8.CopyTo(copy.AsSpan(4));
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(copy, Crc32Of(copy.AsSpan(4)));
@@ -176,7 +176,7 @@ public sealed class UBootEnvInteropTests : IDisposable
     [Fact]
     public async Task A_single_copy_inside_a_larger_file_is_read_but_never_written_in_place()
     {
-        string file = _dir.File("disk.img");
+        string file = _dir.Path("disk.img");
         byte[] disk = new byte[0x10000];
         UBootEnvCopy.Encode(new Dictionary<string, string> { ["BOOT_ORDER"] = "A B" }, Size, null, file).CopyTo(disk, 0x4000);
         await File.WriteAllBytesAsync(file, disk);

@@ -1,6 +1,5 @@
 using Mono.Unix.Native;
 using Partition.Storage;
-using Partition.Tests.Support;
 
 namespace Partition.Tests.Storage;
 
@@ -17,12 +16,12 @@ public sealed class AtomicFileTests : IDisposable
         return stat.st_ino;
     }
 
-    private string[] Entries() => Directory.GetFileSystemEntries(_dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+    private string[] Entries() => Directory.GetFileSystemEntries(_dir.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
 
     [Fact]
     public async Task A_replacement_puts_the_new_content_under_a_new_inode_with_the_mode_asked_for_and_leaves_nothing_beside_it()
     {
-        string target = _dir.File("state.json");
+        string target = _dir.Path("state.json");
         await File.WriteAllTextAsync(target, "old");
         ulong before = Inode(target);
 
@@ -39,7 +38,7 @@ public sealed class AtomicFileTests : IDisposable
     public async Task A_replacement_that_cannot_be_renamed_into_place_removes_its_temporary()
     {
         // A directory in the target's place: everything up to the rename works, the rename fails (EISDIR).
-        string target = _dir.File("target");
+        string target = _dir.Path("target");
         Directory.CreateDirectory(Path.Combine(target, "inside"));
 
         await Assert.ThrowsAsync<IOException>(() => AtomicFile.WriteAsync(target, "new"u8.ToArray(), CancellationToken.None));
@@ -52,7 +51,7 @@ public sealed class AtomicFileTests : IDisposable
     [Fact]
     public async Task A_cancelled_or_abandoned_replacement_keeps_the_old_content_and_removes_its_temporary()
     {
-        string target = _dir.File("channel.json");
+        string target = _dir.Path("channel.json");
         await File.WriteAllTextAsync(target, "old");
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
@@ -71,8 +70,8 @@ public sealed class AtomicFileTests : IDisposable
     [Fact]
     public async Task A_symlink_planted_as_the_temporary_is_refused_and_not_written_through()
     {
-        string target = _dir.File("grubenv");
-        string victim = _dir.File("victim");
+        string target = _dir.Path("grubenv");
+        string victim = _dir.Path("victim");
         await File.WriteAllTextAsync(target, "old");
         await File.WriteAllTextAsync(victim, "precious");
         File.CreateSymbolicLink(AtomicFile.TemporaryPathFor(target), victim);
@@ -88,7 +87,7 @@ public sealed class AtomicFileTests : IDisposable
     public async Task The_leftover_of_a_write_cut_short_does_not_block_the_next_one()
     {
         // What a power cut mid-write leaves: a regular file under this process's temporary name (pids repeat after a reboot).
-        string target = _dir.File("grubenv");
+        string target = _dir.Path("grubenv");
         await File.WriteAllTextAsync(target, "old");
         await File.WriteAllTextAsync(AtomicFile.TemporaryPathFor(target), "torn pre");
 

@@ -1,5 +1,4 @@
 using Partition.Storage;
-using Partition.Tests.Support;
 
 namespace Partition.Tests.Storage;
 
@@ -14,12 +13,12 @@ public sealed class FileLockTests : IDisposable
 
     /// <summary>Whether another process can take the lock right now: `flock -n` exits 1 when it is held.</summary>
     private static async Task<bool> AnotherProcessCanLock(string path) =>
-        (await Tool.RunAsync("flock", "--nonblock", "--conflict-exit-code", "1", path, "true")).ExitCode == 0;
+        (await ProcessRunner.RunAsync("flock", "--nonblock", "--conflict-exit-code", "1", path, "true")).ExitCode == 0;
 
     [Fact]
     public async Task A_second_holder_is_refused_while_the_first_holds_it_and_gets_it_once_released()
     {
-        string path = _dir.File("install.lock");
+        string path = _dir.Path("install.lock");
 
         using (var first = FileLock.TryAcquire(path))
         {
@@ -36,7 +35,7 @@ public sealed class FileLockTests : IDisposable
     [Fact]
     public async Task Acquire_waits_while_another_holds_the_lock_and_returns_when_it_is_released()
     {
-        string path = _dir.File("env.lock");
+        string path = _dir.Path("env.lock");
         var first = FileLock.TryAcquire(path)!;
 
         var waiting = FileLock.AcquireAsync(path, CancellationToken.None);
