@@ -37,10 +37,12 @@ internal static class HealthCommand
             }
             // Printed first: once the reboot starts, the journal may not take another line.
             await Console.Out.FlushAsync(ct).ConfigureAwait(false);
-            // The verdict is durable already; the fleet hears of it within a short grace, or not at all.
-            await VerdictReport.PostAsync(context.Config, outcome, message => Console.Error.WriteLine($"updater: report: {message}"), ct).ConfigureAwait(false);
+            Action<string> warn = message => Console.Error.WriteLine($"updater: report: {message}");
             if (outcome.Reboot)
             {
+                // The verdict is durable; the reboot waits for nothing on the network. The fleet hears of it from
+                // the next boot, which sends what this run queued.
+                await VerdictReport.QueueAsync(context.Config, context.State, outcome, warn, ct).ConfigureAwait(false);
                 try
                 {
                     await context.Rebooter.RebootAsync(ct).ConfigureAwait(false);
@@ -50,6 +52,10 @@ internal static class HealthCommand
                     // Still a failed verdict (exit 7, which scripts and the service act on); the reason goes to stderr.
                     return CliRunner.Fail(ExitCode.HealthFailed, e.Message);
                 }
+            }
+            else
+            {
+                await VerdictReport.PostAsync(context.Config, context.State, outcome, warn, ct).ConfigureAwait(false);
             }
             return outcome.Verdict == HealthVerdict.Pass ? (int)ExitCode.Success : (int)ExitCode.HealthFailed;
         }, ct));

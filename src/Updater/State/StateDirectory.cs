@@ -22,6 +22,12 @@ internal sealed class StateDirectory
 
     private string SlotsDir => System.IO.Path.Combine(Path, "slots");
 
+    /// <summary>reports/: fleet reports a reboot must not wait for, sent on a later run (docs/state-directory.md).</summary>
+    private string ReportsDir => System.IO.Path.Combine(Path, "reports");
+
+    /// <summary>At most this many reports wait; the oldest go first when more arrive.</summary>
+    public const int MaxQueuedReports = 16;
+
     /// <summary>channel/: the last channel file accepted and its freshness state, owned by Fleet.ChannelStore.</summary>
     public string ChannelDirectory => System.IO.Path.Combine(Path, "channel");
 
@@ -149,6 +155,50 @@ internal sealed class StateDirectory
             AtomicFile.SyncDirectory(Path);
         }
     }
+
+    /// <summary>
+    /// Keeps a report (its JSON, opaque here) for a later run to send: durable before the caller reboots. Bounded:
+    /// beyond <see cref="MaxQueuedReports"/> the oldest are dropped.
+    /// </summary>
+    public async Task QueueReportAsync(byte[] json, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await Guard(async () =>
+        {
+            Directory.CreateDirectory(ReportsDir);
+            // Sortable by time, unique within a run: names come from here, never from outside.
+            string name = $"{now.UtcTicks:D20}-{Environment.ProcessId}-{Interlocked.Increment(ref s_reportSequence):D4}.json";
+            await AtomicFile.WriteAsync(System.IO.Path.Combine(ReportsDir, name), json, cancellationToken).ConfigureAwait(false);
+            foreach (string old in QueuedReportFiles().SkipLast(MaxQueuedReports))
+            {
+                File.Delete(old);
+            }
+            AtomicFile.SyncDirectory(ReportsDir);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The queued reports, oldest first, each at most 64 KiB (a larger file is not ours and is skipped).</summary>
+    public IReadOnlyList<(string File, byte[] Json)> ReadQueuedReports() =>
+        QueuedReportFiles().Where(f => new FileInfo(f).Length <= 64 << 10).Select(f => (f, File.ReadAllBytes(f))).ToList();
+
+    /// <summary>Forgets reports that went out.</summary>
+    public void DeleteQueuedReports(IEnumerable<string> files)
+    {
+        bool removed = false;
+        foreach (string file in files)
+        {
+            File.Delete(file);
+            removed = true;
+        }
+        if (removed)
+        {
+            AtomicFile.SyncDirectory(ReportsDir);
+        }
+    }
+
+    private IEnumerable<string> QueuedReportFiles() =>
+        Directory.Exists(ReportsDir) ? Directory.GetFiles(ReportsDir, "*.json").Order(StringComparer.Ordinal) : [];
+
+    private static int s_reportSequence;
 
     private string SlotFile(Slot slot, string suffix) => System.IO.Path.Combine(SlotsDir, slot.Name + suffix);
 

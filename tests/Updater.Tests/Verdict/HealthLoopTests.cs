@@ -188,6 +188,52 @@ public sealed class HealthLoopTests : IDisposable
     private JsonDocument ReadState(string name) => JsonDocument.Parse(File.ReadAllText(StateFile(name)));
 
     [Fact]
+    public async Task A_failed_verdict_reboots_without_waiting_for_a_hostile_report_endpoint_and_the_next_boot_sends_the_report()
+    {
+        var bodies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        bool hostile = true;
+        await using var server = await FaultServer.StartAsync(async (context, _) =>
+        {
+            if (hostile)
+            {
+                // An unauthenticated header that once put an out-of-range delay into the retry pipeline.
+                context.Response.StatusCode = 503;
+                context.Response.Headers.RetryAfter = "999999999";
+                return;
+            }
+            using var reader = new StreamReader(context.Request.Body);
+            bodies.Enqueue(await reader.ReadToEndAsync());
+            context.Response.StatusCode = 204;
+        });
+        File.WriteAllText(_box.Path("machine-id"), "0123456789abcdef0123456789abcdef\n");
+        File.AppendAllText(_box.ConfigPath, $"""
+
+
+            [channel]
+            url = {_box.Path("stable.channel")}
+            machine-id-file = {_box.Path("machine-id")}
+            report-url = {server.Url("/report")}
+            """);
+        await Cli(0, "install", await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 1 << 20, seed: 9), version: "2.0.0"));
+        _env.Set("B_TRY=1");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Cli(7, "--booted-slot", "B", "health");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the verdict took {clock.Elapsed}");
+        Assert.True(File.Exists(Rebooted), "the reboot command did not run");
+        Assert.Empty(server.Requests);
+        Assert.Single(Directory.GetFiles(StateFile("reports")));
+
+        hostile = false;
+        File.WriteAllText(_box.Path("app-ok"), "");
+        await Cli(0, "--booted-slot", "A", "health");
+
+        var events = bodies.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("event").GetString()).ToList();
+        Assert.Equal(["health-failed", "rollback", "health-passed"], events);
+        Assert.Empty(Directory.GetFiles(StateFile("reports")));
+    }
+
+    [Fact]
     public async Task The_verdict_and_the_rollback_are_reported_to_the_fleet_and_a_dead_endpoint_changes_nothing()
     {
         var bodies = new System.Collections.Concurrent.ConcurrentQueue<string>();
