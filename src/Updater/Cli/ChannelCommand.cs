@@ -62,7 +62,7 @@ internal static class ChannelCommand
             DateTimeOffset expiry;
             if (parse.GetValue(expires) is { } text)
             {
-                expiry = ParseTime(text, now, "--expires");
+                expiry = OptionTime.Parse(text, "--expires", now);
             }
             else if (HealthCheck.Parsing.DurationParser.TryParse(parse.GetValue(expiresIn)!, out var span, TimeSpan.FromDays(365)))
             {
@@ -161,11 +161,6 @@ internal static class ChannelCommand
         {
             throw new UpdaterException(ExitCode.Usage, $"--wave '{text}': expected PERCENT@TIME, e.g. 10@2026-12-02T00:00Z");
         }
-        return new RolloutWave(percent, ParseTime(text[(at + 1)..], now, "--wave"));
+        return new RolloutWave(percent, OptionTime.Parse(text[(at + 1)..], "--wave", now));
     }
-
-    private static DateTimeOffset ParseTime(string text, DateTimeOffset now, string option) =>
-        text == "now" ? now
-        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t.ToUniversalTime()
-        : throw new UpdaterException(ExitCode.Usage, $"{option}: '{text}' is not an ISO 8601 time (or 'now')");
 }

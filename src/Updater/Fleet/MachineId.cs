@@ -10,11 +10,12 @@ internal static class MachineId
         string text;
         try
         {
-            text = File.ReadAllText(path).Trim();
+            // Bounded: the file is local, but a wrong machine-id-file (a log, a device) must not be read whole.
+            text = System.Text.Encoding.UTF8.GetString(SmallFile.Read(path, 4096, "machine id")).Trim();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UpdaterException e)
         {
-            throw new UpdaterException(ExitCode.Config, $"{path}: cannot read the machine id: {e.Message} ([channel] machine-id-file)");
+            throw new UpdaterException(ExitCode.Config, $"{e.Message} ([channel] machine-id-file)");
         }
         if (text.Length is 0 or > 256 || text.Any(char.IsControl))
         {
