@@ -6,6 +6,7 @@
 #   sudo tests/bench/install-bench.sh            # 256 MiB and 1024 MiB images, 3 rounds each
 #   sudo tests/bench/install-bench.sh 256        # one size
 #   ROUNDS=5 sudo tests/bench/install-bench.sh
+#   BASELINE=/path/to/other/updater sudo tests/bench/install-bench.sh   # also that build, same run (its own bundle)
 #
 # Needs root (loop devices), e2fsprogs, grub-common, time. Uses the NativeAOT binary (published here).
 set -euo pipefail
@@ -67,6 +68,8 @@ for mib in "${sizes[@]}"; do
   make_image "$mib" "$img"
   bundle=$work/rootfs-$mib.bundle
   "$bin" bundle create -o "$bundle" -k "$work/bench.key" --compatible bench --version 1.0.0 "rootfs=$img" >&2
+  # Another build (e.g. before a format change) writes its own bundle: formats need not match.
+  [ -z "${BASELINE:-}" ] || "$BASELINE" bundle create -o "$bundle.baseline" -k "$work/bench.key" --compatible bench --version 1.0.0 "rootfs=$img" >&2
 
   for side in a b; do
     truncate -s $(( mib + 16 ))M "$work/slot-$side-$mib.img"
@@ -89,12 +92,16 @@ bootname = A
 device = $lb
 bootname = B
 CONF
-  declare -a dd_t=() dd_r=() sha_t=() sha_r=() up_t=() up_r=()
+  declare -a dd_t=() dd_r=() sha_t=() sha_r=() up_t=() up_r=() base_t=() base_r=()
   for round in $(seq "$rounds"); do
     read -r t r < <(measure dd if="$img" of="$lb" bs=4M conv=fsync status=none); dd_t+=("$t"); dd_r+=("$r")
     read -r t r < <(measure sha256sum "$img"); sha_t+=("$t"); sha_r+=("$r")
     rm -rf "$work/state"
     read -r t r < <(measure "$bin" --config "$work/update.conf" install "$bundle"); up_t+=("$t"); up_r+=("$r")
+    if [ -n "${BASELINE:-}" ]; then
+      rm -rf "$work/state"
+      read -r t r < <(measure "$BASELINE" --config "$work/update.conf" install "$bundle.baseline"); base_t+=("$t"); base_r+=("$r")
+    fi
   done
   cmp -n "$(stat -c %s "$img")" "$img" "$lb" >/dev/null || { echo "slot B does not hold the image after install" >&2; exit 1; }
   dd_m=$(median "${dd_t[@]}")
@@ -107,6 +114,7 @@ CONF
     row "dd bs=4M conv=fsync" "$dd_m" "$(median "${dd_r[@]}")"
     row "sha256sum" "$(median "${sha_t[@]}")" "$(median "${sha_r[@]}")"
     row "updater install ($(( $(stat -c %s "$bundle") / 1048576 )) MiB bundle)" "$(median "${up_t[@]}")" "$(median "${up_r[@]}")"
+    [ -z "${BASELINE:-}" ] || row "baseline install ($(( $(stat -c %s "$bundle.baseline") / 1048576 )) MiB bundle)" "$(median "${base_t[@]}")" "$(median "${base_r[@]}")"
   } >> "$results"
   losetup -d "$la" "$lb"; loops=()
 done

@@ -12,7 +12,8 @@ namespace Updater.Bundles;
 internal sealed record BundleHeader(long ManifestOffset, long ManifestLength, long SignatureOffset, long SignatureLength, long DataOffset)
 {
     public const int Size = BundleHeaderLayout.Size;
-    public const uint FormatVersion = 1;
+    /// <summary>2: the chunk index pins each chunk's stored bytes as well as its content. Version 1 is refused.</summary>
+    public const uint FormatVersion = 2;
     public const int MaxManifestLength = 1 << 20;
 
     /// <summary>Room the writer reserves for the widest manifest beyond the real one, plus alignment.</summary>
@@ -59,7 +60,8 @@ internal sealed record BundleHeader(long ManifestOffset, long ManifestLength, lo
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[BundleHeaderLayout.FormatVersion..]);
         if (version != FormatVersion)
         {
-            throw new BundleFormatException($"{name}: bundle format version {version} at byte offset {BundleHeaderLayout.FormatVersion} is not supported (this updater reads version {FormatVersion})");
+            string hint = version < FormatVersion ? "; rebuild it with this updater's `bundle create`" : "";
+            throw new BundleFormatException($"{name}: bundle format version {version} at byte offset {BundleHeaderLayout.FormatVersion} is not supported (this updater reads version {FormatVersion}{hint})");
         }
         uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[BundleHeaderLayout.HeaderSize..]);
         if (headerSize != Size)

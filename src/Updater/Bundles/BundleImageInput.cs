@@ -12,6 +12,9 @@ internal sealed record BundleCreateRequest
     public required long SecurityVersion { get; init; }
     public bool AllowDowngrade { get; init; }
     public string? Description { get; init; }
+
+    /// <summary>Slot classes the bundle carries no image for, and the images it accepts there (`--keep`).</summary>
+    public IReadOnlyList<KeptSlotClass>? Keep { get; init; }
     public int ChunkSize { get; init; } = BundleWriter.DefaultChunkSize;
     public int CompressionLevel { get; init; } = ChunkCodec.DefaultLevel;
     public bool Compress { get; init; } = true;

@@ -9,7 +9,7 @@ namespace Updater.Bundles;
 internal sealed record BundleManifest
 {
     /// <summary>The manifest format this updater writes and reads (its "format" field).</summary>
-    public const int SupportedFormat = 1;
+    public const int SupportedFormat = 2;
 
     [JsonPropertyName("format")] public required int Format { get; init; }
     [JsonPropertyName("compatible")] public required string Compatible { get; init; }
@@ -19,6 +19,13 @@ internal sealed record BundleManifest
     [JsonPropertyName("created")] public required string Created { get; init; }
     [JsonPropertyName("description")] public string? Description { get; init; }
     [JsonPropertyName("images")] public required IReadOnlyList<ImageManifest> Images { get; init; }
+
+    /// <summary>
+    /// Slot classes this bundle deliberately carries no image for, and what they may hold: without an entry
+    /// here, a bundle must carry an image for every configured class (a partial bundle would activate a side
+    /// whose other slots hold stale or unknown content).
+    /// </summary>
+    [JsonPropertyName("keep")] public IReadOnlyList<KeptSlotClass>? Keep { get; init; }
 }
 
 /// <summary>One image of a bundle: what slot class it goes to, its size and hash, and where its index and payload are.</summary>
@@ -49,7 +56,9 @@ internal sealed record PayloadLocation(
     [property: JsonPropertyName("length")] long Length,
     [property: JsonPropertyName("sha256")] string Sha256);
 
+// Duplicate keys are refused, not last-wins: two readers (ours and another tool) must never see different
+// values in the same signed bytes. The manifest nests four levels deep; the depth bound is a little above.
 [JsonSerializable(typeof(BundleManifest))]
 [JsonSourceGenerationOptions(WriteIndented = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowDuplicateProperties = false, MaxDepth = 8)]
 internal sealed partial class ManifestJsonContext : JsonSerializerContext;

@@ -50,8 +50,7 @@ internal sealed class BundleWriter
                     var input = _request.Images[i];
                     long indexOffset = indexCursor;
                     indexCursor += chunkCounts[i] * ChunkIndex.EntrySize;
-                    var (entries, imageHash, payloadLength, payloadHash) = await WritePayloadAsync(handle, input.Path, sizes[i], dataOffset + payloadCursor, progress, cancellationToken).ConfigureAwait(false);
-                    byte[] index = ChunkIndex.Encode(entries);
+                    var (index, imageHash, payloadLength, payloadHash) = await WritePayloadAsync(handle, input.Path, sizes[i], chunkCounts[i], dataOffset + payloadCursor, progress, cancellationToken).ConfigureAwait(false);
                     await RandomAccess.WriteAsync(handle, index, dataOffset + indexOffset, cancellationToken).ConfigureAwait(false);
                     images.Add(new ImageManifest
                     {
@@ -99,6 +98,7 @@ internal sealed class BundleWriter
         Created = created,
         Description = _request.Description,
         Images = images,
+        Keep = _request.Keep,
     };
 
     /// <summary>
@@ -129,8 +129,9 @@ internal sealed class BundleWriter
         return (end + 4095) / 4096 * 4096;
     }
 
-    private async Task<(List<ChunkEntry> Entries, string ImageHash, long PayloadLength, string PayloadHash)> WritePayloadAsync(
-        SafeFileHandle output, string path, long size, long payloadStart, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <summary>Writes one image's payload; returns its index, filled in place record by record (no object per chunk).</summary>
+    private async Task<(byte[] Index, string ImageHash, long PayloadLength, string PayloadHash)> WritePayloadAsync(
+        SafeFileHandle output, string path, long size, long chunkCount, long payloadStart, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         int chunkSize = _request.ChunkSize;
         int workers = _request.Workers > 0 ? _request.Workers : Environment.ProcessorCount;
@@ -143,7 +144,8 @@ internal sealed class BundleWriter
             () => new ChunkSlot(chunkSize, maxStored),
             Compress,
             _ => { });
-        var entries = new List<ChunkEntry>();
+        var index = new byte[checked((int)(chunkCount * ChunkIndex.EntrySize))];
+        int done = 0;
         long written = 0;
         await pipeline.RunAsync(
             async (chunks, ct) =>
@@ -162,21 +164,35 @@ internal sealed class BundleWriter
             {
                 await RandomAccess.WriteAsync(output, slot.Stored.AsMemory(0, slot.StoredLength), payloadStart + written, ct).ConfigureAwait(false);
                 payloadHash.AppendData(slot.Stored, 0, slot.StoredLength);
-                entries.Add(new ChunkEntry(slot.Hash, written, slot.StoredLength, slot.Encoding));
+                ChunkIndex.EncodeEntry(new ChunkEntry(slot.Hash, slot.StoredHash, written, slot.StoredLength, slot.Encoding), index.AsSpan(done * ChunkIndex.EntrySize, ChunkIndex.EntrySize));
+                done++;
                 written += slot.StoredLength;
-                progress?.Report(Math.Min((long)entries.Count * chunkSize, size));
+                progress?.Report(Math.Min((long)done * chunkSize, size));
             },
             cancellationToken).ConfigureAwait(false);
-        return (entries, Convert.ToHexStringLower(imageHash.GetHashAndReset()), written, Convert.ToHexStringLower(payloadHash.GetHashAndReset()));
+        if (done != chunkCount)
+        {
+            throw new IOException($"{path}: read {done} chunks, expected {chunkCount} (did the image change size while it was read?)");
+        }
+        return (index, Convert.ToHexStringLower(imageHash.GetHashAndReset()), written, Convert.ToHexStringLower(payloadHash.GetHashAndReset()));
     }
 
     private void Compress(ChunkSlot slot)
     {
         var raw = slot.Raw.AsSpan(0, slot.Length);
-        slot.Hash = SHA256.HashData(raw);
+        SHA256.HashData(raw, slot.Hash);
         (slot.StoredLength, slot.Encoding) = _request.Compress
             ? ChunkCodec.Encode(raw, slot.Stored, _request.CompressionLevel)
             : (CopyStored(raw, slot.Stored), ChunkEncoding.Stored);
+        // The stored bytes of a chunk stored as is are its content: one hash serves both fields.
+        if (slot.Encoding == ChunkEncoding.Stored)
+        {
+            slot.Hash.CopyTo(slot.StoredHash, 0);
+        }
+        else
+        {
+            SHA256.HashData(slot.Stored.AsSpan(0, slot.StoredLength), slot.StoredHash);
+        }
     }
 
     private static int CopyStored(ReadOnlySpan<byte> raw, Span<byte> stored)
@@ -259,7 +275,10 @@ internal sealed class BundleWriter
 
         public ChunkEncoding Encoding { get; set; }
 
-        /// <summary>A new array per chunk: the index entry keeps it.</summary>
-        public byte[] Hash { get; set; } = [];
+        /// <summary>SHA-256 of the content; copied into the index record when the chunk is written.</summary>
+        public byte[] Hash { get; } = new byte[SHA256.HashSizeInBytes];
+
+        /// <summary>SHA-256 of the stored bytes.</summary>
+        public byte[] StoredHash { get; } = new byte[SHA256.HashSizeInBytes];
     }
 }

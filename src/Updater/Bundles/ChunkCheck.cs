@@ -4,9 +4,11 @@ namespace Updater.Bundles;
 
 /// <summary>
 /// The one check between a payload's stored bytes and anything that uses them (invariant 2): the stored
-/// length the signed index pins, a decode bounded by the chunk's pinned length (a frame that would expand
-/// further is refused, not buffered), and its SHA-256 against the index. Install and `bundle verify` both go
-/// through here, so the most safety-critical loop of the updater exists once.
+/// length the signed index pins, then the SHA-256 of the stored bytes against the index — before any decoder
+/// sees a byte, because the zstd decoder is an unsafe C port running as root and must only ever parse bytes
+/// the signature pins — then a decode bounded by the chunk's pinned length (a frame that would expand further
+/// is refused, not buffered), and the content's SHA-256 against the index. Install and `bundle verify` both
+/// go through here, so the most safety-critical loop of the updater exists once.
 /// </summary>
 internal static class ChunkCheck
 {
@@ -27,16 +29,25 @@ internal static class ChunkCheck
         {
             throw new BundleFormatException($"{index.Describe(chunk)}: {stored.Length} stored bytes, the signed index says {entry.StoredLength}");
         }
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(stored, hash);
+        if (!hash.SequenceEqual(entry.StoredSha256.Span))
+        {
+            throw new BundleFormatException($"{index.Describe(chunk)}: SHA-256 of the stored bytes does not match the signed index (checked before decoding)");
+        }
         var target = destination[..length];
         if (!ChunkCodec.TryDecode(stored, entry.Encoding, target, out string? problem))
         {
             throw new BundleFormatException($"{index.Describe(chunk)}: {problem}");
         }
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(target, hash);
-        if (!hash.SequenceEqual(entry.Sha256))
+        // A chunk stored as is was just hashed whole, and the index parser insists both its hashes are equal.
+        if (entry.Encoding != ChunkEncoding.Stored)
         {
-            throw new BundleFormatException($"{index.Describe(chunk)}: SHA-256 does not match the signed index");
+            SHA256.HashData(target, hash);
+            if (!hash.SequenceEqual(entry.Sha256.Span))
+            {
+                throw new BundleFormatException($"{index.Describe(chunk)}: SHA-256 does not match the signed index");
+            }
         }
         return target;
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using ZstdSharp;
 
 namespace Updater.Bundles;
@@ -13,6 +14,12 @@ internal static class ChunkCodec
     public const int DefaultLevel = 3;
 
     private static readonly ConcurrentBag<Decompressor> Decompressors = [];
+
+    /// <summary>
+    /// Test hook: when set, counts the zstd frames handed to the decoder in this async flow (and the pipeline
+    /// work it starts), so a test can prove that a tampered chunk was refused before the decoder saw it.
+    /// </summary>
+    internal static readonly AsyncLocal<StrongBox<int>?> DecodeCounter = new();
     private static readonly ConcurrentDictionary<int, ConcurrentBag<Compressor>> Compressors = new();
 
     /// <summary>Compresses <paramref name="chunk"/> into <paramref name="destination"/>; stores it as is when zstd would not make it smaller.</summary>
@@ -55,6 +62,10 @@ internal static class ChunkCodec
             }
             stored.CopyTo(destination);
             return true;
+        }
+        if (DecodeCounter.Value is { } counter)
+        {
+            Interlocked.Increment(ref counter.Value);
         }
         if (!Decompressors.TryTake(out var decompressor))
         {

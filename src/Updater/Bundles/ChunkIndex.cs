@@ -3,16 +3,18 @@ using System.Buffers.Binary;
 namespace Updater.Bundles;
 
 /// <summary>
-/// An image's chunk index: one fixed 48-byte record per chunk (docs/bundle-format.md). Parsing checks every
+/// An image's chunk index: one fixed 80-byte record per chunk (docs/bundle-format.md). Parsing checks every
 /// record against the manifest (contiguous offsets, lengths within bounds), so once the index's own hash has
-/// matched the manifest, every payload byte has exactly one place and one expected hash. It also knows where
+/// matched the manifest, every payload byte has exactly one place and two expected hashes: of its stored
+/// bytes (checked before decoding) and of its content (checked after). The records stay in the verified
+/// bytes (<see cref="ChunkEntries"/>): memory is the index's length, which the manifest rules cap. It also knows where
 /// its payload lies in its bundle, so an error about a chunk can name the bundle, the image and the offset.
 /// </summary>
 internal sealed class ChunkIndex
 {
     public const int EntrySize = ChunkIndexLayout.EntrySize;
 
-    private ChunkIndex(byte[] bytes, IReadOnlyList<ChunkEntry> entries, ImageManifest image, long payloadStart, string bundleName)
+    private ChunkIndex(byte[] bytes, ChunkEntries entries, ImageManifest image, long payloadStart, string bundleName)
     {
         Bytes = bytes;
         Entries = entries;
@@ -29,7 +31,7 @@ internal sealed class ChunkIndex
     /// </summary>
     public byte[] Bytes { get; }
 
-    public IReadOnlyList<ChunkEntry> Entries { get; }
+    public ChunkEntries Entries { get; }
 
     public long ChunkSize { get; }
 
@@ -63,13 +65,20 @@ internal sealed class ChunkIndex
         var bytes = new byte[entries.Count * EntrySize];
         for (int i = 0; i < entries.Count; i++)
         {
-            var span = bytes.AsSpan(i * EntrySize, EntrySize);
-            entries[i].Sha256.CopyTo(span[ChunkIndexLayout.Sha256..]);
-            BinaryPrimitives.WriteInt64LittleEndian(span[ChunkIndexLayout.Offset..], entries[i].Offset);
-            BinaryPrimitives.WriteInt32LittleEndian(span[ChunkIndexLayout.StoredLength..], entries[i].StoredLength);
-            span[ChunkIndexLayout.Encoding] = (byte)entries[i].Encoding;
+            EncodeEntry(entries[i], bytes.AsSpan(i * EntrySize, EntrySize));
         }
         return bytes;
+    }
+
+    /// <summary>Writes one record in place, so a writer fills its index without holding an object per chunk.</summary>
+    public static void EncodeEntry(ChunkEntry entry, Span<byte> record)
+    {
+        entry.Sha256.Span.CopyTo(record[ChunkIndexLayout.Sha256..]);
+        entry.StoredSha256.Span.CopyTo(record[ChunkIndexLayout.StoredSha256..]);
+        BinaryPrimitives.WriteInt64LittleEndian(record[ChunkIndexLayout.Offset..], entry.Offset);
+        BinaryPrimitives.WriteInt32LittleEndian(record[ChunkIndexLayout.StoredLength..], entry.StoredLength);
+        record[ChunkIndexLayout.Encoding] = (byte)entry.Encoding;
+        record.Slice(ChunkIndexLayout.Reserved, ChunkIndexLayout.ReservedLength).Clear();
     }
 
     /// <summary>
@@ -85,15 +94,16 @@ internal sealed class ChunkIndex
             throw new BundleFormatException($"{name}: index of image '{image.SlotClass}' has {bytes.Length} bytes, expected {image.ChunkCount * EntrySize}");
         }
         int maxStored = MaxStoredLength(image.ChunkSize);
-        var entries = new ChunkEntry[image.ChunkCount];
+        var entries = new ChunkEntries(bytes);
         long expectedOffset = 0;
-        for (int i = 0; i < entries.Length; i++)
+        for (int i = 0; i < entries.Count; i++)
         {
             var span = bytes.AsSpan(i * EntrySize, EntrySize);
             long at = indexStart + (i * (long)EntrySize);
             long offset = BinaryPrimitives.ReadInt64LittleEndian(span[ChunkIndexLayout.Offset..]);
             int stored = BinaryPrimitives.ReadInt32LittleEndian(span[ChunkIndexLayout.StoredLength..]);
             byte encoding = span[ChunkIndexLayout.Encoding];
+            int chunkLength = (int)Math.Min(image.ChunkSize, image.Size - (i * (long)image.ChunkSize));
             if (offset != expectedOffset)
             {
                 throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at + ChunkIndexLayout.Offset}) has payload offset {offset}, expected {expectedOffset}");
@@ -106,7 +116,13 @@ internal sealed class ChunkIndex
             {
                 throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at + ChunkIndexLayout.Encoding}) has unknown encoding or non-zero reserved bytes");
             }
-            entries[i] = new ChunkEntry(span.Slice(ChunkIndexLayout.Sha256, ChunkIndexLayout.Sha256Length).ToArray(), offset, stored, (ChunkEncoding)encoding);
+            // A chunk stored as is has one set of bytes, so both hashes are of the same bytes: the check hashes it
+            // once, and an index that says otherwise describes no possible chunk.
+            if (encoding == (byte)ChunkEncoding.Stored
+                && (stored != chunkLength || !span.Slice(ChunkIndexLayout.Sha256, ChunkIndexLayout.Sha256Length).SequenceEqual(span.Slice(ChunkIndexLayout.StoredSha256, ChunkIndexLayout.StoredSha256Length))))
+            {
+                throw new BundleFormatException($"{name}: chunk {i} of image '{image.SlotClass}' (index byte offset {at}) is stored as is, but its stored length is not {chunkLength} or its two hashes differ");
+            }
             expectedOffset += stored;
         }
         if (expectedOffset != image.Payload.Length)

@@ -7,13 +7,18 @@ namespace Updater.Bundles;
 internal static class ChunkIndexLayout
 {
     public const int Sha256Length = 32;
+    public const int StoredSha256Length = 32;
     public const int OffsetLength = sizeof(long);
     public const int StoredLengthLength = sizeof(int);
     public const int EncodingLength = sizeof(byte);
     public const int ReservedLength = 3;
 
+    /// <summary>SHA-256 of the chunk's uncompressed content: what a slot holds, and what a delta source matches.</summary>
     public const int Sha256 = 0;
-    public const int Offset = Sha256 + Sha256Length;
+
+    /// <summary>SHA-256 of the chunk's stored bytes: checked before a decoder sees any of them.</summary>
+    public const int StoredSha256 = Sha256 + Sha256Length;
+    public const int Offset = StoredSha256 + StoredSha256Length;
     public const int StoredLength = Offset + OffsetLength;
     public const int Encoding = StoredLength + StoredLengthLength;
     public const int Reserved = Encoding + EncodingLength;

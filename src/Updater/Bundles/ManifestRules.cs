@@ -15,6 +15,18 @@ internal static class ManifestRules
     /// <summary>1 PiB: far beyond any slot, and small enough that no offset arithmetic below can overflow.</summary>
     public const long MaxImageSize = 1L << 50;
 
+    /// <summary>
+    /// Chunks per bundle, all images together. An install holds every image's verified index in memory
+    /// (<see cref="ChunkIndex.EntrySize"/> bytes per chunk, nothing more), so this caps that memory at 20 MiB
+    /// whatever the image sizes: a 64 GiB image at the default 1 MiB chunks is 65,536 chunks (5 MiB of index);
+    /// at 16 MiB chunks the cap allows 4 TiB. Without it a signed 1 PiB image of 4 KiB chunks would ask for
+    /// 20 GiB of index.
+    /// </summary>
+    public const long MaxChunkCount = 1 << 18;
+
+    /// <summary>Image SHA-256s one kept slot class may accept (a few earlier releases of that class).</summary>
+    public const int MaxAcceptedImages = 16;
+
     public static void Check(BundleManifest m, long dataLength, string name)
     {
         if (m.Format != BundleManifest.SupportedFormat)
@@ -29,18 +41,21 @@ internal static class ManifestRules
 
         var ranges = new List<(long Start, long End, string What)>();
         var classes = new HashSet<string>(StringComparer.Ordinal);
+        long totalChunks = 0;
         for (int i = 0; i < m.Images.Count; i++)
         {
             var img = m.Images[i];
             string field = $"images[{i}]";
             Require(img is not null, name, field, "is null");
-            Require(!string.IsNullOrEmpty(img!.SlotClass) && img.SlotClass.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), name, $"{field}.slot_class", "must be letters, digits, '-' or '_'");
+            Require(IsSlotClass(img!.SlotClass), name, $"{field}.slot_class", "must be letters, digits, '-' or '_' (1..64 of them)");
             Require(classes.Add(img.SlotClass), name, $"{field}.slot_class", $"'{img.SlotClass}' appears twice");
             Require(img.Size is > 0 and <= MaxImageSize, name, $"{field}.size", $"must be 1..{MaxImageSize}");
             Require(IsHex(img.Sha256, 64), name, $"{field}.sha256", "must be 64 lowercase hex digits");
             Require(img.ChunkSize is >= MinChunkSize and <= MaxChunkSize && (img.ChunkSize & (img.ChunkSize - 1)) == 0, name, $"{field}.chunk_size", $"must be a power of two from {MinChunkSize} to {MaxChunkSize}");
             long expectedChunks = (img.Size + img.ChunkSize - 1) / img.ChunkSize;
             Require(img.ChunkCount == expectedChunks, name, $"{field}.chunk_count", $"is {img.ChunkCount}, expected {expectedChunks} for size {img.Size}");
+            totalChunks += img.ChunkCount;
+            Require(totalChunks <= MaxChunkCount, name, $"{field}.chunk_count", $"brings the bundle to {totalChunks} chunks, more than the {MaxChunkCount} an install holds in memory (use a larger chunk size)");
             Require(img.Compression is "zstd" or "none", name, $"{field}.compression", "must be zstd or none");
             Require(img.Index is not null && img.Index.Length == img.ChunkCount * ChunkIndex.EntrySize, name, $"{field}.index.length", "does not match chunk_count");
             Require(IsHex(img.Index!.Sha256, 64), name, $"{field}.index.sha256", "must be 64 lowercase hex digits");
@@ -57,6 +72,7 @@ internal static class ManifestRules
                 ranges.Add((offset, offset + length, what));
             }
         }
+        CheckKeep(m, classes, name);
         foreach (var r in ranges)
         {
             if (r.Start < 0 || r.End > dataLength)
@@ -78,6 +94,34 @@ internal static class ManifestRules
             throw new BundleFormatException($"{name}: {dataLength - end} unexpected bytes after the last payload (the data area should end at data byte {end})");
         }
     }
+
+    /// <summary>The optional "keep" list: classes the bundle leaves as they are, each with the images it accepts there.</summary>
+    private static void CheckKeep(BundleManifest m, HashSet<string> imageClasses, string name)
+    {
+        if (m.Keep is null)
+        {
+            return;
+        }
+        Require(m.Keep.Count is > 0 and <= MaxImages, name, "keep", $"must list 1..{MaxImages} slot classes when present");
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < m.Keep.Count; i++)
+        {
+            var keep = m.Keep[i];
+            string field = $"keep[{i}]";
+            Require(keep is not null, name, field, "is null");
+            Require(IsSlotClass(keep!.SlotClass), name, $"{field}.slot_class", "must be letters, digits, '-' or '_' (1..64 of them)");
+            Require(!imageClasses.Contains(keep.SlotClass), name, $"{field}.slot_class", $"'{keep.SlotClass}' also has an image in this bundle");
+            Require(kept.Add(keep.SlotClass), name, $"{field}.slot_class", $"'{keep.SlotClass}' appears twice");
+            Require(keep.AcceptSha256 is { Count: > 0 and <= MaxAcceptedImages }, name, $"{field}.accept_sha256", $"must list 1..{MaxAcceptedImages} image SHA-256s");
+            for (int j = 0; j < keep.AcceptSha256.Count; j++)
+            {
+                Require(IsHex(keep.AcceptSha256[j], 64), name, $"{field}.accept_sha256[{j}]", "must be 64 lowercase hex digits");
+            }
+        }
+    }
+
+    private static bool IsSlotClass(string? s) =>
+        !string.IsNullOrEmpty(s) && s.Length <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static void Require(bool ok, string name, string field, string problem)
     {

@@ -34,7 +34,7 @@ internal static class UnverifiedBundleReader
         }
         catch (JsonException e)
         {
-            throw new BundleFormatException($"{name}: manifest (byte offset {header.ManifestOffset}) is malformed: {e.Message}");
+            throw new BundleFormatException($"{name}: manifest (byte offset {header.ManifestOffset}) is malformed: {JsonProblem.Describe(e, header.ManifestOffset)}");
         }
         if (manifest is null)
         {

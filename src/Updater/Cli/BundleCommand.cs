@@ -33,10 +33,16 @@ internal static class BundleCommand
         var level = new Option<int>("--level") { Description = "zstd level", DefaultValueFactory = _ => ChunkCodec.DefaultLevel };
         var noCompress = new Option<bool>("--no-compress") { Description = "Store chunks uncompressed" };
         var created = new Option<string?>("--created") { Description = "Creation time (ISO 8601) for reproducible bundles; default now" };
-        var command = new Command("create", "Make a signed bundle from image files") { images, output, keys, compatible, version, security, allowDowngrade, description, chunkSize, level, noCompress, created };
+        var keep = new Option<string[]>("--keep")
+        {
+            Description = "CLASS=SHA256[,SHA256...]: a slot class this bundle has no image for, kept on devices whose slot of that class holds one of these images; repeat per class",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("create", "Make a signed bundle from image files") { images, output, keys, compatible, version, security, allowDowngrade, description, chunkSize, level, noCompress, created, keep };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var inputs = parse.GetValue(images)!.Select(ParseImage).ToList();
+            var kept = parse.GetValue(keep) is { Length: > 0 } k ? k.Select(ParseKeep).ToList() : null;
             var signingKeys = parse.GetValue(keys)!.Select(SigningKey.Load).ToList();
             try
             {
@@ -52,6 +58,7 @@ internal static class BundleCommand
                     CompressionLevel = parse.GetValue(level),
                     Compress = !parse.GetValue(noCompress),
                     Created = parse.GetValue(created) is { } c ? ParseTime(c) : null,
+                    Keep = kept,
                 };
                 string path = parse.GetValue(output)!;
                 var manifest = await new BundleWriter(request, signingKeys).WriteAsync(path, null, ct).ConfigureAwait(false);
@@ -105,6 +112,10 @@ internal static class BundleCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"image {image.SlotClass}: {image.Size} bytes, sha256 {image.Sha256}, {image.ChunkCount} chunks of {image.ChunkSize}, {image.Compression} payload {image.Payload.Length} bytes"));
             }
+            foreach (var kept in manifest.Keep ?? [])
+            {
+                Console.WriteLine($"keeps {kept.SlotClass}: accepts {string.Join(", ", kept.AcceptSha256)}");
+            }
             return 0;
         }, ct));
         return command;
@@ -135,6 +146,17 @@ internal static class BundleCommand
             throw new UpdaterException(ExitCode.Usage, $"'{arg}': expected CLASS=IMAGE-FILE, e.g. rootfs=rootfs.ext4");
         }
         return new BundleImageInput(arg[..eq], arg[(eq + 1)..]);
+    }
+
+    /// <summary>`--keep appfs=SHA256[,SHA256]`; the hashes themselves are judged by the manifest rules, as devices judge them.</summary>
+    private static KeptSlotClass ParseKeep(string arg)
+    {
+        int eq = arg.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || eq == arg.Length - 1)
+        {
+            throw new UpdaterException(ExitCode.Usage, $"--keep '{arg}': expected CLASS=SHA256[,SHA256...], e.g. appfs=<64 hex digits>");
+        }
+        return new KeptSlotClass(arg[..eq], arg[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries).Select(h => h.ToLowerInvariant()).ToList());
     }
 
     private static DateTimeOffset ParseTime(string text) =>

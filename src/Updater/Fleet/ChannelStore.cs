@@ -36,11 +36,12 @@ internal sealed class ChannelStore
         }
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(StatePath), ChannelJsonContext.Default.ChannelState);
+            // Bounded like the channel file it describes: a state file is a few hundred bytes.
+            return JsonSerializer.Deserialize(SmallFile.Read(StatePath, VerifiedChannel.MaxFileBytes, "channel state file"), ChannelJsonContext.Default.ChannelState);
         }
         catch (JsonException e)
         {
-            throw new UpdaterException(ExitCode.Io, $"{StatePath}: state file is corrupt: {e.Message}");
+            throw new UpdaterException(ExitCode.Io, $"{StatePath}: state file is corrupt: {JsonProblem.Describe(e)}");
         }
     }
 

@@ -57,7 +57,7 @@ internal sealed class VerifiedChannel
         }
         catch (JsonException e)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{source}: not a channel file: {e.Message}");
+            throw new UpdaterException(ExitCode.BadInput, $"{source}: not a channel file: {JsonProblem.Describe(e)}");
         }
         if (file?.Payload is null || file.Signatures is null)
         {
@@ -87,7 +87,7 @@ internal sealed class VerifiedChannel
         }
         catch (JsonException e)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{name}: channel document is malformed: {e.Message}");
+            throw new UpdaterException(ExitCode.BadInput, $"{name}: channel document is malformed: {JsonProblem.Describe(e)}");
         }
         if (document is null)
         {

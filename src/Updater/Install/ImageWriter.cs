@@ -51,7 +51,7 @@ internal sealed class ImageWriter
                     }
                     read += n;
                 }
-                present[i] = SHA256.HashData(buffer).AsSpan().SequenceEqual(_index.Entries[i].Sha256);
+                present[i] = SHA256.HashData(buffer).AsSpan().SequenceEqual(_index.Entries[i].Sha256.Span);
                 progress?.Invoke(Interlocked.Add(ref done, length));
             }).ConfigureAwait(false);
         return present;

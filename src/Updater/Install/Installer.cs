@@ -58,6 +58,7 @@ internal sealed class Installer
                 $"slot {booted.Bootname} is on its trial boot, awaiting the health verdict: writing slot {target.Bootname} now would destroy the only slot known to work; run `updater health` (or `updater mark-good`) first");
         }
 
+        KeptSlotsCheck.Check(bundle, target, Config);
         var plan = new List<ImagePlan>();
         foreach (var image in manifest.Images)
         {

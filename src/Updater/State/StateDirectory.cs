@@ -202,6 +202,19 @@ internal sealed class StateDirectory
 
     private string SlotFile(Slot slot, string suffix) => System.IO.Path.Combine(SlotsDir, slot.Name + suffix);
 
+    /// <summary>A state file is a few hundred bytes; anything past this is not one of ours.</summary>
+    private const int MaxStateFileBytes = 64 * 1024;
+
+    /// <summary>
+    /// The state files' JSON options, read strictly: a duplicate key is an error (not last-wins), and nesting
+    /// is bounded. Built over the source-generated context, so it stays NativeAOT-clean.
+    /// </summary>
+    private static readonly JsonSerializerOptions StrictRead = new(StateJsonContext.Default.Options)
+    {
+        AllowDuplicateProperties = false,
+        MaxDepth = 16,
+    };
+
     private static T? ReadJson<T>(string path, JsonTypeInfo<T> type)
         where T : class
     {
@@ -209,13 +222,14 @@ internal sealed class StateDirectory
         {
             return null;
         }
+        byte[] bytes = SmallFile.Read(path, MaxStateFileBytes, "state file");
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), type);
+            return JsonSerializer.Deserialize(bytes, (JsonTypeInfo<T>)StrictRead.GetTypeInfo(type.Type));
         }
         catch (JsonException e)
         {
-            throw new UpdaterException(ExitCode.Io, $"{path}: state file is corrupt: {e.Message}");
+            throw new UpdaterException(ExitCode.Io, $"{path}: state file is corrupt: {JsonProblem.Describe(e)}");
         }
     }
 

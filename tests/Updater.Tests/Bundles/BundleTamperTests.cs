@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Updater.Bundles;
 using Updater.Crypto;
+using Updater.Install;
 using Updater.Tests.Support;
 using Updater.Transport;
 
@@ -79,6 +81,61 @@ public sealed class BundleTamperTests : IAsyncLifetime, IDisposable
             tried++;
         }
         Assert.True(tried >= 16, $"only {tried} offsets tried in {region}");
+    }
+
+    [Fact]
+    public async Task A_flipped_zstd_frame_header_byte_is_refused_by_the_stored_hash_before_the_decoder_sees_it()
+    {
+        var bundle = await OpenAsync(_bundle);
+        var image = bundle.Manifest.Images[0];
+        var index = await bundle.ReadIndexAsync(image, CancellationToken.None);
+        var zstdChunks = Enumerable.Range(0, index.Entries.Count).Where(i => index.Entries[i].Encoding == ChunkEncoding.Zstd).ToList();
+        Assert.True(zstdChunks.Count >= 4, $"only {zstdChunks.Count} zstd chunks");
+        byte[] slotBefore = await File.ReadAllBytesAsync(_box.SlotB);
+        foreach (int chunk in zstdChunks)
+        {
+            // Byte 4 of a zstd frame is its frame header descriptor: what the decoder parses first.
+            var bytes = (byte[])_original.Clone();
+            bytes[index.BundleOffset(chunk) + 4] ^= 0x20;
+            string path = _box.Path("frame-header.bundle");
+            await File.WriteAllBytesAsync(path, bytes);
+            string expected = $"{path}: image 'rootfs' chunk {chunk} (bundle byte offset {index.BundleOffset(chunk)}): SHA-256 of the stored bytes does not match the signed index (checked before decoding)";
+
+            // `bundle verify` decodes chunk after chunk: every zstd chunk before the tampered one, and not it.
+            var decodes = new StrongBox<int>();
+            ChunkCodec.DecodeCounter.Value = decodes;
+            try
+            {
+                var b = await OpenAsync(path);
+                var e = await Assert.ThrowsAsync<BundleFormatException>(() => new BundleVerifier(b).VerifyAllAsync(CancellationToken.None));
+                Assert.Equal(expected, e.Message);
+                Assert.Equal(zstdChunks.IndexOf(chunk), decodes.Value);
+            }
+            finally
+            {
+                ChunkCodec.DecodeCounter.Value = null;
+            }
+
+            // A streamed install (as over HTTP: no whole-payload check first) stops at the same check.
+            var install = await Assert.ThrowsAsync<BundleFormatException>(() => _box.InstallAsync(path, new FakeBootloader(), new InstallOptions { PrecheckPayload = false }));
+            Assert.Equal(expected, install.Message);
+            // Writes go in chunk order and this one failed: its region still holds the slot's old bytes.
+            var region = Range.StartAt((int)index.ChunkOffset(chunk));
+            Assert.True((await File.ReadAllBytesAsync(_box.SlotB))[region].AsSpan().SequenceEqual(slotBefore[region]), $"chunk {chunk} region changed");
+        }
+    }
+
+    [Fact]
+    public async Task A_format_1_bundle_is_refused_with_a_clear_error()
+    {
+        var bytes = (byte[])_original.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(60), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, 60)));
+        string path = _box.Path("format1.bundle");
+        await File.WriteAllBytesAsync(path, bytes);
+        var e = await Assert.ThrowsAsync<BundleFormatException>(() => OpenAsync(path));
+        Assert.Equal($"{path}: bundle format version 1 at byte offset 8 is not supported (this updater reads version 2; rebuild it with this updater's `bundle create`)", e.Message);
+        await AssertInstallRefusedWithoutWriteAsync(path);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Updater.Bundles;
 
@@ -13,12 +14,13 @@ public class ChunkCheckTests
     private const long PayloadStart = 8192;
 
     /// <summary>An index of two chunks: chunk 0 of 4096 bytes, and chunk 1, a short last chunk of 100 bytes.</summary>
-    private static ChunkIndex Index(byte[] chunk0, byte[] stored0, ChunkEncoding encoding0, byte[] sha1, int storedLength1, ChunkEncoding encoding1)
+    /// <param name="storedSha1">SHA-256 of chunk 1's stored bytes; null: the same as <paramref name="sha1"/> (a chunk stored as is).</param>
+    private static ChunkIndex Index(byte[] chunk0, byte[] stored0, ChunkEncoding encoding0, byte[] sha1, int storedLength1, ChunkEncoding encoding1, byte[]? storedSha1 = null)
     {
         var entries = new[]
         {
-            new ChunkEntry(SHA256.HashData(chunk0), 0, stored0.Length, encoding0),
-            new ChunkEntry(sha1, stored0.Length, storedLength1, encoding1),
+            new ChunkEntry(SHA256.HashData(chunk0), SHA256.HashData(stored0), 0, stored0.Length, encoding0),
+            new ChunkEntry(sha1, storedSha1 ?? sha1, stored0.Length, storedLength1, encoding1),
         };
         byte[] bytes = ChunkIndex.Encode(entries);
         var image = new ImageManifest
@@ -79,7 +81,8 @@ public class ChunkCheckTests
         byte[] expanded = new byte[1 << 20];
         byte[] bomb = Compress(expanded);
         byte[] stored0 = Compress(Chunk0);
-        var index = Index(Chunk0, stored0, ChunkEncoding.Zstd, SHA256.HashData(expanded.AsSpan(0, 100)), bomb.Length, ChunkEncoding.Zstd);
+        // The bomb's stored bytes are what the (signed, hostile) index pins: only the bounded decode stands in the way.
+        var index = Index(Chunk0, stored0, ChunkEncoding.Zstd, SHA256.HashData(expanded.AsSpan(0, 100)), bomb.Length, ChunkEncoding.Zstd, SHA256.HashData(bomb));
         var destination = new byte[expanded.Length];
         Array.Fill(destination, (byte)0xEE);
 
@@ -92,13 +95,58 @@ public class ChunkCheckTests
     [Fact]
     public void A_chunk_whose_content_does_not_hash_to_the_index_is_refused()
     {
-        byte[] other = (byte[])Chunk1.Clone();
+        // Stored bytes that match their pinned hash but decode to other content than the index pins: only the
+        // content check after the decode can catch this (a build host that pinned the wrong content).
+        byte[] content = new byte[100];
+        byte[] other = (byte[])content.Clone();
         other[50] ^= 1;
+        byte[] storedOther = Compress(other);
         byte[] stored0 = Compress(Chunk0);
-        var index = Index(Chunk0, stored0, ChunkEncoding.Zstd, SHA256.HashData(Chunk1), other.Length, ChunkEncoding.Stored);
+        var index = Index(Chunk0, stored0, ChunkEncoding.Zstd, SHA256.HashData(content), storedOther.Length, ChunkEncoding.Zstd, SHA256.HashData(storedOther));
 
-        var e = Assert.Throws<BundleFormatException>(() => ChunkCheck.DecodeAndVerify(index, 1, other, new byte[ChunkSize]));
+        var e = Assert.Throws<BundleFormatException>(() => ChunkCheck.DecodeAndVerify(index, 1, storedOther, new byte[ChunkSize]));
 
         Assert.Equal($"{ChunkOneIn(index)}: SHA-256 does not match the signed index", e.Message);
+    }
+
+    [Fact]
+    public void A_flipped_zstd_frame_header_byte_is_refused_by_the_stored_hash_before_the_decoder_sees_it()
+    {
+        byte[] stored0 = Compress(Chunk0);
+        var index = Index(Chunk0, stored0, ChunkEncoding.Zstd, SHA256.HashData(Chunk1), Chunk1.Length, ChunkEncoding.Stored);
+        var decodes = new StrongBox<int>();
+        ChunkCodec.DecodeCounter.Value = decodes;
+        try
+        {
+            // The hook counts: a good zstd chunk reaches the decoder once.
+            ChunkCheck.DecodeAndVerify(index, 0, stored0, new byte[ChunkSize]);
+            Assert.Equal(1, decodes.Value);
+            decodes.Value = 0;
+
+            for (int at = 0; at < 6; at++)
+            {
+                // Bytes 0-3 are zstd's magic, byte 4 the frame header descriptor, then window and sizes.
+                byte[] tampered = (byte[])stored0.Clone();
+                tampered[at] ^= 0x40;
+
+                var e = Assert.Throws<BundleFormatException>(() => ChunkCheck.DecodeAndVerify(index, 0, tampered, new byte[ChunkSize]));
+
+                Assert.Equal($"b.bundle: image 'rootfs' chunk 0 (bundle byte offset {PayloadStart}): SHA-256 of the stored bytes does not match the signed index (checked before decoding)", e.Message);
+                Assert.Equal(0, decodes.Value);
+            }
+        }
+        finally
+        {
+            ChunkCodec.DecodeCounter.Value = null;
+        }
+    }
+
+    [Fact]
+    public void An_index_record_of_a_chunk_stored_as_is_with_two_different_hashes_is_refused()
+    {
+        byte[] stored0 = Compress(Chunk0);
+        var e = Assert.Throws<BundleFormatException>(() =>
+            Index(Chunk0, stored0, ChunkEncoding.Zstd, SHA256.HashData(Chunk1), Chunk1.Length, ChunkEncoding.Stored, storedSha1: new byte[32]));
+        Assert.Contains("chunk 1 of image 'rootfs' (index byte offset 4176) is stored as is, but its stored length is not 100 or its two hashes differ", e.Message, StringComparison.Ordinal);
     }
 }
