@@ -37,6 +37,17 @@ internal sealed record ChannelConfig
 
     public required TimeSpan HttpDeadline { get; init; }
 
+    /// <summary>The whole bundle transfer (open, every range, retries and resumes): progress never extends it.</summary>
+    public required TimeSpan HttpBundleDeadline { get; init; }
+
+    /// <summary>Bytes per second a transfer must keep up over <see cref="HttpMinRateTime"/>; 0: no rate rule.</summary>
+    public required long HttpMinRate { get; init; }
+
+    public required TimeSpan HttpMinRateTime { get; init; }
+
+    /// <summary>Origins other than the requested URL's that a GET may be redirected to (a CDN).</summary>
+    public IReadOnlyList<Transport.Origin> HttpRedirectOrigins { get; init; } = [];
+
     public static ChannelConfig Read(IniSection section, string systemKeyring)
     {
         var reader = new SectionReader(section);
@@ -73,6 +84,15 @@ internal sealed record ChannelConfig
         {
             throw new ConfigException($"{reader.Entry("reboot-window")!.Where}: key 'reboot-window' is '{IniExcerpt.Of(windowText)}', expected HH:MM-HH:MM (UTC), e.g. 02:00-04:00");
         }
+        var origins = new List<Transport.Origin>();
+        foreach (string text in (reader.Optional("http-redirect-origins") ?? "").Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Transport.Origin.TryParse(text, out var origin))
+            {
+                throw new ConfigException($"{reader.Entry("http-redirect-origins")!.Where}: key 'http-redirect-origins' lists '{IniExcerpt.Of(text)}', expected origins such as https://cdn.example.com or http://mirror.example.org:8080 (scheme, host, optional port; no path)");
+            }
+            origins.Add(origin!);
+        }
         var config = new ChannelConfig
         {
             Url = url,
@@ -87,6 +107,10 @@ internal sealed record ChannelConfig
             HttpTimeout = Duration.Read(reader, "http-timeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
             HttpAttempts = (int)reader.Integer("http-attempts", 8, 1, 100),
             HttpDeadline = Duration.Read(reader, "http-deadline", TimeSpan.FromMinutes(15), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+            HttpBundleDeadline = Duration.Read(reader, "http-bundle-deadline", TimeSpan.FromHours(6), TimeSpan.FromMinutes(1), TimeSpan.FromDays(7)),
+            HttpMinRate = reader.Integer("http-min-rate", 1024, 0, 1L << 30),
+            HttpMinRateTime = Duration.Read(reader, "http-min-rate-time", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            HttpRedirectOrigins = origins,
         };
         reader.RejectUnknown();
         return config;
@@ -97,6 +121,10 @@ internal sealed record ChannelConfig
         RequestTimeout = HttpTimeout,
         MaxAttempts = HttpAttempts,
         Deadline = HttpDeadline,
+        BundleDeadline = HttpBundleDeadline,
+        MinRate = HttpMinRate,
+        MinRateTime = HttpMinRateTime,
+        RedirectOrigins = HttpRedirectOrigins,
         Time = time,
         OnRetry = onRetry,
     };

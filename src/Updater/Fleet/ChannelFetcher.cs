@@ -10,14 +10,19 @@ namespace Updater.Fleet;
 /// </summary>
 internal sealed class ChannelFetcher
 {
+    /// <summary>Longer than any ETag a real server sends (a quoted hash), short enough to store and send back.</summary>
+    public const int MaxETagChars = 256;
+
     private readonly HttpClient _client;
     private readonly HttpRetry _retry;
+    private readonly HttpTransportOptions _options;
     private readonly Uri? _uri;
     private readonly string? _path;
 
     public ChannelFetcher(string location, HttpClient client, HttpTransportOptions options)
     {
         _client = client;
+        _options = options;
         _retry = new HttpRetry(options, SafeUrl.IsHttp(location) ? SafeUrl.Redact(location) : location);
         if (SafeUrl.IsHttp(location))
         {
@@ -33,19 +38,89 @@ internal sealed class ChannelFetcher
 
     public string Name { get; }
 
-    /// <summary>Where relative bundle URLs in the channel are resolved from.</summary>
+    /// <summary>
+    /// Where the signed channel's <c>release.bundle_url</c> points. From a channel fetched over HTTP: an
+    /// http(s) URL, or a reference relative to the channel's URL that stays on its origin and does not climb
+    /// above the server's root; never a local path or another scheme (a file: URL would otherwise become a
+    /// path relative to the working directory). From a channel read from a local path: an http(s) URL, an
+    /// absolute path, or a path relative to the channel's directory; no other scheme.
+    /// </summary>
+    /// <exception cref="UpdaterException">The URL breaks these rules (bad input: the channel names it).</exception>
     public string ResolveBundle(string bundleUrl)
     {
-        if (SafeUrl.IsHttp(bundleUrl))
-        {
-            return bundleUrl;
-        }
         if (_uri is not null)
         {
-            return new Uri(_uri, bundleUrl).AbsoluteUri;
+            return ResolveAgainstUrl(_uri, bundleUrl);
+        }
+        if (SafeUrl.IsHttp(bundleUrl))
+        {
+            return Uri.TryCreate(bundleUrl, UriKind.Absolute, out var parsed) && parsed.Host.Length > 0 ? bundleUrl : throw Refused(bundleUrl, "is not a valid http(s) URL");
+        }
+        if (HasScheme(bundleUrl))
+        {
+            throw Refused(bundleUrl, "names a scheme other than http or https; a local channel may name an http(s) URL or a local path");
         }
         return Path.IsPathRooted(bundleUrl) ? bundleUrl : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(_path!))!, bundleUrl);
     }
+
+    private string ResolveAgainstUrl(Uri channel, string bundleUrl)
+    {
+        if (Uri.TryCreate(bundleUrl, UriKind.Absolute, out var absolute) && !bundleUrl.StartsWith('/'))
+        {
+            if (absolute.Scheme != Uri.UriSchemeHttp && absolute.Scheme != Uri.UriSchemeHttps)
+            {
+                throw Refused(bundleUrl, $"is a {ServerText.Cap(absolute.Scheme)}: URL; a channel fetched over HTTP may name only http(s) URLs");
+            }
+            if (absolute.Host.Length == 0)
+            {
+                throw Refused(bundleUrl, "has no host");
+            }
+            return SafeUrl.IsHttp(bundleUrl) ? bundleUrl : absolute.AbsoluteUri;
+        }
+        if (bundleUrl.StartsWith("//", StringComparison.Ordinal) || bundleUrl.Contains('\\', StringComparison.Ordinal))
+        {
+            throw Refused(bundleUrl, "is a network-path reference or has a backslash; name another server with a full http(s) URL");
+        }
+        if (!bundleUrl.StartsWith('/') && ClimbsAboveRoot(channel.AbsolutePath, bundleUrl))
+        {
+            throw Refused(bundleUrl, $"climbs above the root of {ServerText.Cap(Origin.Of(channel).ToString())} from {ServerText.Cap(channel.AbsolutePath)}");
+        }
+        if (!Uri.TryCreate(channel, bundleUrl, out var resolved) || Origin.Of(resolved) != Origin.Of(channel))
+        {
+            throw Refused(bundleUrl, "does not resolve to a URL on the channel's server");
+        }
+        return resolved.AbsoluteUri;
+    }
+
+    /// <summary>More ".." segments than the channel's directory is deep: a reference the server's root would silently swallow.</summary>
+    private static bool ClimbsAboveRoot(string channelPath, string relative)
+    {
+        int depth = channelPath.Split('/', StringSplitOptions.RemoveEmptyEntries).Length - (channelPath.EndsWith('/') ? 0 : 1);
+        foreach (string segment in relative.Split('?', '#')[0].Split('/'))
+        {
+            if (segment == "..")
+            {
+                if (--depth < 0)
+                {
+                    return true;
+                }
+            }
+            else if (segment is not ("" or "."))
+            {
+                depth++;
+            }
+        }
+        return false;
+    }
+
+    private static bool HasScheme(string text)
+    {
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon > 1 && char.IsAsciiLetter(text[0]) && text[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
+    }
+
+    private UpdaterException Refused(string bundleUrl, string why) =>
+        new(ExitCode.BadInput, $"{Name}: channel field 'release.bundle_url' '{ServerText.Cap(SafeUrl.Redact(bundleUrl))}' {why}: refusing it");
 
     public async Task<ChannelFetch> FetchAsync(string? ifNoneMatch, CancellationToken cancellationToken)
     {
@@ -77,17 +152,21 @@ internal sealed class ChannelFetcher
                 throw new UpdaterException(ExitCode.BadInput, $"{Name}: the server announces {response.Content.Headers.ContentLength} bytes, more than a channel file may have ({VerifiedChannel.MaxFileBytes})");
             }
             await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            byte[] bytes = await ReadCappedAsync(body, ct).ConfigureAwait(false);
+            byte[] bytes = await ReadCappedAsync(body, new TransferRate(_options, Name), ct).ConfigureAwait(false);
             if (response.Content.Headers.ContentLength is { } declared && declared != bytes.Length)
             {
                 throw new IOException($"{Name}: the body ended after {bytes.Length} of {declared} bytes");
             }
-            return new ChannelFetch(bytes, response.Headers.ETag?.ToString(), false);
+            // The ETag is kept in the state directory and sent back as If-None-Match: a longer one than any real
+            // server uses is not kept (the next poll fetches the file whole), so its size is ours to bound.
+            string? etag = response.Headers.ETag?.ToString();
+            return new ChannelFetch(bytes, etag is { Length: <= MaxETagChars } ? etag : null, false);
         }, $"{Name}: fetching the channel", cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<byte[]> ReadCappedAsync(Stream body, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadCappedAsync(Stream body, TransferRate rate, CancellationToken cancellationToken)
     {
+        rate.Opened();
         var buffer = new byte[VerifiedChannel.MaxFileBytes + 1];
         int total = 0;
         while (total < buffer.Length)
@@ -98,6 +177,7 @@ internal sealed class ChannelFetcher
                 return buffer[..total];
             }
             total += n;
+            rate.Received(n);
         }
         throw new UpdaterException(ExitCode.BadInput, $"{Name}: more than {VerifiedChannel.MaxFileBytes} bytes: not a channel file; the rest was not read");
     }

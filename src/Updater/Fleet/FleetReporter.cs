@@ -8,7 +8,9 @@ namespace Updater.Fleet;
 /// <summary>
 /// Posts <see cref="FleetReport"/>s to the operator's URL in the background, each retried like any HTTP
 /// operation. Posting never blocks and never throws: an update must not wait for, or fail because of, a
-/// report endpoint. The queue is bounded; when it is full the oldest report is dropped.
+/// report endpoint. The queue is bounded; when it is full the oldest report is dropped. Each report is
+/// bounded by http-deadline (its retries, whatever Retry-After says, included), a POST is never redirected,
+/// and the endpoint's response body is never read: nothing the endpoint answers can make a report cost more.
 /// </summary>
 internal sealed class FleetReporter : IAsyncDisposable
 {
@@ -25,10 +27,18 @@ internal sealed class FleetReporter : IAsyncDisposable
     /// <param name="url">null: reports are accepted and dropped (no report-url configured).</param>
     public FleetReporter(string? url, HttpClient client, HttpTransportOptions options, Action<string> log)
     {
-        _uri = url is null ? null : SafeUrl.Parse(url, "report-url");
+        _log = log;
+        try
+        {
+            _uri = url is null ? null : SafeUrl.Parse(url, "report-url");
+        }
+        catch (UpdaterException e)
+        {
+            // update.conf was checked when it was read; should a URL still not parse, reports are off, never the agent.
+            log($"status reports are off: {e.Message}");
+        }
         _client = client;
         _retry = new HttpRetry(options, _uri is null ? "report-url" : SafeUrl.Redact(_uri));
-        _log = log;
         _worker = _uri is null ? Task.CompletedTask : Task.Run(SendLoopAsync);
     }
 
@@ -55,7 +65,7 @@ internal sealed class FleetReporter : IAsyncDisposable
                     await SendAsync(report, token).ConfigureAwait(false);
                     Delivered++;
                 }
-                catch (Exception e) when (!token.IsCancellationRequested)
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
                 {
                     // Whatever went wrong (a refusal, a timeout, the HTTP client disposed under it), one report is
                     // lost and the worker goes on: reporting must never fail or stop the agent.
@@ -65,6 +75,11 @@ internal sealed class FleetReporter : IAsyncDisposable
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+        }
+        catch (Exception e)
+        {
+            // The worker is the last place a report can fail: it ends quietly, and Post keeps dropping into the queue.
+            _log($"status reports stopped: {ServerText.Cap(e.Message)}");
         }
     }
 
@@ -77,7 +92,8 @@ internal sealed class FleetReporter : IAsyncDisposable
             request.Headers.Authorization = SafeUrl.BasicAuthorization(_uri!);
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await _client.SendAsync(request, ct).ConfigureAwait(false);
+            // Headers only: the endpoint's body (it could be gigabytes) is never read, only its status counts.
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             _retry.ThrowOnFailure(response, SafeUrl.Redact(_uri!));
             return true;
         }, SafeUrl.Redact(_uri!), cancellationToken);
@@ -101,7 +117,8 @@ internal sealed class FleetReporter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _worker.ConfigureAwait(false);
+        // The worker catches everything itself; should it not, disposing still must not throw at its caller.
+        await _worker.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
     }
 }

@@ -49,9 +49,10 @@ internal sealed class FileBundleSource : IBundleSource
 
     public Task<Stream> OpenRangeAsync(long offset, long length, CancellationToken cancellationToken)
     {
-        if (offset < 0 || length < 0 || offset + length > Length)
+        // Written so that no sum can overflow: offsets and lengths come from a header not yet verified.
+        if (offset < 0 || length < 0 || offset > Length || length > Length - offset)
         {
-            throw new Bundles.BundleFormatException($"{Name}: truncated: bytes {offset}..{offset + length} lie beyond the end of the file ({Length} bytes)");
+            throw new Bundles.BundleFormatException($"{Name}: truncated: {length} bytes at offset {offset} lie beyond the end of the file ({Length} bytes)");
         }
         Stream stream = new FileRangeStream(this, offset, length);
         return Task.FromResult(stream);

@@ -21,6 +21,7 @@ internal sealed class HttpBundleSource : IBundleSource
     private readonly bool _ownsClient;
     private readonly Uri _uri;
     private readonly AuthenticationHeaderValue? _authorization;
+    private readonly OperationDeadline _deadline;
     private byte[] _head = [];
 
     private HttpBundleSource(HttpClient client, bool ownsClient, Uri uri, HttpTransportOptions options)
@@ -30,7 +31,10 @@ internal sealed class HttpBundleSource : IBundleSource
         _uri = uri;
         _authorization = SafeUrl.BasicAuthorization(uri);
         Name = SafeUrl.Redact(uri);
+        Options = options;
         Retry = new HttpRetry(options, Name);
+        // Started at the first request: opening the bundle and every payload range after it share this one end.
+        _deadline = new OperationDeadline(options.BundleDeadline, options.Time, "http-bundle-deadline");
         Identity = new RemoteIdentity(null, null);
     }
 
@@ -48,6 +52,11 @@ internal sealed class HttpBundleSource : IBundleSource
     public bool RangeIgnored { get; private set; }
 
     internal HttpRetry Retry { get; }
+
+    internal HttpTransportOptions Options { get; }
+
+    /// <summary>The end of the whole transfer; every request of this source runs within it.</summary>
+    internal OperationDeadline Deadline => _deadline;
 
     /// <summary>Fetches the head of the bundle; fails with one clear error when the server cannot deliver it.</summary>
     /// <param name="client">A shared client (the daemon's); null makes one that this source disposes.</param>
@@ -79,7 +88,7 @@ internal sealed class HttpBundleSource : IBundleSource
                 var range = response.Content.Headers.ContentRange;
                 if (range is not { HasRange: true, HasLength: true } || range.From != 0 || range.To is not { } to || to >= HeadBytes || range.Length is not { } total || to >= total)
                 {
-                    throw new UpdaterException(ExitCode.BadInput, $"{Name}: asked for bytes 0-{HeadBytes - 1}, the server answered Content-Range '{range}'");
+                    throw new UpdaterException(ExitCode.BadInput, $"{Name}: asked for bytes 0-{HeadBytes - 1}, the server answered Content-Range '{ServerText.Cap(range?.ToString())}'");
                 }
                 Length = total;
                 available = to + 1;
@@ -95,10 +104,12 @@ internal sealed class HttpBundleSource : IBundleSource
             Identity = RemoteIdentity.Of(response);
             var head = new byte[available];
             await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            await ReadFullyAsync(body, head, 0, ct).ConfigureAwait(false);
+            var rate = new TransferRate(Options, $"{Name}: the bundle's head");
+            rate.Opened();
+            await ReadFullyAsync(body, head, 0, ct, rate).ConfigureAwait(false);
             _head = head;
             return true;
-        }, $"{Name}: reading the bundle's head", cancellationToken);
+        }, $"{Name}: reading the bundle's head", cancellationToken, _deadline);
 
     public async Task ReadExactlyAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
@@ -139,7 +150,7 @@ internal sealed class HttpBundleSource : IBundleSource
                 var range = response.Content.Headers.ContentRange;
                 if (range is not { HasRange: true } || range.From != from || range.To != to || (range.HasLength && range.Length != Length))
                 {
-                    throw new UpdaterException(ExitCode.BadInput, $"{Name}: asked for bytes {from}-{to} of {Length}, the server answered Content-Range '{range}': refusing bytes the request did not ask for");
+                    throw new UpdaterException(ExitCode.BadInput, $"{Name}: asked for bytes {from}-{to} of {Length}, the server answered Content-Range '{ServerText.Cap(range?.ToString())}': refusing bytes the request did not ask for");
                 }
                 CheckContentLength(response, to - from + 1, $"bytes {from}-{to}");
                 return (response, 0);
@@ -201,14 +212,15 @@ internal sealed class HttpBundleSource : IBundleSource
 
     private void CheckBounds(long offset, long length)
     {
-        if (offset < 0 || length < 0 || offset + length > Length)
+        // Written so that no sum can overflow: offsets and lengths come from a header not yet verified.
+        if (offset < 0 || length < 0 || offset > Length || length > Length - offset)
         {
-            throw new BundleFormatException($"{Name}: truncated: bytes {offset}..{offset + length} lie beyond the end of the bundle ({Length} bytes)");
+            throw new BundleFormatException($"{Name}: truncated: {length} bytes at offset {offset} lie beyond the end of the bundle ({Length} bytes)");
         }
     }
 
     /// <summary>Fills <paramref name="buffer"/> from the body; a body that ends early is a transient failure (a dropped connection).</summary>
-    internal static async Task ReadFullyAsync(Stream body, Memory<byte> buffer, long position, CancellationToken cancellationToken)
+    internal static async Task ReadFullyAsync(Stream body, Memory<byte> buffer, long position, CancellationToken cancellationToken, TransferRate? rate = null)
     {
         int done = 0;
         while (done < buffer.Length)
@@ -219,6 +231,7 @@ internal sealed class HttpBundleSource : IBundleSource
                 throw new IOException($"the connection closed at byte {position + done}, {buffer.Length - done} bytes short");
             }
             done += n;
+            rate?.Received(n);
         }
     }
 
@@ -228,6 +241,7 @@ internal sealed class HttpBundleSource : IBundleSource
         {
             _client.Dispose();
         }
+        _deadline.Dispose();
         return ValueTask.CompletedTask;
     }
 }

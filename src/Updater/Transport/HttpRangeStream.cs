@@ -18,12 +18,15 @@ internal sealed class HttpRangeStream : Stream
     private CancellationTokenSource? _idle;
     private CancellationTokenSource? _linked;
     private CancellationToken _linkedFor;
+    private readonly TransferRate _rate;
 
     public HttpRangeStream(HttpBundleSource source, long offset, long length)
     {
         _source = source;
         _offset = offset;
         _length = length;
+        // One judgement for the whole range, resumes included: dropping the connection does not reset it.
+        _rate = new TransferRate(source.Options, $"{source.Name}: bytes {offset}-{offset + length - 1}");
     }
 
     public override bool CanRead => true;
@@ -61,6 +64,7 @@ internal sealed class HttpRangeStream : Stream
                     throw new IOException($"the connection closed at bundle byte {_offset + _position}, {_length - _position} bytes before the end of the range");
                 }
                 _position += n;
+                _rate.Received(n);
                 return n;
             }
             catch
@@ -69,14 +73,15 @@ internal sealed class HttpRangeStream : Stream
                 CloseResponse();
                 throw;
             }
-        }, $"{_source.Name}: bytes {_offset}-{_offset + _length - 1}", cancellationToken).ConfigureAwait(false);
+        }, $"{_source.Name}: bytes {_offset}-{_offset + _length - 1}", cancellationToken, _source.Deadline).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The common case, kept cheap: the response is open and bytes are flowing, so read on with only an idle
-    /// timeout (one reusable timer) instead of a pass through the retry pipeline per read. Any failure or a
-    /// read that brings nothing within the request timeout closes the response and returns 0: the caller
-    /// then goes the retry path, which resumes from the current position.
+    /// timeout (one reusable timer) instead of a pass through the retry pipeline per read. Any failure, a
+    /// read that brings nothing within the request timeout, or the whole transfer's deadline closes the
+    /// response and returns 0: the caller then goes the retry path, which resumes from the current position
+    /// or, past the deadline, gives up. The minimum-rate rule is judged on every read, here too.
     /// </summary>
     private async ValueTask<int> TryReadFlowingAsync(Memory<byte> target, CancellationToken cancellationToken)
     {
@@ -92,6 +97,7 @@ internal sealed class HttpRangeStream : Stream
             if (n > 0)
             {
                 _position += n;
+                _rate.Received(n);
                 return n;
             }
         }
@@ -107,7 +113,7 @@ internal sealed class HttpRangeStream : Stream
         _linked?.Dispose();
         _idle?.Dispose();
         _idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _source.Retry.Time);
-        _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _idle.Token);
+        _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _idle.Token, _source.Deadline.Token);
         _linkedFor = cancellationToken;
     }
 
@@ -120,6 +126,7 @@ internal sealed class HttpRangeStream : Stream
         long from = _offset + _position;
         var (response, skip) = await _source.SendRangeAsync(from, _offset + _length - 1, cancellationToken).ConfigureAwait(false);
         _response = response;
+        _rate.Opened();
         _body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         if (skip > 0)
         {
@@ -128,7 +135,7 @@ internal sealed class HttpRangeStream : Stream
             for (long skipped = 0; skipped < skip;)
             {
                 int want = (int)Math.Min(scratch.Length, skip - skipped);
-                await HttpBundleSource.ReadFullyAsync(_body, scratch.AsMemory(0, want), skipped, cancellationToken).ConfigureAwait(false);
+                await HttpBundleSource.ReadFullyAsync(_body, scratch.AsMemory(0, want), skipped, cancellationToken, _rate).ConfigureAwait(false);
                 skipped += want;
             }
         }
@@ -136,6 +143,7 @@ internal sealed class HttpRangeStream : Stream
 
     private void CloseResponse()
     {
+        _rate.Closed();
         _body?.Dispose();
         _response?.Dispose();
         _body = null;

@@ -13,6 +13,9 @@ namespace Updater.Transport;
 /// </summary>
 internal sealed class HttpRetry
 {
+    /// <summary>When the running operation must be over: the earlier of its own deadline and the whole transfer's.</summary>
+    private static readonly ResiliencePropertyKey<DateTimeOffset> EndKey = new("updater.end");
+
     private readonly ResiliencePipeline _pipeline;
     private readonly HttpTransportOptions _options;
 
@@ -35,8 +38,11 @@ internal sealed class HttpRetry
                 UseJitter = true,
                 Delay = options.BackoffBase,
                 MaxDelay = options.BackoffMax,
-                // A server that says when to come back is believed, within the overall deadline.
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is TransientHttpException { RetryAfter: { } after } ? (TimeSpan?)after : null),
+                // A server that says when to come back is believed only up to the backoff ceiling and the time the
+                // operation has left: its header must never produce a wait the timer rejects or one past the deadline.
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is TransientHttpException { RetryAfter: { } after }
+                    ? (TimeSpan?)ClampDelay(after, _options.BackoffMax, TimeLeft(args.Context))
+                    : null),
                 OnRetry = args =>
                 {
                     _options.OnRetry?.Invoke($"{_name}: attempt {args.AttemptNumber + 1} failed ({Describe(args.Outcome.Exception)}); retrying in {args.RetryDelay.TotalSeconds:0.#} s");
@@ -52,16 +58,30 @@ internal sealed class HttpRetry
     public TimeSpan RequestTimeout => _options.RequestTimeout;
 
     /// <param name="what">Names the operation for the error: the URL (redacted) and the byte range.</param>
-    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> attempt, string what, CancellationToken cancellationToken)
+    /// <param name="overall">The whole transfer this operation is part of (a bundle): its end bounds this one too.</param>
+    /// <exception cref="UpdaterException">Whatever went wrong, unless the caller cancelled: this is the boundary of every network path.</exception>
+    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> attempt, string what, CancellationToken cancellationToken, OperationDeadline? overall = null)
     {
         int attempts = 0;
+        if (overall?.Passed == true)
+        {
+            throw new UpdaterException(ExitCode.Io, $"{what}: {overall.Describe()}");
+        }
+        using var linked = overall is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, overall.Token);
+        var context = ResilienceContextPool.Shared.Get(linked?.Token ?? cancellationToken);
+        var end = Time.GetUtcNow() + _options.Deadline;
+        context.Properties.Set(EndKey, overall is not null && overall.End < end ? overall.End : end);
         try
         {
-            return await _pipeline.ExecuteAsync(ct =>
+            return await _pipeline.ExecuteAsync(ctx =>
             {
                 attempts++;
-                return attempt(ct);
-            }, cancellationToken).ConfigureAwait(false);
+                return attempt(ctx.CancellationToken);
+            }, context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && overall?.Passed == true && e is not UpdaterException)
+        {
+            throw new UpdaterException(ExitCode.Io, $"{what}: {overall.Describe()} after {attempts} attempt(s); last error: {Describe(e)}", e);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && (IsTransient(e) || e is TimeoutRejectedException))
         {
@@ -70,11 +90,31 @@ internal sealed class HttpRetry
                 : $"giving up after {attempts} attempt(s): the {_options.Deadline.TotalSeconds:0} s deadline passed";
             throw new UpdaterException(ExitCode.Io, $"{what}: {why}; last error: {Describe(e)}", e);
         }
-        catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UpdaterException)
         {
+            // Anything else a hostile peer can provoke deep in the stack (a header the parser rejects, an
+            // HttpClient timeout, a URI it cannot form) is still a network failure of this operation, not a crash.
             throw new UpdaterException(ExitCode.Io, $"{what}: {Describe(e)}", e);
         }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
+
+    /// <summary>
+    /// The wait before the next attempt when the server sent Retry-After: at most <paramref name="ceiling"/>
+    /// (the backoff ceiling) and at most <paramref name="left"/> (the operation's time left), never negative.
+    /// </summary>
+    public static TimeSpan ClampDelay(TimeSpan after, TimeSpan ceiling, TimeSpan left)
+    {
+        var delay = after < ceiling ? after : ceiling;
+        delay = delay < left ? delay : left;
+        return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+    }
+
+    private TimeSpan TimeLeft(ResilienceContext context) =>
+        context.Properties.TryGetValue(EndKey, out var end) ? end - Time.GetUtcNow() : _options.Deadline;
 
     /// <summary>Failures worth another attempt; a cancellation by the caller never is.</summary>
     public static bool IsTransient(Exception e) => e switch
@@ -116,7 +156,7 @@ internal sealed class HttpRetry
     }
 
     /// <summary>"HTTP 404 Not Found": how every message names a status.</summary>
-    public static string Status(HttpResponseMessage response) => $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+    public static string Status(HttpResponseMessage response) => $"HTTP {(int)response.StatusCode} {ServerText.Cap(response.ReasonPhrase)}";
 
     /// <summary>The server's Retry-After as a delay from now, if it sent one.</summary>
     public static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)
@@ -124,7 +164,7 @@ internal sealed class HttpRetry
         var header = response.Headers.RetryAfter;
         if (header?.Delta is { } delta)
         {
-            return delta;
+            return delta > TimeSpan.Zero ? delta : TimeSpan.Zero;
         }
         if (header?.Date is { } date)
         {
@@ -138,7 +178,8 @@ internal sealed class HttpRetry
     {
         null => "no error",
         TimeoutRejectedException => "timed out",
-        HttpRequestException { InnerException: { } inner } h => $"{h.Message} ({inner.Message})",
-        _ => e.Message,
+        OperationCanceledException => "timed out",
+        HttpRequestException { InnerException: { } inner } h => ServerText.Cap($"{h.Message} ({inner.Message})"),
+        _ => ServerText.Cap(e.Message),
     };
 }

@@ -20,6 +20,30 @@ internal sealed record HttpTransportOptions
     /// <summary>Overall deadline of one operation with all its retries: past it, the transfer gives up.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// Deadline of a whole bundle transfer: opening it and every payload range with all their retries and
+    /// resumes. Progress never extends it: a server that trickles cannot keep the device busy longer.
+    /// </summary>
+    public TimeSpan BundleDeadline { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// The slowest transfer tolerated, in bytes per second, judged over <see cref="MinRateTime"/> of receiving
+    /// a body (curl's --speed-limit); 0 turns the rule off. Slower than this, the transfer is given up.
+    /// </summary>
+    public long MinRate { get; init; } = 1024;
+
+    /// <summary>How long a transfer may stay below <see cref="MinRate"/> before it is given up (curl's --speed-time).</summary>
+    public TimeSpan MinRateTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Origins (scheme, host, port) other than the requested URL's to which a GET may be redirected, e.g. the
+    /// CDN a download URL redirects to. Empty: same-origin redirects only.
+    /// </summary>
+    public IReadOnlyList<Origin> RedirectOrigins { get; init; } = [];
+
+    /// <summary>Redirects followed for one request at most.</summary>
+    public int MaxRedirects { get; init; } = 5;
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Called on each retry with a line for the log (URL without credentials).</summary>

@@ -28,7 +28,7 @@ internal sealed record RemoteIdentity(string? ETag, DateTimeOffset? LastModified
     {
         if (ETag is not null && later.ETag is not null && ETag != later.ETag)
         {
-            return $"its ETag changed from {ETag} to {later.ETag}";
+            return $"its ETag changed from {ServerText.Cap(ETag)} to {ServerText.Cap(later.ETag)}";
         }
         if (LastModified is { } before && later.LastModified is { } after && before != after)
         {

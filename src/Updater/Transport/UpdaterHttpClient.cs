@@ -2,7 +2,10 @@ using System.Net;
 
 namespace Updater.Transport;
 
-/// <summary>The one way the updater makes an HttpClient: bytes exactly as served, timeouts owned by <see cref="HttpRetry"/>.</summary>
+/// <summary>
+/// The one way the updater makes an HttpClient: bytes exactly as served, timeouts owned by <see cref="HttpRetry"/>,
+/// redirects by <see cref="RedirectHandler"/>'s rules.
+/// </summary>
 internal static class UpdaterHttpClient
 {
     public static HttpClient Create(HttpTransportOptions options)
@@ -15,10 +18,10 @@ internal static class UpdaterHttpClient
             // Never read what nobody asked for: an abandoned response closes its connection instead of being drained.
             MaxResponseDrainSize = 0,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            AllowAutoRedirect = true,
-            MaxAutomaticRedirections = 5,
+            // HttpClient would follow any redirect anywhere (and re-send a POST body on 307): RedirectHandler decides.
+            AllowAutoRedirect = false,
         };
-        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        var client = new HttpClient(new RedirectHandler(handler, options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd("updater/1");
         return client;
     }

@@ -92,4 +92,50 @@ public sealed class ChannelFetchTests : IDisposable
         Assert.Equal("2.1.0", json.GetProperty("release_version").GetString());
         Assert.Equal(server.Url("/bundle"), json.GetProperty("bundle").GetString());
     }
+
+    [Theory]
+    [InlineData("file:///etc/shadow")]
+    [InlineData("../../x")]
+    [InlineData("//169.254.169.254/latest/meta-data")]
+    [InlineData("gopher://127.0.0.1:6379/_FLUSHALL")]
+    public async Task A_signed_bundle_url_that_leaves_http_or_the_server_is_refused(string bundleUrl)
+    {
+        byte[] channel = TestChannels.Sign(TestChannels.Document(version: 3, bundleUrl: bundleUrl), _device.Key);
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Response.Body.WriteAsync(channel).AsTask());
+        using var http = UpdaterHttpClient.Create(new HttpTransportOptions());
+
+        var error = await Assert.ThrowsAsync<UpdaterException>(() => NewUpdater(http, server.Url("/stable.channel")).CheckAsync(CancellationToken.None));
+
+        Assert.Equal(ExitCode.BadInput, error.ExitCode);
+        Assert.Contains("release.bundle_url", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bundles/x.bundle", "/channels/bundles/x.bundle")]
+    [InlineData("../bundles/x.bundle", "/bundles/x.bundle")]
+    [InlineData("/x.bundle", "/x.bundle")]
+    public async Task A_relative_bundle_url_resolves_against_the_channel_url(string bundleUrl, string path)
+    {
+        byte[] channel = TestChannels.Sign(TestChannels.Document(version: 3, bundleUrl: bundleUrl), _device.Key);
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Response.Body.WriteAsync(channel).AsTask());
+        using var http = UpdaterHttpClient.Create(new HttpTransportOptions());
+
+        var check = await NewUpdater(http, server.Url("/channels/stable.channel")).CheckAsync(CancellationToken.None);
+
+        Assert.Equal(server.Url(path), check.BundleLocation);
+    }
+
+    [Theory]
+    [InlineData("file:///etc/shadow")]
+    [InlineData("ftp://example.com/x")]
+    public void A_local_channel_names_local_paths_or_http_urls_only(string bundleUrl)
+    {
+        var fetcher = new ChannelFetcher(Path.Combine(_device.StateDir, "stable.channel"), new HttpClient(), new HttpTransportOptions());
+
+        var error = Assert.Throws<UpdaterException>(() => fetcher.ResolveBundle(bundleUrl));
+
+        Assert.Equal(ExitCode.BadInput, error.ExitCode);
+        Assert.Equal("/srv/x.bundle", fetcher.ResolveBundle("/srv/x.bundle"));
+        Assert.Equal(Path.Combine(_device.StateDir, "b", "x.bundle"), fetcher.ResolveBundle("b/x.bundle"));
+    }
 }

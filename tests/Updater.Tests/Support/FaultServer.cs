@@ -80,6 +80,11 @@ internal sealed record ServeOptions
     /// <summary>Added to the true Content-Length in the header only.</summary>
     public long ContentLengthLie { get; init; }
 
+    /// <summary>Send this many body bytes at full speed, then one byte per <see cref="TrickleEvery"/> (a slow-retrieval attack).</summary>
+    public long? TrickleAfter { get; init; }
+
+    public TimeSpan TrickleEvery { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>No Content-Length; after the range, keep sending bytes until the client hangs up.</summary>
     public bool Endless { get; init; }
 }
@@ -132,7 +137,7 @@ internal static class RangeResponder
         {
             return;
         }
-        long limit = options.DropAfter ?? options.StallAfter ?? length;
+        long limit = options.DropAfter ?? options.StallAfter ?? options.TrickleAfter ?? length;
         var body = response.Body;
         long sent = 0;
         while (sent < Math.Min(limit, length))
@@ -145,6 +150,22 @@ internal static class RangeResponder
         if (options.DropAfter is not null && sent < length)
         {
             context.Abort();
+            return;
+        }
+        if (options.TrickleAfter is not null)
+        {
+            try
+            {
+                for (; sent < length; sent++)
+                {
+                    await Task.Delay(options.TrickleEvery, context.RequestAborted);
+                    await body.WriteAsync(content.AsMemory((int)(from + sent), 1), context.RequestAborted);
+                    await body.FlushAsync(context.RequestAborted);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+            }
             return;
         }
         if (options.StallAfter is not null && sent < length)

@@ -1,0 +1,13 @@
+namespace Updater.Transport;
+
+/// <summary>
+/// Text a server chose (a reason phrase, a header value, a URL it redirected to) as it may appear in a
+/// message: cut to a length that cannot flood a log line. Escaping for the journal or a terminal happens
+/// where messages are printed; this only bounds how much of the server's text a message carries.
+/// </summary>
+internal static class ServerText
+{
+    public const int MaxChars = 200;
+
+    public static string Cap(string? text) => text is null ? "" : text.Length <= MaxChars ? text : text[..MaxChars] + $"...({text.Length - MaxChars} more characters)";
+}
