@@ -188,32 +188,8 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
         return string.Join("\n", values);
     }
 
-    private static string Config(string channel) => $"""
-        [system]
-        compatible = container-test
-        bootloader = grub
-        grub-env = /var/lib/updater/grubenv
-        state-dir = /var/lib/updater/state
-        keyring = /etc/updater/keyring
-        booted-slot = A
-
-        [slot.rootfs.0]
-        device = /var/lib/updater/slot-a.img
-        bootname = A
-
-        [slot.rootfs.1]
-        device = /var/lib/updater/slot-b.img
-        bootname = B
-
-        [channel]
-        url = {channel}
-        poll-interval = 10s
-        poll-jitter = 0s
-
-        [health]
-        reboot-command = touch /var/lib/updater/reboot-requested
-
-        """;
+    private static string Config(string channel) => ContainerUpdateConf.Text("A", "keyring = /etc/updater/keyring",
+        $"[channel]\nurl = {channel}\npoll-interval = 10s\npoll-jitter = 0s\n");
 
     private static string Json(string text) => System.Text.Json.JsonSerializer.Serialize(text)[1..^1];
 
