@@ -23,7 +23,8 @@ if (parsed.Errors.Count > 0)
 {
     foreach (var error in parsed.Errors)
     {
-        Console.Error.WriteLine($"updater: usage: {error.Message}");
+        // The message quotes the command line, which a script may have built from outside text.
+        Console.Error.WriteLine($"updater: usage: {Updater.Text.SafeText.Escape(error.Message)}");
     }
     return (int)Updater.ExitCode.Usage;
 }

@@ -76,26 +76,7 @@ public sealed class HealthServiceWithUpdaterTests : IDisposable
             timeout = 5s
 
             """);
-        await File.WriteAllTextAsync(Path.Combine(etc.FullName, "update.conf"), """
-            [system]
-            compatible = container-test
-            bootloader = grub
-            grub-env = /var/lib/updater/grubenv
-            state-dir = /var/lib/updater/state
-            booted-slot = B
-
-            [slot.rootfs.0]
-            device = /var/lib/updater/slot-a.img
-            bootname = A
-
-            [slot.rootfs.1]
-            device = /var/lib/updater/slot-b.img
-            bootname = B
-
-            [health]
-            reboot-command = touch /var/lib/updater/reboot-requested
-
-            """);
+        await File.WriteAllTextAsync(Path.Combine(etc.FullName, "update.conf"), ContainerUpdateConf.Text("B"));
 
         // /var/lib/updater, writable and shared with the host: slots, grubenv on B's counted trial, the state.
         Directory.CreateDirectory(Var("."));

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Updater.Bundles;
 using Updater.Crypto;
+using Updater.Text;
 using Updater.Transport;
 
 namespace Updater.Cli;
@@ -57,7 +58,7 @@ internal static class BundleCommand
                     ChunkSize = parse.GetValue(chunkSize),
                     CompressionLevel = parse.GetValue(level),
                     Compress = !parse.GetValue(noCompress),
-                    Created = parse.GetValue(created) is { } c ? ParseTime(c) : null,
+                    Created = parse.GetValue(created) is { } c ? OptionTime.Parse(c, "--created", DateTimeOffset.UtcNow) : null,
                     Keep = kept,
                 };
                 string path = parse.GetValue(output)!;
@@ -93,28 +94,30 @@ internal static class BundleCommand
                 Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.BundleInfoReport));
                 return 0;
             }
-            Console.WriteLine($"bundle:           {report.File} ({report.Size} bytes)");
-            Console.WriteLine($"compatible:       {manifest.Compatible}");
-            Console.WriteLine($"version:          {manifest.Version}");
-            Console.WriteLine($"security version: {manifest.SecurityVersion}");
-            Console.WriteLine($"created:          {manifest.Created}");
+            // The manifest is read unverified here: every line of it is outside text.
+            static void Line(string text) => Console.WriteLine(SafeText.Escape(text));
+            Line($"bundle:           {report.File} ({report.Size} bytes)");
+            Line($"compatible:       {manifest.Compatible}");
+            Line($"version:          {manifest.Version}");
+            Line($"security version: {manifest.SecurityVersion}");
+            Line($"created:          {manifest.Created}");
             if (manifest.AllowDowngrade)
             {
-                Console.WriteLine("allow downgrade:  yes");
+                Line("allow downgrade:  yes");
             }
             if (manifest.Description is not null)
             {
-                Console.WriteLine($"description:      {manifest.Description}");
+                Line($"description:      {manifest.Description}");
             }
-            Console.WriteLine($"signed by:        {string.Join(", ", keyIds)} (not verified here)");
+            Line($"signed by:        {string.Join(", ", keyIds)} (not verified here)");
             foreach (var image in manifest.Images)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                Line(string.Create(CultureInfo.InvariantCulture,
                     $"image {image.SlotClass}: {image.Size} bytes, sha256 {image.Sha256}, {image.ChunkCount} chunks of {image.ChunkSize}, {image.Compression} payload {image.Payload.Length} bytes"));
             }
             foreach (var kept in manifest.Keep ?? [])
             {
-                Console.WriteLine($"keeps {kept.SlotClass}: accepts {string.Join(", ", kept.AcceptSha256)}");
+                Line($"keeps {kept.SlotClass}: accepts {string.Join(", ", kept.AcceptSha256)}");
             }
             return 0;
         }, ct));
@@ -132,7 +135,7 @@ internal static class BundleCommand
             await using var source = FileBundleSource.Open(parse.GetValue(file)!);
             var bundle = await VerifiedBundle.OpenAsync(source, ring, ct).ConfigureAwait(false);
             await new BundleVerifier(bundle).VerifyAllAsync(ct).ConfigureAwait(false);
-            Console.WriteLine($"{bundle.Name}: OK: version {bundle.Manifest.Version} for {bundle.Manifest.Compatible}, signed by {bundle.SignedBy}, {bundle.Manifest.Images.Sum(i => i.ChunkCount)} chunks verified");
+            Console.WriteLine(SafeText.Escape($"{bundle.Name}: OK: version {bundle.Manifest.Version} for {bundle.Manifest.Compatible}, signed by {bundle.SignedBy}, {bundle.Manifest.Images.Sum(i => i.ChunkCount)} chunks verified"));
             return 0;
         }, ct));
         return command;
@@ -158,11 +161,6 @@ internal static class BundleCommand
         }
         return new KeptSlotClass(arg[..eq], arg[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries).Select(h => h.ToLowerInvariant()).ToList());
     }
-
-    private static DateTimeOffset ParseTime(string text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
-            ? t
-            : throw new UpdaterException(ExitCode.Usage, $"--created '{text}' is not an ISO 8601 time");
 
     private static IReadOnlyList<string> SignatureKeyIds(byte[] envelope)
     {

@@ -5,6 +5,7 @@ using Updater.Daemon;
 using Updater.Device;
 using Updater.Fleet;
 using Updater.Transport;
+using Updater.Text;
 
 namespace Updater.Cli;
 
@@ -51,9 +52,10 @@ internal static class CheckCommand
             }
             else
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"channel '{report.Channel}' version {report.ChannelVersion} (expires {UtcMinute.Format(report.ChannelExpires)}, signed by {report.SignedBy}) offers {report.ReleaseVersion}"));
-                Console.WriteLine(report.Reason);
+                // The channel's fields and the decision's reason come from the server; stdout may be the journal.
+                Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"channel '{report.Channel}' version {report.ChannelVersion} (expires {UtcMinute.Format(report.ChannelExpires)}, signed by {report.SignedBy}) offers {report.ReleaseVersion}")));
+                Console.WriteLine(SafeText.Escape(report.Reason));
             }
             return 0;
         }, ct));

@@ -7,6 +7,7 @@ using HealthCheck.Running;
 using Updater.Config;
 using Updater.Device;
 using Updater.Verdict;
+using Updater.Text;
 
 namespace Updater.Cli;
 
@@ -37,7 +38,7 @@ internal static class HealthCommand
             }
             // Printed first: once the reboot starts, the journal may not take another line.
             await Console.Out.FlushAsync(ct).ConfigureAwait(false);
-            Action<string> warn = message => Console.Error.WriteLine($"updater: report: {message}");
+            Action<string> warn = message => Console.Error.WriteLine(SafeText.Escape($"updater: report: {message}"));
             if (outcome.Reboot)
             {
                 // The verdict is durable; the reboot waits for nothing on the network. The fleet hears of it from
@@ -77,21 +78,23 @@ internal static class HealthCommand
     private static void Print(VerdictOutcome outcome, string rebootCommand)
     {
         var report = outcome.Report;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"health of slot {outcome.BootedSlot}{(outcome.Version is null ? "" : $" ({outcome.Version})")}, {(outcome.Trial ? "trial boot" : "committed")}: {report.Checks.Count} check(s) in {report.Duration.TotalSeconds:0.00} s"));
+        // Check reasons quote command output, HTTP answers and unit states, and stdout is the journal
+        // (SyslogLevelPrefix=): every line goes out through SafeText.
+        Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"health of slot {outcome.BootedSlot}{(outcome.Version is null ? "" : $" ({outcome.Version})")}, {(outcome.Trial ? "trial boot" : "committed")}: {report.Checks.Count} check(s) in {report.Duration.TotalSeconds:0.00} s")));
         if (outcome.RollbackRecorded is { } rollback)
         {
-            Console.WriteLine($"rollback recorded: {rollback.Explanation}");
+            Console.WriteLine(SafeText.Escape($"rollback recorded: {rollback.Explanation}"));
         }
         int width = report.Checks.Count == 0 ? 0 : report.Checks.Max(c => c.Name.Length);
         foreach (var check in report.Checks)
         {
             string mark = check.Passed ? "ok  " : check.Required ? "FAIL" : "warn";
             string attempts = check.Attempts == 1 ? "1 attempt" : $"{check.Attempts} attempts";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {mark} {check.Name.PadRight(width)}  {HealthCheckKindWords.Word(check.Kind)} {check.Target}: {check.Duration.TotalSeconds:0.00} s, {attempts}{(check.Reason is null ? "" : $": {check.Reason}")}"));
+            Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"  {mark} {check.Name.PadRight(width)}  {HealthCheckKindWords.Word(check.Kind)} {check.Target}: {check.Duration.TotalSeconds:0.00} s, {attempts}{(check.Reason is null ? "" : $": {check.Reason}")}")));
         }
         string verdict = outcome.Verdict == HealthVerdict.Pass ? "pass" : "fail";
-        Console.WriteLine($"verdict: {verdict}: {outcome.Explanation}{(outcome.Reboot ? $"; rebooting ({rebootCommand})" : "")}");
+        Console.WriteLine(SafeText.Escape($"verdict: {verdict}: {outcome.Explanation}{(outcome.Reboot ? $"; rebooting ({rebootCommand})" : "")}"));
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Updater.Device;
 using Updater.Install;
 using Updater.Transport;
+using Updater.Text;
 
 namespace Updater.Cli;
 
@@ -22,8 +23,10 @@ internal static class InstallCommand
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
             var installer = new Installer(context);
             // [channel]'s http-* keys tune the transport when present; retries are logged as they happen.
-            var transport = context.Config.Channel?.TransportOptions(TimeProvider.System, Console.Error.WriteLine)
-                ?? new HttpTransportOptions { OnRetry = Console.Error.WriteLine };
+            // Retry messages quote the server (status, reason phrase, headers): escaped like every other line.
+            Action<string> retried = message => Console.Error.WriteLine(SafeText.Escape(message));
+            var transport = context.Config.Channel?.TransportOptions(TimeProvider.System, retried)
+                ?? new HttpTransportOptions { OnRetry = retried };
             await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, transport, client: null, ct).ConfigureAwait(false);
             bool asJson = parse.GetValue(json);
             var result = await installer.InstallAsync(source, new InstallOptions
@@ -37,9 +40,10 @@ internal static class InstallCommand
             }
             else
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"installed {result.Version} into slot {result.TargetBootname} ({string.Join(", ", result.Slots)}): {result.ImageBytes} bytes, {result.WrittenBytes} written{(result.Resumed ? " (resumed)" : "")}{(result.VerifiedReadBack ? ", read back and verified" : "")}, {result.ElapsedSeconds:0.0} s"));
-                Console.WriteLine($"slot {result.TargetBootname} will be tried on the next boot; reboot to activate");
+                // The version comes from the bundle's manifest: signed, but still text for a terminal.
+                Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"installed {result.Version} into slot {result.TargetBootname} ({string.Join(", ", result.Slots)}): {result.ImageBytes} bytes, {result.WrittenBytes} written{(result.Resumed ? " (resumed)" : "")}{(result.VerifiedReadBack ? ", read back and verified" : "")}, {result.ElapsedSeconds:0.0} s")));
+                Console.WriteLine(SafeText.Escape($"slot {result.TargetBootname} will be tried on the next boot; reboot to activate"));
             }
             return 0;
         }, ct));

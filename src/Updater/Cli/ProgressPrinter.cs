@@ -1,5 +1,6 @@
 using System.Globalization;
 using Updater.Install;
+using Updater.Text;
 
 namespace Updater.Cli;
 
@@ -45,8 +46,9 @@ internal sealed class ProgressPrinter : IProgress<InstallProgress>
             double seconds = Math.Max(now.TotalSeconds, 0.001);
             double rate = value.Done / seconds;
             string eta = rate > 0 && value.Done < value.Total ? TimeSpan.FromSeconds((value.Total - value.Done) / rate).ToString(@"m\:ss", CultureInfo.InvariantCulture) : "0:00";
+            // The phase is a word of ours today; escaped anyway, since this line is redrawn on a terminal.
             string line = string.Create(CultureInfo.InvariantCulture,
-                $"{value.Phase} {percent,3}%  {Mib(value.Done)}/{Mib(value.Total)} MiB  {rate / (1 << 20):0.0} MiB/s  ETA {eta}");
+                $"{SafeText.Escape(value.Phase, 64)} {percent,3}%  {Mib(value.Done)}/{Mib(value.Total)} MiB  {rate / (1 << 20):0.0} MiB/s  ETA {eta}");
             if (_interactive)
             {
                 _output.Write("\r" + line.PadRight(72));

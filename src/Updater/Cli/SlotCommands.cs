@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Updater.Device;
+using Updater.Text;
 
 namespace Updater.Cli;
 
@@ -52,5 +53,6 @@ internal static class SlotCommands
     }
 
     private static void Print(SlotChange change, bool json, string message) =>
-        Console.WriteLine(json ? JsonSerializer.Serialize(change, CliJsonContext.Default.SlotChange) : message);
+        // JSON escapes control characters itself; the message names config bootnames, escaped like every line.
+        Console.WriteLine(json ? JsonSerializer.Serialize(change, CliJsonContext.Default.SlotChange) : SafeText.Escape(message));
 }

@@ -1,10 +1,14 @@
 using System.CommandLine;
 using System.Text.Json;
 using Updater.Device;
+using Updater.Text;
 
 namespace Updater.Cli;
 
-/// <summary>`updater status`: what is booted, what each slot holds, what the bootloader will do next, and what disagrees.</summary>
+/// <summary>
+/// `updater status`: what is booted, what each slot holds, what the bootloader will do next, and what disagrees.
+/// Each line quotes config, state files and bundle manifests, so it goes out through <see cref="SafeText"/>.
+/// </summary>
 internal static class StatusCommand
 {
     public static Command Create()
@@ -30,23 +34,23 @@ internal static class StatusCommand
 
     private static void Print(StatusReport r)
     {
-        Console.WriteLine($"compatible:  {r.Compatible}");
-        Console.WriteLine($"booted:      {r.BootedSlot ?? "unknown"}{(r.BootedDetectedBy is null ? "" : $" ({r.BootedDetectedBy})")}");
-        Console.WriteLine($"bootloader:  {r.Bootloader}, next boot {r.NextBoot ?? "none"}, order {(r.BootOrder is null ? "unknown" : string.Join(" ", r.BootOrder))}");
+        Console.WriteLine(SafeText.Escape($"compatible:  {r.Compatible}"));
+        Console.WriteLine(SafeText.Escape($"booted:      {r.BootedSlot ?? "unknown"}{(r.BootedDetectedBy is null ? "" : $" ({r.BootedDetectedBy})")}"));
+        Console.WriteLine(SafeText.Escape($"bootloader:  {r.Bootloader}, next boot {r.NextBoot ?? "none"}, order {(r.BootOrder is null ? "unknown" : string.Join(" ", r.BootOrder))}"));
         foreach (var s in r.Slots)
         {
             string tries = s.BootTriesLeft is null ? "committed" : $"{s.BootTriesLeft} tries left";
             string boot = s.BootGood is null ? "boot state unknown" : $"{(s.BootGood.Value ? "good" : "bad")}, {tries}{(s.BootTrial == true ? ", on trial" : "")}";
-            Console.WriteLine($"slot {s.Name} [{s.Bootname}] {s.Device}: {Word(s.State)}, version {s.Version ?? "-"}{(s.InstalledAt is null ? "" : $", installed {s.InstalledAt:u}")}; bootloader: {boot}");
+            Console.WriteLine(SafeText.Escape($"slot {s.Name} [{s.Bootname}] {s.Device}: {Word(s.State)}, version {s.Version ?? "-"}{(s.InstalledAt is null ? "" : $", installed {s.InstalledAt:u}")}; bootloader: {boot}"));
         }
         if (r.Rollback is { } rollback)
         {
             string when = r.RollbackRecorded == true ? $"found {rollback.DetectedAt:u}" : "seen now, recorded by the next `updater health`";
-            Console.WriteLine($"rollback:    from slot {rollback.FromSlot}{(rollback.Version is null ? "" : $" ({rollback.Version})")} to {rollback.ToSlot}, {when}: {rollback.Explanation}");
+            Console.WriteLine(SafeText.Escape($"rollback:    from slot {rollback.FromSlot}{(rollback.Version is null ? "" : $" ({rollback.Version})")} to {rollback.ToSlot}, {when}: {rollback.Explanation}"));
         }
         foreach (var p in r.Problems)
         {
-            Console.WriteLine($"problem: {p}");
+            Console.WriteLine(SafeText.Escape($"problem: {p}"));
         }
     }
 

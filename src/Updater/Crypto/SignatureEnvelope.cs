@@ -16,7 +16,7 @@ internal sealed record SignatureEnvelopeDocument(
     [property: JsonPropertyName("signatures")] IReadOnlyList<SignatureEntry> Signatures);
 
 [JsonSerializable(typeof(SignatureEnvelopeDocument))]
-[JsonSourceGenerationOptions(WriteIndented = false)]
+[JsonSourceGenerationOptions(WriteIndented = false, AllowDuplicateProperties = false, MaxDepth = 8)]
 internal sealed partial class SignatureJsonContext : JsonSerializerContext;
 
 /// <summary>

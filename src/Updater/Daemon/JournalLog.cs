@@ -1,9 +1,13 @@
+using Updater.Text;
+
 namespace Updater.Daemon;
 
 /// <summary>
 /// Log lines for journald: plain text on stderr with the syslog priority as a <c>&lt;N&gt;</c> prefix, which
 /// journald turns into the entry's priority (and which reads fine on a terminal too). No timestamps: the
-/// journal adds them.
+/// journal adds them. Messages quote servers, channels, bundles and config: each is escaped and bounded by
+/// <see cref="SafeText"/>, so it stays one entry at the priority given here and cannot start a line of its own
+/// with a forged "&lt;0&gt;" or drive the terminal it is read on.
 /// </summary>
 internal sealed class JournalLog
 {
@@ -27,8 +31,8 @@ internal sealed class JournalLog
     {
         lock (_gate)
         {
-            // One entry per line: a message with newlines would split into entries without a priority.
-            _writer.WriteLine($"<{priority}>{message.ReplaceLineEndings(" ")}");
+            // One entry per line: a newline in a message would start an entry whose priority the message chose.
+            _writer.WriteLine($"<{priority}>{SafeText.Escape(message)}");
             _writer.Flush();
         }
     }

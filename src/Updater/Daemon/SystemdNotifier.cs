@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Updater.Text;
 
 namespace Updater.Daemon;
 
@@ -7,6 +8,11 @@ namespace Updater.Daemon;
 /// sd_notify(3) without libsystemd: one datagram per state change to the socket in $NOTIFY_SOCKET (a path,
 /// or an abstract name starting with '@'). Without that variable (not run by systemd) it does nothing.
 /// A failure to notify is not an error of the update: it is swallowed, the watchdog will say the rest.
+/// <para>
+/// Only fixed assignments are sent (READY, STATUS, WATCHDOG, STOPPING), and the one free field, STATUS=, is
+/// escaped and bounded by <see cref="SafeText"/>: a newline in it would end the assignment and let the rest of
+/// the text (a channel's unsigned key id, say) send "WATCHDOG=trigger" and get the agent killed.
+/// </para>
 /// </summary>
 internal sealed class SystemdNotifier : IDisposable
 {
@@ -41,15 +47,19 @@ internal sealed class SystemdNotifier : IDisposable
             : null;
     }
 
-    public void Ready(string status) => Send($"READY=1\nSTATUS={status}");
+    public void Ready(string status) => Send($"READY=1\nSTATUS={Field(status)}");
 
-    public void Status(string status) => Send($"STATUS={status}");
+    public void Status(string status) => Send($"STATUS={Field(status)}");
 
     public void Watchdog() => Send("WATCHDOG=1");
 
-    public void Stopping(string status) => Send($"STOPPING=1\nSTATUS={status}");
+    public void Stopping(string status) => Send($"STOPPING=1\nSTATUS={Field(status)}");
 
-    public void Send(string state)
+    /// <summary>A STATUS= value: one line, no control characters, bounded.</summary>
+    internal static string Field(string status) => SafeText.Escape(status, SafeText.MaxStatus);
+
+    // Private: every datagram is one of the templates above, so no caller can put unescaped text on the socket.
+    private void Send(string state)
     {
         if (_socket is null)
         {

@@ -8,7 +8,7 @@ namespace Updater.Daemon;
 /// `updater daemon`: poll the channel every interval plus random jitter (a 304 when nothing changed),
 /// install what the rollout allows, never while a trial boot awaits its verdict, reboot only if configured
 /// (and inside the reboot window), report what happened, and keep systemd informed: ready, status,
-/// watchdog pings, stopping. Cancellation (SIGTERM) stops at once; an interrupted install leaves its
+/// watchdog pings (only as the loop makes progress, see <see cref="ProgressWatchdog"/>), stopping. Cancellation (SIGTERM) stops at once; an interrupted install leaves its
 /// journal, and the next start resumes it.
 /// </summary>
 internal sealed class UpdateDaemon
@@ -21,7 +21,7 @@ internal sealed class UpdateDaemon
     private readonly JournalLog _log;
     private readonly TimeProvider _time;
     private readonly Random _random;
-    private readonly TimeSpan? _watchdog;
+    private readonly ProgressWatchdog _watchdog;
     private string? _lastReason;
     private bool _rollbackReported;
 
@@ -36,15 +36,14 @@ internal sealed class UpdateDaemon
         _log = log;
         _time = time;
         _random = random ?? Random.Shared;
-        _watchdog = watchdog;
+        _watchdog = new ProgressWatchdog(notifier, watchdog, time);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var channel = _client.Channel;
-        using var watchdogStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watchdog = _watchdog is { } interval ? PingWatchdogAsync(interval / 2, watchdogStop.Token) : Task.CompletedTask;
         _notifier.Ready($"polling {Transport.SafeUrl.Redact(channel.Url)} every {channel.PollInterval}");
+        _watchdog.Alive();
         _log.Info($"polling {Transport.SafeUrl.Redact(channel.Url)} every {channel.PollInterval} plus up to {channel.PollJitter} of jitter");
         _reporter.Post(_reports.Status(await TryReadDeviceAsync(cancellationToken).ConfigureAwait(false)));
         int failures = 0;
@@ -69,9 +68,11 @@ internal sealed class UpdateDaemon
                 _log.Error(what);
                 _notifier.Status($"last poll failed: {what}");
             }
+            // A poll that ended, well or not, is progress; one that never ends sends no more pings.
+            _watchdog.Alive();
             try
             {
-                await Task.Delay(NextDelay(channel.PollInterval, channel.PollJitter, failures), _time, cancellationToken).ConfigureAwait(false);
+                await SleepAsync(NextDelay(channel.PollInterval, channel.PollJitter, failures), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -80,8 +81,6 @@ internal sealed class UpdateDaemon
         }
         _notifier.Stopping("stopping");
         _log.Info("stopping; an interrupted install resumes on the next start");
-        await watchdogStop.CancelAsync().ConfigureAwait(false);
-        await watchdog.ConfigureAwait(false);
         // Short: systemd (and the command line's SIGTERM handling) wait only a little for a clean exit.
         await _reporter.FlushAsync(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
     }
@@ -141,7 +140,8 @@ internal sealed class UpdateDaemon
         _reporter.Post(_reports.Install(FleetEvent.InstallStarted, device, check));
         try
         {
-            var result = await _client.InstallAsync(check, null, cancellationToken).ConfigureAwait(false);
+            // An install may outlast WatchdogSec; its moving bytes keep the watchdog fed, a stalled one does not.
+            var result = await _client.InstallAsync(check, _watchdog, cancellationToken).ConfigureAwait(false);
             _log.Info($"installed {result.Version} into slot {result.TargetBootname} ({result.WrittenBytes} bytes written{(result.Resumed ? ", resumed" : "")}); it is tried on the next boot");
             _reporter.Post(_reports.Install(FleetEvent.InstallFinished, device, check));
         }
@@ -182,18 +182,19 @@ internal sealed class UpdateDaemon
     private TimeSpan NextDelay(TimeSpan interval, TimeSpan jitter, int failures) =>
         (interval * (1 << Math.Clamp(failures - 1, 0, 3))) + (jitter * _random.NextDouble());
 
-    private async Task PingWatchdogAsync(TimeSpan every, CancellationToken cancellationToken)
+    /// <summary>
+    /// The wait between polls. With a watchdog it is cut into slices of half its interval, each ending in a ping:
+    /// an agent asleep until its next poll is working as meant. Without one, a single timer.
+    /// </summary>
+    private async Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
-        try
+        var remaining = delay;
+        while (remaining > TimeSpan.Zero)
         {
-            while (true)
-            {
-                _notifier.Watchdog();
-                await Task.Delay(every, _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
+            var step = _watchdog.SleepSlice is { } slice && slice < remaining ? slice : remaining;
+            await Task.Delay(step, _time, cancellationToken).ConfigureAwait(false);
+            remaining -= step;
+            _watchdog.Alive();
         }
     }
 

@@ -157,6 +157,21 @@ internal sealed class Installer
             };
             await _state.WriteSlotAsync(slot, record, bundle.ManifestBytes, index.Bytes, cancellationToken).ConfigureAwait(false);
         }
+        // A kept slot (checked above: its recorded image is one the signed manifest accepts) is now part of this
+        // release: re-recorded under it, so the side reads as one release to the verdict, the rollout and status.
+        foreach (var (slot, kept) in target.Slots.Where(s => plan.All(p => p.Slot != s.Slot)))
+        {
+            var record = kept! with
+            {
+                Version = manifest.Version,
+                SecurityVersion = manifest.SecurityVersion,
+                Compatible = manifest.Compatible,
+                ManifestSha256 = bundle.ManifestSha256,
+                SignedBy = bundle.SignedBy,
+                InstalledAt = _time.GetUtcNow(),
+            };
+            await _state.WriteSlotAsync(slot, record, bundle.ManifestBytes, _state.ReadSlotIndex(slot) ?? [], cancellationToken).ConfigureAwait(false);
+        }
 
         // 5. The commit point: one atomic bootloader environment write makes the new side the one to try. The
         // journal outlives it: if the write fails (a full or failing ESP), the side still reads as an unfinished

@@ -71,11 +71,15 @@ internal sealed class StateDirectory
 
     public SlotRecord? ReadSlot(Slot slot) => ReadJson(SlotFile(slot, ".json"), StateJsonContext.Default.SlotRecord);
 
+    /// <summary>The slot's chunk index as recorded; bounded by the largest index a manifest may pin.</summary>
     public byte[]? ReadSlotIndex(Slot slot)
     {
         string path = SlotFile(slot, ".index");
-        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+        return File.Exists(path) ? SmallFile.Read(path, MaxIndexBytes, "recorded chunk index") : null;
     }
+
+    /// <summary>2^18 chunks of 80 bytes (Bundles.ManifestRules), with room to spare.</summary>
+    private const int MaxIndexBytes = 32 << 20;
 
     public async Task WriteSlotAsync(Slot slot, SlotRecord record, byte[] manifest, byte[] index, CancellationToken cancellationToken)
     {

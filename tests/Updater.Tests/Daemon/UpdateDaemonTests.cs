@@ -92,7 +92,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         {extra}
         """);
 
-    private (UpdateDaemon Daemon, FleetReporter Reporter, HttpClient Http) NewDaemon(SystemdNotifier? notifier = null)
+    private (UpdateDaemon Daemon, FleetReporter Reporter, HttpClient Http) NewDaemon(SystemdNotifier? notifier = null, TimeSpan? watchdog = null)
     {
         var config = _device.Config;
         var log = new JournalLog(_logText);
@@ -100,7 +100,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         var http = UpdaterHttpClient.Create(options);
         var client = new ChannelClient(_device.Device(rebooter: _rebooter, time: _time), http, _time, log: log.Warning);
         var reporter = new FleetReporter(config.Channel.ReportUrl, http, options, log.Warning);
-        return (new UpdateDaemon(client, reporter, notifier ?? new SystemdNotifier(null), log, _time, new Random(1)), reporter, http);
+        return (new UpdateDaemon(client, reporter, notifier ?? new SystemdNotifier(null), log, _time, new Random(1), watchdog), reporter, http);
     }
 
     private int ChannelRequests => _server.Requests.Count(r => r.Path == "/stable.channel");
@@ -376,6 +376,112 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         // One meaning on the wire, as `updater health` sends it: the reason code; the sentence is the message.
         Assert.Equal("health-failed", report.GetProperty("rollback_reason").GetString());
         Assert.Contains("2.1.0 was rolled back on this device (slot B)", report.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unsigned_channel_text_reaches_the_notify_socket_and_the_journal_only_escaped()
+    {
+        // The key id of a signature is not signed: the server chooses it, and the "unknown key" error quotes it.
+        Configure(interval: "10m", jitter: "0");
+        var file = System.Text.Json.Nodes.JsonNode.Parse(TestChannels.Sign(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length), _device.Key))!;
+        file["signatures"]![0]!["key_id"] = "x\nWATCHDOG=trigger\n\n<0>forged\r\n<0>forged \u001b]0;owned\u0007\u001b[2J";
+        _channel = Encoding.UTF8.GetBytes(file.ToJsonString());
+        using var listener = NotifyListener(out string socketPath);
+        using var notifier = new SystemdNotifier(socketPath);
+        var (daemon, reporter, http) = NewDaemon(notifier, watchdog: TimeSpan.FromMinutes(5));
+        using var __ = http;
+        using var stop = new CancellationTokenSource();
+
+        var run = daemon.RunAsync(stop.Token);
+        await WaitUntilAsync(() => _logText.ToString().Contains("unknown key", StringComparison.Ordinal));
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        await reporter.DisposeAsync();
+
+        var assignments = Receive(listener).SelectMany(d => d.Split('\n')).ToList();
+        Assert.Contains(assignments, a => a.StartsWith("STATUS=last poll failed", StringComparison.Ordinal));
+        Assert.All(assignments, a => Assert.Matches("^(READY=1|WATCHDOG=1|STOPPING=1|STATUS=[^\x00-\x1f\x7f-\x9f]*)$", a));
+        var lines = _logText.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, l => Assert.Matches("^<[3-7]>[^\x00-\x1f\x7f-\x9f]*$", l));
+    }
+
+    [Fact]
+    public async Task A_stalled_install_stops_the_watchdog_pings_so_systemd_can_restart_the_agent()
+    {
+        Configure(interval: "10m", jitter: "0");
+        _stallPayload = true;
+        using var listener = NotifyListener(out string socketPath);
+        using var notifier = new SystemdNotifier(socketPath);
+        var (daemon, reporter, http) = NewDaemon(notifier, watchdog: TimeSpan.FromSeconds(2));
+        using var __ = http;
+        using var stop = new CancellationTokenSource();
+
+        var run = daemon.RunAsync(stop.Token);
+        await _stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // Whatever arrived before the stall (ready, the first pings, chunk progress) is not the question.
+        await Task.Delay(500);
+        Receive(listener);
+        // Three watchdog intervals' worth of half-intervals pass with no byte moving: a timer of its own would ping
+        // each second; progress-fed, nothing may. (The transport's own deadlines, 30 s and more, are not reached.)
+        for (int i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(300);
+        }
+        var whileStalled = Receive(listener);
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        await reporter.DisposeAsync();
+
+        Assert.DoesNotContain(whileStalled, d => d.Contains("WATCHDOG=1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_watchdog_is_fed_while_the_loop_sleeps_between_polls()
+    {
+        Configure(interval: "10m", jitter: "0");
+        Publish(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length, halted: true));
+        using var listener = NotifyListener(out string socketPath);
+        using var notifier = new SystemdNotifier(socketPath);
+        var (daemon, reporter, http) = NewDaemon(notifier, watchdog: TimeSpan.FromSeconds(50));
+        using var __ = http;
+        using var stop = new CancellationTokenSource();
+
+        var run = daemon.RunAsync(stop.Token);
+        // Asleep after its first poll, the agent wakes each half interval to ping: ten minutes of sleep is not a hang.
+        // (25 s: a due time no HTTP timeout of the poll shares.)
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(25));
+        await WaitUntilAsync(() => reporter.Delivered >= 1);
+        Receive(listener);
+        _time.Advance(TimeSpan.FromSeconds(25));
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(25));
+        var afterSlice = Receive(listener);
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        await reporter.DisposeAsync();
+
+        Assert.Contains("WATCHDOG=1", afterSlice);
+        Assert.Equal(1, ChannelRequests);
+    }
+
+    private Socket NotifyListener(out string socketPath)
+    {
+        socketPath = Path.Combine(_device.Root, "notify.sock");
+        var listener = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        return listener;
+    }
+
+    private static List<string> Receive(Socket listener)
+    {
+        var messages = new List<string>();
+        var buffer = new byte[64 * 1024];
+        while (listener.Available > 0)
+        {
+            int n = listener.Receive(buffer);
+            messages.Add(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+        return messages;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

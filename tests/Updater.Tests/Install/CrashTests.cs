@@ -67,8 +67,9 @@ public sealed class CrashTests : IAsyncLifetime, IDisposable
         var record = state.ReadSlot(_box.Config.Slots.Find("rootfs", "B")!);
         if (bBootable)
         {
+            // The journal may outlive the commit point (a kill between the activation and its deletion): what
+            // counts is that the record and the image are complete before the bootloader may boot B.
             Assert.NotNull(record);
-            Assert.Null(state.ReadJournal());
             Assert.Equal(_imageHash, TestDevice.Sha256Of(_box.SlotB, ImageSize));
         }
         Assert.Equal("1", env.GetValueOrDefault("A_OK", "1"));

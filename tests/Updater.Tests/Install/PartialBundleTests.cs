@@ -75,6 +75,11 @@ public sealed class PartialBundleTests : IDisposable
         Assert.Equal(["rootfs.1"], result.Slots);
         Assert.Equal(TestDevice.Sha256Of(rootfs3), TestDevice.Sha256Of(_box.SlotB, 1 << 20));
         Assert.Equal(appOnSlot, TestDevice.Sha256Of(_appB));
+        // The kept slot belongs to the new release now: side B reads as 3.0.0 everywhere, not as a mix.
+        var side = (await _box.Device().ReadAsync(CancellationToken.None)).Side("B");
+        Assert.Equal("3.0.0", side.Version);
+        Assert.Null(side.VersionProblem);
+        Assert.Equal(TestDevice.Sha256Of(app), side.Slots.Single(s => s.Slot.Class == "appfs").Record!.ImageSha256);
     }
 
     [Fact]
