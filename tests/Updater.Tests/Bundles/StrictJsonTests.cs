@@ -49,6 +49,20 @@ public sealed class StrictJsonTests : IDisposable
     }
 
     [Fact]
+    public void A_signature_envelope_with_a_duplicate_key_is_refused()
+    {
+        byte[] document = Encoding.UTF8.GetBytes("{}");
+        byte[] envelope = SignatureEnvelope.Create("test", document, [_box.Key]);
+        Assert.NotNull(SignatureEnvelope.Verify("test", document, envelope, Keyring.Load(_box.Keyring), "x"));
+
+        // A second "signatures" array first: last-wins would let a reader and a verifier disagree on what was signed.
+        var e = Assert.Throws<UpdaterException>(() =>
+            SignatureEnvelope.Verify("test", document, DuplicateFirstKey(envelope, "signatures", "[]"), Keyring.Load(_box.Keyring), "x"));
+
+        Assert.StartsWith("x: signature envelope is not valid JSON: Duplicate property 'signatures'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_state_file_with_a_duplicate_key_is_refused_naming_the_file_and_key()
     {
         var state = new StateDirectory(_box.StateDir);
