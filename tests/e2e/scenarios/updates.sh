@@ -457,7 +457,9 @@ EOF
   assert_grub_choice "A (committed)"
   assert_booted A v1
   assert_json health '.booted_slot == "A" and .verdict == "pass" and .action == "none" and .rollback_recorded == null' "health on A after the manual rollback"
-  assert_json status '.booted_slot == "A" and .next_boot == "A" and .rollback == null
+  # The manual rollback is recorded (reason manual), so status says so and an agent does not install v2 again.
+  assert_json status '.booted_slot == "A" and .next_boot == "A"
+    and .rollback.reason == "manual" and .rollback.from_slot == "B" and .rollback.to_slot == "A" and .rollback.version == "2.0.0"
     and (.slots[] | select(.bootname == "B") | .version == "2.0.0" and .boot_good == true)' "status on A after the manual rollback"
   assert_env_unchanged
 }
