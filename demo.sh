@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job end to end on an embedded default: a sandbox device with two file-backed slots and a GRUB
 # environment file. Makes a signing key, builds three releases as ext4 images, bundles v2, installs it into
 # the inactive slot, "reboots" into it, and the health verdict commits it. Then v3, whose application does not

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the tests use when they are missing (needs root).
 set -euo pipefail
 pkgs=(grub-common libubootenv-tool u-boot-tools e2fsprogs time zstd python3 openssl nginx-light)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Publishes the updater as it ships, NativeAOT for linux-x64: updater + libMonoPosixHelper.so + libsodium.so
 # in one directory. Tests that run the real binary (the systemd container tests, the e2e suite) use it.
 #

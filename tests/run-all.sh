@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The test command: installs missing Debian packages, restores, builds, runs every test suite, then the
 # QEMU end-to-end scenarios (tests/e2e/run.sh; UPDATER_E2E=0 skips them), and ends with one summary line
 # "tests: N passed, N failed" that counts both.

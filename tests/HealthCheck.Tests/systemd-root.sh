@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prepares the minimal Debian root that the HealthCheck tests boot with `systemd-nspawn --boot` to ask a real
 # systemd about real units over D-Bus. Run as root before `dotnet test` (CI does). Idempotent: when the root
 # is already complete it only checks the host tools and returns within a second.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace TestSupport;
 
 /// <summary>How a process ended: its exit code and everything it wrote, each stream on its own.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace TestSupport;
 
 /// <summary>A directory of its own under the system temp directory, deleted with everything in it on dispose.</summary>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark: install a bundle (1 GiB image by default) over HTTP from nginx on loopback into a loop
 # device, beside the same install from the local file, in one run; prints the time ratio (target:
 # HTTP at most 1.15x the file install) and the peak RSS of each (from /usr/bin/time -v).

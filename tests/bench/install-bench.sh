@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark: install a compressed bundle of a realistic ext4 image into a loop device, side by side in one
 # run with `dd if=IMG of=LOOP bs=4M conv=fsync` and `sha256sum IMG`. Reports wall time, MiB/s, the ratio
 # to dd and peak RSS (/usr/bin/time -v) for each image size.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages the QEMU end-to-end tests use when they are missing (needs root).
 # The Debian kernel is not installed: run.sh downloads its package with apt-get download and
 # unpacks it into /var/cache/updater-e2e (E2E_CACHE).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end tests under QEMU: real GRUB (dist/grub.cfg), a real Debian kernel, the NativeAOT
 # updater, real reboots. One QEMU guest at a time.
 #

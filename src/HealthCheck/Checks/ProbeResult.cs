@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace HealthCheck.Checks;
 
 /// <summary>The answer of one attempt at a check: healthy, or not and why.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace HealthCheck.Definitions;
 
 /// <summary>The HTTP status codes an HTTP check accepts, both ends included.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace HealthCheck.Parsing;
 
 /// <summary>One <c>key = value</c> line, with where it came from for error messages.</summary>

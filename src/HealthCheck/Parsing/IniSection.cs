@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace HealthCheck.Parsing;
 
 /// <summary>One <c>[name]</c> section and its entries in file order.</summary>

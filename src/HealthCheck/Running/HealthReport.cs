@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace HealthCheck.Running;
 
 /// <summary>The outcome of a run of health checks: the verdict and what each check found, in the order given.</summary>

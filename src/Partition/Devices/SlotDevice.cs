@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Partition.Storage;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Config;
 
 /// <summary>A malformed configuration: the message starts with "file:line:" and names the key.</summary>

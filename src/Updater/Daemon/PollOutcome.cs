@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Daemon;
 
 /// <summary>What one poll of the daemon did.</summary>

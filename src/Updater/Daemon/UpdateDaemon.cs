@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using Updater.Device;
 using Updater.Fleet;
 using Updater.Reboot;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Device;
 
 /// <summary>What an operator's mark or rollback changed (`updater rollback|mark-good|mark-bad --json`).</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Device;
 
 /// <summary>One slot in `updater status`: what the state directory records and what the bootloader says.</summary>

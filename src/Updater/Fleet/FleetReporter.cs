@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading.Channels;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Fleet;
 
 /// <summary>The device's stable identity for rollouts and reports: /etc/machine-id or the file update.conf names.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Install;
 
 /// <summary>Progress of one install: bytes of the images done (written, or found already in place) out of the total.</summary>

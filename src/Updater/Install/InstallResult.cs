@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Install;
 
 /// <summary>What an install did, for the CLI's report and --json.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Transport;
 
 /// <summary>Opens a bundle by what the operator typed: an http(s):// URL or a path.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using System.Text.Json;
 using HealthCheck.Definitions;
 using HealthCheck.Running;

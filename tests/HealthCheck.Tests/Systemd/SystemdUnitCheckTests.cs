@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using HealthCheck.Definitions;
 using HealthCheck.Parsing;
 using HealthCheck.Running;

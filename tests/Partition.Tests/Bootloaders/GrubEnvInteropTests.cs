@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
 using Partition.Storage;

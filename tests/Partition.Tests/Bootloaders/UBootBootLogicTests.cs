@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using Partition.Bootloaders;
 using Partition.Bootloaders.UBoot;
 using Partition.Tests.Support;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace TestSupport.Systemd;
 
 /// <summary>The units put into the container, one per state a unit check must judge.</summary>

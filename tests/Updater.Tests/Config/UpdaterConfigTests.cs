@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using HealthCheck.Parsing;
 using Partition.Bootloaders.Grub;
 using Updater.Config;

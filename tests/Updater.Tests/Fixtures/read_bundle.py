@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """An independent reader of the bundle format, written from docs/bundle-format.md alone.
 
 Checks the header, the index hashes and every chunk (its stored bytes' SHA-256 before zstd sees them, then

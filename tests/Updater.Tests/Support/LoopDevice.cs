@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Updater.Tests.Support;
 
 /// <summary>A real loop block device over a file (`losetup -f --show`), detached on dispose. Needs root, as in CI.</summary>

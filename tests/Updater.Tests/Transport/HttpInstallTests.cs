@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using Microsoft.Extensions.Time.Testing;
 using Updater.Install;
 using Updater.Tests.Support;

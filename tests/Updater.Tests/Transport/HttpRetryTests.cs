@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using System.Net;
 using Polly.Timeout;
 using Updater.Transport;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using Updater.Fleet;
 using Updater.Install;
 using Updater.Tests.Support;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs nginx in the foreground as a plain static file server for tests and benchmarks:
 #   start-nginx.sh ROOT WORKDIR PORT
 # serves ROOT on 127.0.0.1:PORT with its own configuration, logs and temp files in WORKDIR.

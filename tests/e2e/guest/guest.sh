@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the code that runs inside a test guest (/lib/e2e/guest.sh). Sourced by /sbin/init and
 # by every hook; busybox sh.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The shared build products of one run, made once and reused by every scenario:
 #   $E2E_BUILD/vmlinuz, initrd.img   the Debian kernel and the test initramfs
 #   $E2E_BUILD/updater/              the NativeAOT-published updater (tests/publish-aot.sh)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared settings and small helpers for the QEMU end-to-end tests. Source, do not run.
 # Every path can be overridden from the environment.
 

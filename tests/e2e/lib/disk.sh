@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The test disk: a GPT image built from partition images with sgdisk and dd conv=notrunc. No loop
 # devices, no mounts. Source after common.sh.
 #

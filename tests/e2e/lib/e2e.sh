@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Everything the end-to-end scripts use: source this one file.
 _e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_e2e_lib/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The GRUB environment on a test disk's ESP, read and written from the host with mtools and the
 # real grub-editenv on a copy. Source after common.sh and disk.sh. Never while QEMU runs the disk.
 

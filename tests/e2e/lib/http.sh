@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A static HTTP server on the host for the guest (busybox httpd: GET, HEAD and Range requests).
 # Under QEMU user networking the guest reaches the host's 127.0.0.1:PORT at 10.0.2.2:PORT.
 # Source after common.sh.

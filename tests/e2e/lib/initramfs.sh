@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The test initramfs: static busybox, the kernel modules the guest needs (loaded with busybox insmod
 # in dependency order, since the image has no kmod), and guest/initramfs-init as /init.
 # Source after common.sh and kernel.sh; kernel_fetch must have run.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The Debian kernel: downloaded once with apt-get download, unpacked with dpkg -x into $E2E_CACHE.
 # Nothing is installed on the host. Source, do not run.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Running a test disk under QEMU: one boot per run (-no-reboot), TCG (KVM does not work on these
 # machines), OVMF, the serial console to a file. Source after common.sh.
 

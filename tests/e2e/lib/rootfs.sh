@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A slot's root filesystem: an ext4 image made from a staging directory with mkfs.ext4 -d (no
 # mounts). Source after common.sh, kernel.sh.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The scenario framework: a scenario is a shell function scenario_<name> in scenarios/*.sh, run by
 # run.sh in its own subshell with set -e, its own directory ($SCEN_DIR) and log directory
 # ($SCEN_LOGS). It fails by exiting non-zero: any failed command, or e2e_fail / assert_*.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Reading the guest's serial log on the host. Source after common.sh.
 # The stream carries CR and ANSI escapes (OVMF, GRUB): every reader goes through serial_clean.
 

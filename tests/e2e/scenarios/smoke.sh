@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Smoke scenarios: the harness, proven with real boots and without the updater's own logic.
 # Slot images: "a1" in slot A, "b1" in slot B, so each boot shows which partition it really ran.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The update scenarios: the NativeAOT updater in the guest installs signed bundles from the data
 # partition, dist/grub.cfg boots them, `updater health` gives the verdict on every boot, GRUB's try
 # counter and the health verdict bring the device back to the slot that worked. Each scenario asserts

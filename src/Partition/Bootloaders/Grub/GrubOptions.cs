@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Partition.Bootloaders.Grub;
 
 /// <param name="EnvFile">The grubenv file dist/grub.cfg loads (beside it, e.g. /boot/efi/EFI/BOOT/grubenv).</param>

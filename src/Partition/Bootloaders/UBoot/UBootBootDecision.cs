@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Partition.Bootloaders.UBoot;
 
 /// <summary>What one run of dist/boot.cmd does.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Partition.Bootloaders.UBoot;
 
 /// <summary>Where the U-Boot environment lives, as in fw_env.config.</summary>
