@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using Updater.Bundles;
 using Updater.Config;
 using Updater.Crypto;
@@ -59,7 +60,7 @@ internal sealed class ChannelClient
         }
         _last = channel;
         var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var facts = DeviceFacts.From(device, MachineId.Read(_channel.MachineIdFile), _channel.Group);
+        var facts = DeviceFacts.From(device, FleetDeviceId.Read(_channel.MachineIdFile), _channel.Group);
         var decision = RolloutPolicy.Decide(channel.Document, facts, _time.GetUtcNow());
         return new ChannelCheck(channel, decision, fetch.NotModified, _fetcher.ResolveBundle(channel.Document.Release.BundleUrl));
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using HealthCheck.Running;
 using Updater.Config;
 using Updater.Device;
@@ -77,7 +78,7 @@ internal sealed class FleetReports
     {
         try
         {
-            return MachineId.Read(_channel.MachineIdFile);
+            return FleetDeviceId.Read(_channel.MachineIdFile);
         }
         catch (UpdaterException)
         {

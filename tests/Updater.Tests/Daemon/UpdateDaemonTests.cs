@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
@@ -235,7 +236,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
 
         var events = _reports.Select(r => JsonDocument.Parse(r).RootElement).ToList();
         Assert.Equal(["install-started", "install-finished"], events.Select(e => e.GetProperty("event").GetString()).Take(2));
-        Assert.All(events, e => Assert.Equal("0123456789abcdef0123456789abcdef", e.GetProperty("machine_id").GetString()));
+        Assert.All(events, e => Assert.Equal(Updater.Tests.Fleet.FleetDeviceIdTests.OfTestMachineId, e.GetProperty("machine_id").GetString()));
         Assert.Equal("2.1.0", events[1].GetProperty("target_version").GetString());
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 using System.Text.Json;
 using Updater.Tests.Support;
 
@@ -264,7 +265,7 @@ public sealed class HealthLoopTests : IDisposable
         Assert.Contains(events, e => e.GetProperty("event").GetString() == "health-failed" && e.GetProperty("current_version").GetString() == "2.0.0");
         var rollback = Assert.Single(events, e => e.GetProperty("event").GetString() == "rollback");
         Assert.Equal("health-failed", rollback.GetProperty("rollback_reason").GetString());
-        Assert.Equal("0123456789abcdef0123456789abcdef", rollback.GetProperty("machine_id").GetString());
+        Assert.Equal(Updater.Tests.Fleet.FleetDeviceIdTests.OfTestMachineId, rollback.GetProperty("machine_id").GetString());
         Assert.Contains(events, e => e.GetProperty("event").GetString() == "health-passed");
 
         // An endpoint that is gone: the verdict and its exit code are the same, the report is only a warning.
