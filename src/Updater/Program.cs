@@ -16,6 +16,7 @@ root.Subcommands.Add(SlotCommands.Mark(good: false));
 root.Subcommands.Add(KeygenCommand.Create());
 root.Subcommands.Add(BundleCommand.Create());
 root.Subcommands.Add(ChannelCommand.Create());
+root.Subcommands.Add(TrustCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(DaemonCommand.Create());
 

@@ -10,4 +10,7 @@ public static class TestKeys
     public static string PrivateKeyPath => RepositoryPaths.Fixture("keys/TEST-ONLY-DO-NOT-SHIP.key");
 
     public static string PublicKeyPath => RepositoryPaths.Fixture("keys/TEST-ONLY-DO-NOT-SHIP.pub.pem");
+
+    /// <summary>Trust root version 1 naming that key for every role, threshold 1 (fixtures/README.md).</summary>
+    public static string RootPath => RepositoryPaths.Fixture("keys/TEST-ONLY-DO-NOT-SHIP.root.json");
 }

@@ -40,8 +40,7 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
         }
 
         var etc = Directory.CreateDirectory(Host("etc")).FullName;
-        Directory.CreateDirectory(Path.Combine(etc, "keyring"));
-        File.Copy(TestKeys.PublicKeyPath, Path.Combine(etc, "keyring", "test.pub.pem"));
+        File.Copy(TestKeys.RootPath, Path.Combine(etc, "root.json"));
         Directory.CreateDirectory(Path.Combine(etc, "health.d"));
         await File.WriteAllTextAsync(Path.Combine(etc, "health.d", "10-journal.conf"), "[check.journald]\ntype = systemd-unit\nunit = systemd-journald.service\n");
         await File.WriteAllTextAsync(Path.Combine(etc, "update.conf"), Config("/etc/updater/good.channel"));
@@ -189,7 +188,7 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
         return string.Join("\n", values);
     }
 
-    private static string Config(string channel) => ContainerUpdateConf.Text("A", "keyring = /etc/updater/keyring",
+    private static string Config(string channel) => ContainerUpdateConf.Text("A", "trust-root = /etc/updater/root.json",
         $"[channel]\nurl = {channel}\npoll-interval = 10s\npoll-jitter = 0s\n");
 
     private static string Json(string text) => System.Text.Json.JsonSerializer.Serialize(text)[1..^1];

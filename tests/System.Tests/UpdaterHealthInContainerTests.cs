@@ -106,7 +106,7 @@ public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixtur
             bootloader = grub
             grub-env = {device.Inside("grubenv")}
             state-dir = {device.Inside("state")}
-            keyring = {device.Inside("keyring")}
+            trust-root = {device.Inside("root.json")}
             booted-slot = B
 
             [slot.rootfs.0]

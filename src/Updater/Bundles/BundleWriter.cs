@@ -19,9 +19,9 @@ internal sealed class BundleWriter
     public const int DefaultChunkSize = 1 << 20;
 
     private readonly BundleCreateRequest _request;
-    private readonly IReadOnlyList<SigningKey> _keys;
+    private readonly IReadOnlyList<ISigner> _keys;
 
-    public BundleWriter(BundleCreateRequest request, IReadOnlyList<SigningKey> keys)
+    public BundleWriter(BundleCreateRequest request, IReadOnlyList<ISigner> keys)
     {
         _request = request;
         _keys = keys;
@@ -71,7 +71,7 @@ internal sealed class BundleWriter
                 // What is signed must pass the reader's rules: a writer bug fails here, not on every device.
                 ManifestRules.Check(manifest, payloadCursor, output);
                 byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.BundleManifest);
-                byte[] signature = SignatureEnvelope.Create(VerifiedBundle.SignatureDomain, manifestBytes, _keys);
+                byte[] signature = await SignatureEnvelope.CreateAsync(VerifiedBundle.SignatureDomain, manifestBytes, _keys, cancellationToken).ConfigureAwait(false);
                 var header = new BundleHeader(BundleHeader.Size, manifestBytes.Length, BundleHeader.Size + manifestBytes.Length, signature.Length, dataOffset);
                 if (header.SignatureOffset + signature.Length > dataOffset)
                 {
@@ -121,7 +121,8 @@ internal sealed class BundleWriter
             Payload = new PayloadLocation(long.MaxValue, long.MaxValue, hex),
         }).ToList()) with { SecurityVersion = long.MaxValue };
         int manifestMax = JsonSerializer.SerializeToUtf8Bytes(widest, ManifestJsonContext.Default.BundleManifest).Length;
-        int signatureLength = SignatureEnvelope.Create(VerifiedBundle.SignatureDomain, [], _keys).Length;
+        // Known without signing: an external signer (an HSM) is asked once, for the real manifest.
+        int signatureLength = SignatureEnvelope.LengthFor(_keys.Select(k => k.KeyId));
         long end = BundleHeader.Size + manifestMax + signatureLength;
         if (manifestMax > BundleHeader.MaxManifestLength)
         {

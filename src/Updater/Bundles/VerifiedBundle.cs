@@ -2,11 +2,12 @@
 using System.Security.Cryptography;
 using Updater.Crypto;
 using Updater.Transport;
+using Updater.Trust;
 
 namespace Updater.Bundles;
 
 /// <summary>
-/// A bundle whose signature has been verified against the keyring and whose manifest has been checked for
+/// A bundle whose signature has been verified by a threshold of the trust root's bundle keys and whose manifest has been checked for
 /// consistency. Only through this type can an index or a payload be read: it keeps its source to itself and
 /// hands out indexes checked against the manifest and chunk readers bounded by those indexes, so nothing
 /// downstream ever sees bytes that the signature does not pin, nor computes an offset into the bundle.
@@ -37,15 +38,17 @@ internal sealed class VerifiedBundle
     /// <summary>Identifies this exact release: an interrupted install resumes only the same manifest.</summary>
     public string ManifestSha256 { get; }
 
+    /// <summary>The bundle keys whose signatures counted, comma-separated.</summary>
     public string SignedBy { get; }
 
     public string Name => _source.Name;
 
     /// <summary>Reads the header, manifest and signature; verifies the signature before the manifest is even parsed.</summary>
-    public static async Task<VerifiedBundle> OpenAsync(IBundleSource source, Keyring keyring, CancellationToken cancellationToken)
+    public static async Task<VerifiedBundle> OpenAsync(IBundleSource source, TrustRoot root, CancellationToken cancellationToken)
     {
         var (header, manifestBytes, signatureBytes) = await UnverifiedBundleReader.ReadSignedPartAsync(source, cancellationToken).ConfigureAwait(false);
-        string keyId = SignatureEnvelope.Verify(SignatureDomain, manifestBytes, signatureBytes, keyring, source.Name);
+        var signatures = SignatureEnvelope.Parse(signatureBytes, source.Name);
+        string keyId = string.Join(",", root.Verify(TrustRole.Bundle, SignatureDomain, manifestBytes, signatures, source.Name));
         var manifest = UnverifiedBundleReader.ParseManifest(manifestBytes, header, source.Length, source.Name);
         return new VerifiedBundle(source, header, manifestBytes, manifest, keyId);
     }

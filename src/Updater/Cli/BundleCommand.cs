@@ -25,7 +25,7 @@ internal static class BundleCommand
     {
         var images = new Argument<string[]>("images") { Description = "One or more CLASS=IMAGE-FILE pairs, e.g. rootfs=rootfs.ext4", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Bundle file to write", Required = true };
-        var keys = new Option<string[]>("--key", "-k") { Description = "Signing key (PREFIX.key from keygen); repeat to sign with several", Required = true, AllowMultipleArgumentsPerToken = false };
+        var signers = new SignerOptions();
         var compatible = new Option<string>("--compatible") { Description = "The board/product string devices must match", Required = true };
         var version = new Option<string>("--version") { Description = "Release version, e.g. 2.1.0", Required = true };
         var security = new Option<long>("--security-version") { Description = "Anti-rollback counter; devices refuse lower ones", DefaultValueFactory = _ => 0 };
@@ -40,13 +40,13 @@ internal static class BundleCommand
             Description = "CLASS=SHA256[,SHA256...]: a slot class this bundle has no image for, kept on devices whose slot of that class holds one of these images; repeat per class",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("create", "Make a signed bundle from image files") { images, output, keys, compatible, version, security, allowDowngrade, description, chunkSize, level, noCompress, created, keep };
+        var command = new Command("create", "Make a signed bundle from image files") { images, output, compatible, version, security, allowDowngrade, description, chunkSize, level, noCompress, created, keep };
+        signers.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var inputs = parse.GetValue(images)!.Select(ParseImage).ToList();
             var kept = parse.GetValue(keep) is { Length: > 0 } k ? k.Select(ParseKeep).ToList() : null;
-            var signingKeys = parse.GetValue(keys)!.Select(SigningKey.Load).ToList();
-            try
+            using var signingKeys = signers.Load(parse);
             {
                 var request = new BundleCreateRequest
                 {
@@ -63,16 +63,12 @@ internal static class BundleCommand
                     Keep = kept,
                 };
                 string path = parse.GetValue(output)!;
-                var manifest = await new BundleWriter(request, signingKeys).WriteAsync(path, null, ct).ConfigureAwait(false);
+                var manifest = await new BundleWriter(request, signingKeys.Signers).WriteAsync(path, null, ct).ConfigureAwait(false);
                 long size = new FileInfo(path).Length;
                 long imageBytes = manifest.Images.Sum(i => i.Size);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{path}: version {manifest.Version} for {manifest.Compatible}, {manifest.Images.Count} image(s), {imageBytes} image bytes in {size} bundle bytes ({100.0 * size / imageBytes:0.0}%), signed by {string.Join(", ", signingKeys.Select(k => k.Id))}"));
+                    $"{path}: version {manifest.Version} for {manifest.Compatible}, {manifest.Images.Count} image(s), {imageBytes} image bytes in {size} bundle bytes ({100.0 * size / imageBytes:0.0}%), signed by {string.Join(", ", signingKeys.KeyIds)}"));
                 return 0;
-            }
-            finally
-            {
-                signingKeys.ForEach(k => k.Dispose());
             }
         }, ct));
         return command;
@@ -128,13 +124,13 @@ internal static class BundleCommand
     private static Command VerifyCommand()
     {
         var file = new Argument<string>("bundle") { Description = "Bundle file" };
-        var keyring = new Option<string>("--keyring") { Description = "Directory of trusted public keys (*.pem)", Required = true };
-        var command = new Command("verify", "Verify a bundle completely: signature, manifest, every index and every chunk") { file, keyring };
+        var roots = new Option<string[]>("--root") { Description = "Trust root to verify against (repeat to walk a rotation chain: the first is trusted, each next must follow)", Required = true };
+        var command = new Command("verify", "Verify a bundle completely: signatures, manifest, every index and every chunk") { file, roots };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var ring = Keyring.Load(parse.GetValue(keyring)!);
+            var root = TrustCommand.LoadChain(parse.GetValue(roots)!);
             await using var source = FileBundleSource.Open(parse.GetValue(file)!);
-            var bundle = await VerifiedBundle.OpenAsync(source, ring, ct).ConfigureAwait(false);
+            var bundle = await VerifiedBundle.OpenAsync(source, root, ct).ConfigureAwait(false);
             await new BundleVerifier(bundle).VerifyAllAsync(ct).ConfigureAwait(false);
             Console.WriteLine(SafeText.Escape($"{bundle.Name}: OK: version {bundle.Manifest.Version} for {bundle.Manifest.Compatible}, signed by {bundle.SignedBy}, {bundle.Manifest.Images.Sum(i => i.ChunkCount)} chunks verified"));
             return 0;

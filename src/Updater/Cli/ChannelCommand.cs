@@ -27,7 +27,7 @@ internal static class ChannelCommand
     private static Command CreateCommand()
     {
         var output = new Option<string>("--output", "-o") { Description = "Channel file to write", Required = true };
-        var keys = new Option<string[]>("--key", "-k") { Description = "Signing key (PREFIX.key); repeat to sign with several", Required = true };
+        var signers = new SignerOptions();
         var name = new Option<string>("--channel") { Description = "Channel name", DefaultValueFactory = _ => "stable" };
         var channelVersion = new Option<long>("--channel-version") { Description = "This file's version: higher than every file published before on this channel", Required = true };
         var expires = new Option<string?>("--expires") { Description = "Expiry time (ISO 8601, UTC), after which devices refuse the file" };
@@ -42,8 +42,9 @@ internal static class ChannelCommand
         var halt = new Option<bool>("--halt") { Description = "Publish the rollout halted: no device starts installing the release" };
         var command = new Command("create", "Write a signed channel file naming the current release and its rollout")
         {
-            output, keys, name, channelVersion, expires, expiresIn, compatible, release, bundleUrl, bundleSize, bundle, waves, groups, halt,
+            output, name, channelVersion, expires, expiresIn, compatible, release, bundleUrl, bundleSize, bundle, waves, groups, halt,
         };
+        signers.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var now = DateTimeOffset.UtcNow;
@@ -85,7 +86,7 @@ internal static class ChannelCommand
                 Rollout = new ChannelRollout { Halted = parse.GetValue(halt), Groups = parse.GetValue(groups) is { Length: > 0 } g ? g : null, Waves = waveList },
             };
             byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(document, ChannelJsonContext.Default.ChannelDocument);
-            await WriteSignedAsync(bytes, parse.GetValue(keys)!, parse.GetValue(output)!, ct).ConfigureAwait(false);
+            await WriteSignedAsync(bytes, signers, parse, parse.GetValue(output)!, ct).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -95,13 +96,14 @@ internal static class ChannelCommand
     {
         var document = new Argument<string>("document") { Description = "Channel document (JSON, docs/channel-format.md) to sign as it is" };
         var output = new Option<string>("--output", "-o") { Description = "Channel file to write", Required = true };
-        var keys = new Option<string[]>("--key", "-k") { Description = "Signing key (PREFIX.key); repeat to sign with several", Required = true };
-        var command = new Command("sign", "Sign a hand-written channel document into a channel file") { document, output, keys };
+        var signers = new SignerOptions();
+        var command = new Command("sign", "Sign a hand-written channel document into a channel file") { document, output };
+        signers.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             string path = parse.GetValue(document)!;
             byte[] bytes = SmallFile.Read(path, VerifiedChannel.MaxFileBytes / 2, "channel document");
-            await WriteSignedAsync(bytes, parse.GetValue(keys)!, parse.GetValue(output)!, ct).ConfigureAwait(false);
+            await WriteSignedAsync(bytes, signers, parse, parse.GetValue(output)!, ct).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -110,26 +112,26 @@ internal static class ChannelCommand
     private static Command ShowCommand()
     {
         var file = new Argument<string>("file") { Description = "Channel file" };
-        var keyring = new Option<string?>("--keyring") { Description = "Verify the signature against this keyring" };
-        var command = new Command("show", "Print a channel file's document (verified when --keyring is given)") { file, keyring };
+        var roots = new Option<string[]>("--root") { Description = "Verify the signatures against this trust root (repeat to walk a rotation chain: the first is trusted, each next must follow)" };
+        var command = new Command("show", "Print a channel file's document (verified when --root is given)") { file, roots };
         command.SetAction((parse, ct) => CliRunner.RunAsync(() =>
         {
             string path = parse.GetValue(file)!;
             byte[] bytes = SmallFile.Read(path, VerifiedChannel.MaxFileBytes, "channel file");
             ChannelDocument doc;
             string verified;
-            if (parse.GetValue(keyring) is { } ring)
+            if (parse.GetValue(roots) is { Length: > 0 } chain)
             {
-                var channel = VerifiedChannel.Open(bytes, Keyring.Load(ring), path);
+                var root = TrustCommand.LoadChain(chain);
+                var channel = VerifiedChannel.Open(bytes, root, path);
                 doc = channel.Document;
-                verified = $"signature verified: key {channel.SignedBy}";
+                verified = $"signatures verified: channel key(s) {channel.SignedBy} (trust root version {root.Version})";
             }
             else
             {
-                var signed = JsonSerializer.Deserialize(bytes, ChannelJsonContext.Default.SignedChannelFile)
-                    ?? throw new UpdaterException(ExitCode.BadInput, $"{path}: not a channel file");
-                doc = VerifiedChannel.ParseDocument(Convert.FromBase64String(signed.Payload), path);
-                verified = "signature NOT verified (give --keyring)";
+                var signed = SignedFile.Read(bytes, VerifiedChannel.MaxFileBytes, path, "channel file");
+                doc = VerifiedChannel.ParseDocument(signed.Payload, path);
+                verified = "signatures NOT verified (give --root)";
             }
             Console.WriteLine(JsonSerializer.Serialize(doc, ChannelJsonContext.Default.ChannelDocument));
             Console.Error.WriteLine(verified);
@@ -138,20 +140,15 @@ internal static class ChannelCommand
         return command;
     }
 
-    private static async Task WriteSignedAsync(byte[] document, string[] keyPaths, string output, CancellationToken ct)
+    private static async Task WriteSignedAsync(byte[] document, SignerOptions signers, ParseResult parse, string output, CancellationToken ct)
     {
-        var keys = keyPaths.Select(SigningKey.Load).ToList();
-        try
+        using var keys = signers.Load(parse);
         {
-            byte[] file = VerifiedChannel.Sign(document, keys, output);
+            byte[] file = await VerifiedChannel.SignAsync(document, keys.Signers, output, ct).ConfigureAwait(false);
             var doc = VerifiedChannel.ParseDocument(document, output);
             await AtomicFile.WriteAsync(output, file, ct, AtomicFile.WorldReadable).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, expires {UtcMinute.Format(doc.Expires)}, signed by {string.Join(", ", keys.Select(k => k.Id))}"));
-        }
-        finally
-        {
-            keys.ForEach(k => k.Dispose());
+                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, expires {UtcMinute.Format(doc.Expires)}, signed by {string.Join(", ", keys.KeyIds)}"));
         }
     }
 

@@ -15,9 +15,6 @@ internal sealed record ChannelConfig
     /// <summary>The signed channel file: an http(s) URL or an absolute path.</summary>
     public required string Url { get; init; }
 
-    /// <summary>Keyring for channel files; [system] keyring when not set.</summary>
-    public required string Keyring { get; init; }
-
     public string? Group { get; init; }
 
     public required string MachineIdFile { get; init; }
@@ -49,7 +46,7 @@ internal sealed record ChannelConfig
     /// <summary>Origins other than the requested URL's that a GET may be redirected to (a CDN).</summary>
     public IReadOnlyList<Transport.Origin> HttpRedirectOrigins { get; init; } = [];
 
-    public static ChannelConfig Read(IniSection section, string systemKeyring)
+    public static ChannelConfig Read(IniSection section)
     {
         var reader = new SectionReader(section);
         string url = reader.Required("url");
@@ -61,14 +58,14 @@ internal sealed record ChannelConfig
         {
             throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' is not a valid URL: '{IniExcerpt.Of(Transport.SafeUrl.Redact(url))}'");
         }
-        string keyring = reader.Optional("keyring", systemKeyring);
-        string machineId = reader.Optional("machine-id-file", DefaultMachineIdFile);
-        foreach (var (key, value) in new[] { ("keyring", keyring), ("machine-id-file", machineId) })
+        if (reader.Entry("keyring") is { } keyring)
         {
-            if (!Path.IsPathRooted(value))
-            {
-                throw new ConfigException($"{reader.Entry(key)!.Where}: key '{key}' must be an absolute path, found '{IniExcerpt.Of(value)}'");
-            }
+            throw new ConfigException($"{keyring.Where}: key 'keyring' is gone: channel keys are the channel role of the trust root ([system] trust-root, docs/trust.md)");
+        }
+        string machineId = reader.Optional("machine-id-file", DefaultMachineIdFile);
+        if (!Path.IsPathRooted(machineId))
+        {
+            throw new ConfigException($"{reader.Entry("machine-id-file")!.Where}: key 'machine-id-file' must be an absolute path, found '{IniExcerpt.Of(machineId)}'");
         }
         string? group = reader.Optional("group");
         if (group is not null && group.Any(char.IsWhiteSpace))
@@ -97,7 +94,6 @@ internal sealed record ChannelConfig
         var config = new ChannelConfig
         {
             Url = url,
-            Keyring = keyring,
             Group = group,
             MachineIdFile = machineId,
             PollInterval = Duration.Read(reader, "poll-interval", TimeSpan.FromHours(1), TimeSpan.FromSeconds(10), TimeSpan.FromDays(7)),

@@ -29,7 +29,8 @@ internal sealed record UpdaterConfig
 
     public required string StateDirectory { get; init; }
 
-    public required string Keyring { get; init; }
+    /// <summary>The signed root of trust the image ships (docs/trust.md): who may sign bundles, channels and the next root.</summary>
+    public required string TrustRoot { get; init; }
 
     /// <summary>"auto" (kernel command line, then the root device) or a fixed bootname.</summary>
     public required string BootedSlot { get; init; }
@@ -128,7 +129,11 @@ internal sealed record UpdaterConfig
         string compatible = reader.Required("compatible");
         var bootloader = ReadBootloader(reader);
         string stateDir = AbsolutePath(reader, "state-dir", "/var/lib/updater");
-        string keyring = AbsolutePath(reader, "keyring", "/etc/updater/keyring");
+        if (reader.Entry("keyring") is { } keyring)
+        {
+            throw new ConfigException($"{keyring.Where}: key 'keyring' is gone: a flat keyring let any trusted key sign anything; name the signed root instead with trust-root = /etc/updater/root.json (docs/trust.md)");
+        }
+        string trustRoot = AbsolutePath(reader, "trust-root", "/etc/updater/root.json");
         string booted = reader.Optional("booted-slot", "auto");
         bool directIo = reader.Bool("direct-io", true);
         reader.RejectUnknown();
@@ -147,12 +152,12 @@ internal sealed record UpdaterConfig
             Compatible = compatible,
             BootloaderOptions = bootloader,
             StateDirectory = stateDir,
-            Keyring = keyring,
+            TrustRoot = trustRoot,
             BootedSlot = booted,
             DirectIo = directIo,
             Slots = set,
             Health = health,
-            Channel = channel is null ? null : ChannelConfig.Read(channel, keyring),
+            Channel = channel is null ? null : ChannelConfig.Read(channel),
         };
     }
 

@@ -2,7 +2,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using NSec.Cryptography;
 
 namespace Updater.Crypto;
 
@@ -17,36 +16,65 @@ internal sealed record SignatureEnvelopeDocument(
     [property: JsonPropertyName("signatures")] IReadOnlyList<SignatureEntry> Signatures);
 
 [JsonSerializable(typeof(SignatureEnvelopeDocument))]
-[JsonSourceGenerationOptions(WriteIndented = false, AllowDuplicateProperties = false, MaxDepth = 8)]
+[JsonSourceGenerationOptions(WriteIndented = false, AllowDuplicateProperties = false, MaxDepth = 8,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 internal sealed partial class SignatureJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// Signs and verifies a document's exact bytes. What is signed is a domain string, a NUL byte, then the
-/// document: a bundle manifest's signature can never pass as a channel file's, or the other way round.
+/// Makes and reads signatures over a document's exact bytes. What is signed is a domain string, a NUL byte,
+/// then the document: a bundle manifest's signature can never pass as a channel file's or a root's. Whose
+/// signatures count, and how many are needed, is the trust root's to say (Trust.TrustRoot).
 /// </summary>
 internal static class SignatureEnvelope
 {
     public const string Algorithm = "ed25519";
     public const int MaxBytes = 64 * 1024;
-    public const int MaxSignatures = 16;
 
+    /// <summary>Enough for a root rotation signed by every key of two roots; more is not a real document.</summary>
+    public const int MaxSignatures = 32;
+
+    public const int SignatureHexLength = 128;
+
+    /// <summary>Signs with keys in memory (tests, keygen).</summary>
     public static byte[] Create(string domain, ReadOnlySpan<byte> document, IEnumerable<SigningKey> keys)
     {
         byte[] message = Message(domain, document);
-        var entries = keys.Select(k => new SignatureEntry(k.Id, Algorithm, Convert.ToHexStringLower(k.Sign(message)))).ToList();
+        return Serialize(keys.Select(k => new SignatureEntry(k.Id, Algorithm, Convert.ToHexStringLower(k.Sign(message)))).ToList());
+    }
+
+    /// <summary>Signs with each signer once, in order; an external signer's answer is checked before it is used.</summary>
+    public static async Task<byte[]> CreateAsync(string domain, byte[] document, IReadOnlyList<ISigner> signers, CancellationToken cancellationToken)
+    {
+        return Serialize(await SignAsync(domain, document, signers, cancellationToken).ConfigureAwait(false));
+    }
+
+    public static async Task<List<SignatureEntry>> SignAsync(string domain, byte[] document, IReadOnlyList<ISigner> signers, CancellationToken cancellationToken)
+    {
+        byte[] message = Message(domain, document);
+        var entries = new List<SignatureEntry>();
+        foreach (var signer in signers)
+        {
+            byte[] signature = await signer.SignAsync(message, cancellationToken).ConfigureAwait(false);
+            entries.Add(new SignatureEntry(signer.KeyId, Algorithm, Convert.ToHexStringLower(signature)));
+        }
+        return entries;
+    }
+
+    /// <summary>The exact length of the envelope these keys will make: every entry has a fixed length.</summary>
+    public static int LengthFor(IEnumerable<string> keyIds) =>
+        Serialize(keyIds.Select(id => new SignatureEntry(id, Algorithm, new string('0', SignatureHexLength))).ToList()).Length;
+
+    public static byte[] Serialize(IReadOnlyList<SignatureEntry> entries)
+    {
         if (entries.Count == 0)
         {
-            throw new ArgumentException("at least one signing key is needed", nameof(keys));
+            throw new UpdaterException(ExitCode.Usage, "at least one signing key is needed");
         }
         return JsonSerializer.SerializeToUtf8Bytes(new SignatureEnvelopeDocument(entries), SignatureJsonContext.Default.SignatureEnvelopeDocument);
     }
 
-    /// <summary>
-    /// Passes when at least one signature is by a key in the keyring and valid. Any signature by a known key
-    /// that does not verify fails the whole envelope: that is tampering, not an unknown signer.
-    /// </summary>
-    /// <returns>The id of the key that verified.</returns>
-    public static string Verify(string domain, ReadOnlySpan<byte> document, ReadOnlySpan<byte> envelope, Keyring keyring, string what)
+    /// <summary>Reads an envelope and checks each entry's shape; whether they verify is <see cref="SignatureCheck"/>'s work.</summary>
+    public static IReadOnlyList<SignatureEntry> Parse(ReadOnlySpan<byte> envelope, string what)
     {
         SignatureEnvelopeDocument? parsed;
         try
@@ -55,49 +83,39 @@ internal static class SignatureEnvelope
         }
         catch (JsonException e)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{what}: signature envelope is not valid JSON: {e.Message}");
+            throw new UpdaterException(ExitCode.BadInput, $"{what}: signature envelope is not valid JSON: {JsonProblem.Describe(e)}");
         }
-        if (parsed?.Signatures is not { Count: > 0 } signatures)
+        return CheckEntries(parsed?.Signatures, what);
+    }
+
+    /// <summary>Checks signature entries read from any file: count, shape, one signature per key.</summary>
+    public static IReadOnlyList<SignatureEntry> CheckEntries(IReadOnlyList<SignatureEntry>? signatures, string what)
+    {
+        if (signatures is not { Count: > 0 })
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{what}: signature envelope holds no signature");
+            throw new UpdaterException(ExitCode.BadInput, $"{what}: holds no signature");
         }
         if (signatures.Count > MaxSignatures)
         {
             throw new UpdaterException(ExitCode.BadInput, $"{what}: {signatures.Count} signatures, at most {MaxSignatures} allowed");
         }
-        byte[] message = Message(domain, document);
-        string? verifiedBy = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < signatures.Count; i++)
         {
             var entry = signatures[i];
-            if (entry is null || entry.KeyId is null || entry.Algorithm != Algorithm || entry.Signature is null)
+            if (entry is null || !IsLowerHex(entry.KeyId, KeyId.HexLength) || entry.Algorithm != Algorithm || !IsLowerHex(entry.Signature, SignatureHexLength))
             {
-                throw new UpdaterException(ExitCode.BadInput, $"{what}: signature {i} is malformed (needs key_id, algorithm \"{Algorithm}\", signature)");
+                throw new UpdaterException(ExitCode.BadInput, $"{what}: signature {i} is malformed (needs key_id: {KeyId.HexLength} lowercase hex digits, algorithm \"{Algorithm}\", signature: {SignatureHexLength} lowercase hex digits)");
             }
-            if (!keyring.TryGet(entry.KeyId, out var key))
+            if (!seen.Add(entry.KeyId))
             {
-                continue;
+                throw new UpdaterException(ExitCode.BadInput, $"{what}: key {entry.KeyId} signs twice (signatures {signatures.ToList().FindIndex(s => s?.KeyId == entry.KeyId)} and {i}); one signature per key");
             }
-            byte[] signature;
-            try
-            {
-                signature = Convert.FromHexString(entry.Signature);
-            }
-            catch (FormatException)
-            {
-                throw new UpdaterException(ExitCode.BadInput, $"{what}: signature {i} by key {entry.KeyId} is not hex");
-            }
-            if (signature.Length != SignatureAlgorithm.Ed25519.SignatureSize || !SignatureAlgorithm.Ed25519.Verify(key, message, signature))
-            {
-                throw new UpdaterException(ExitCode.BadInput, $"{what}: signature by key {entry.KeyId} does not verify: the signed data was changed or the signature is corrupt");
-            }
-            verifiedBy ??= entry.KeyId;
         }
-        return verifiedBy ?? throw new UpdaterException(ExitCode.BadInput,
-            $"{what}: signed by unknown key(s) {string.Join(", ", signatures.Select(s => s.KeyId))}; keyring {keyring.Source} holds {string.Join(", ", keyring.KeyIds)}");
+        return signatures;
     }
 
-    private static byte[] Message(string domain, ReadOnlySpan<byte> document)
+    public static byte[] Message(string domain, ReadOnlySpan<byte> document)
     {
         int prefix = Encoding.ASCII.GetByteCount(domain) + 1;
         var message = new byte[prefix + document.Length];
@@ -105,4 +123,7 @@ internal static class SignatureEnvelope
         document.CopyTo(message.AsSpan(prefix));
         return message;
     }
+
+    private static bool IsLowerHex(string? text, int length) =>
+        text is not null && text.Length == length && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 }

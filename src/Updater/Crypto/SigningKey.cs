@@ -7,7 +7,7 @@ namespace Updater.Crypto;
 /// An Ed25519 private key, loaded from a PKCS#8 PEM file written by <c>updater keygen</c> (OpenSSL reads the
 /// same files). Its bytes are never logged and never leave this type except through <see cref="Sign"/>.
 /// </summary>
-internal sealed class SigningKey : IDisposable
+internal sealed class SigningKey : ISigner, IDisposable
 {
     public const int MaxFileBytes = 4096;
 
@@ -20,6 +20,8 @@ internal sealed class SigningKey : IDisposable
     }
 
     public string Id { get; }
+
+    string ISigner.KeyId => Id;
 
     public PublicKey PublicKey => _key.PublicKey;
 
@@ -39,10 +41,11 @@ internal sealed class SigningKey : IDisposable
 
     public byte[] Sign(ReadOnlySpan<byte> data) => SignatureAlgorithm.Ed25519.Sign(_key, data);
 
+    public Task<byte[]> SignAsync(byte[] message, CancellationToken cancellationToken) => Task.FromResult(Sign(message));
+
     public byte[] ExportPrivatePem() => _key.Export(KeyBlobFormat.PkixPrivateKeyText);
 
     public byte[] ExportPublicPem() => _key.PublicKey.Export(KeyBlobFormat.PkixPublicKeyText);
 
     public void Dispose() => _key.Dispose();
-
 }

@@ -4,6 +4,7 @@ using Partition.Bootloaders;
 using Updater.Config;
 using Updater.Reboot;
 using Updater.State;
+using Updater.Trust;
 
 namespace Updater.Device;
 
@@ -21,6 +22,7 @@ internal sealed class DeviceContext
         Config = config;
         Bootloader = bootloader;
         State = new StateDirectory(config.StateDirectory);
+        Trust = new TrustStore(config.TrustRoot, State);
         Detector = detector ?? new BootedSlotDetector(config.Slots);
         BootedOverride = bootedOverride;
         Rebooter = rebooter ?? new CommandRebooter(config.Health.RebootCommand);
@@ -32,6 +34,9 @@ internal sealed class DeviceContext
     public IBootloader Bootloader { get; }
 
     public StateDirectory State { get; }
+
+    /// <summary>Who may sign what: the shipped root and the rotations accepted since.</summary>
+    public TrustStore Trust { get; }
 
     public BootedSlotDetector Detector { get; }
 
@@ -50,11 +55,7 @@ internal sealed class DeviceContext
     {
         var config = UpdaterConfig.Load(configPath);
         TrustedPath.Require(configPath, "configuration");
-        TrustedPath.RequireDirectory(config.Keyring, "*.pem", "keyring");
-        if (config.Channel is { } channel && channel.Keyring != config.Keyring)
-        {
-            TrustedPath.RequireDirectory(channel.Keyring, "*.pem", "channel keyring");
-        }
+        TrustedPath.Require(config.TrustRoot, "trust root");
         TrustedPath.RequireDirectory(config.Health.ChecksDirectory, "*.conf", "health checks directory");
         TrustedPath.Require(config.StateDirectory, "state directory");
         StateDirectoryPlacement.Check(config);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Updater.Bundles;
 using Updater.Config;
-using Updater.Crypto;
+using Updater.Trust;
 using Updater.Device;
 using Updater.Install;
 using Updater.State;
@@ -23,6 +23,7 @@ internal sealed class ChannelClient
     private readonly ChannelFetcher _fetcher;
     private readonly ChannelStore _store;
     private VerifiedChannel? _last;
+    private TrustRoot? _root;
 
     public ChannelClient(DeviceContext device, HttpClient http, TimeProvider time, string? channelLocation = null, Action<string>? log = null)
     {
@@ -43,9 +44,17 @@ internal sealed class ChannelClient
 
     public async Task<ChannelCheck> CheckAsync(CancellationToken cancellationToken)
     {
-        var keyring = Keyring.Load(_channel.Keyring);
+        // The root first, as TUF orders it: a rotation that revokes a channel key must reach the device before
+        // a channel file that key signed can be believed.
+        var (root, rotated) = await _device.Trust.UpdateAsync(_fetcher.RootSource(), cancellationToken).ConfigureAwait(false);
+        root.RequireCurrent(_time.GetUtcNow(), _fetcher.Name);
+        if (rotated.Count > 0 || _root?.Version != root.Version)
+        {
+            _last = null;
+            _root = root;
+        }
         var stored = _store.ReadState();
-        _last ??= stored?.ETag is not null ? TryReadAccepted(keyring) : null;
+        _last ??= stored?.ETag is not null ? TryReadAccepted(root) : null;
         var fetch = await _fetcher.FetchAsync(_last is not null ? stored?.ETag : null, cancellationToken).ConfigureAwait(false);
         VerifiedChannel channel;
         if (fetch.NotModified && _last is not null)
@@ -55,7 +64,7 @@ internal sealed class ChannelClient
         }
         else
         {
-            channel = VerifiedChannel.Open(fetch.Bytes ?? [], keyring, _fetcher.Name);
+            channel = VerifiedChannel.Open(fetch.Bytes ?? [], root, _fetcher.Name);
             await _store.AcceptAsync(channel, fetch.ETag, cancellationToken).ConfigureAwait(false);
         }
         _last = channel;
@@ -95,13 +104,13 @@ internal sealed class ChannelClient
 
     /// <summary>
     /// The stored channel, for a conditional request; null (fetch it whole) when it no longer verifies, e.g.
-    /// after its signing key left the keyring: a 304 must never make the device act on such a file.
+    /// after a root rotation revoked its signing key: a 304 must never make the device act on such a file.
     /// </summary>
-    private VerifiedChannel? TryReadAccepted(Keyring keyring)
+    private VerifiedChannel? TryReadAccepted(TrustRoot root)
     {
         try
         {
-            return _store.ReadAccepted(keyring);
+            return _store.ReadAccepted(root);
         }
         catch (UpdaterException)
         {

@@ -58,15 +58,9 @@ internal sealed record RolloutWave(
     [property: JsonPropertyName("percent")] double Percent,
     [property: JsonPropertyName("start")] DateTimeOffset Start);
 
-/// <summary>A channel file on the wire: the document's bytes (base64) and signatures over them.</summary>
-internal sealed record SignedChannelFile(
-    [property: JsonPropertyName("payload")] string Payload,
-    [property: JsonPropertyName("signatures")] IReadOnlyList<Crypto.SignatureEntry> Signatures);
-
 // Duplicate keys are refused, not last-wins: the signed bytes must mean one thing to every reader. Channel
 // documents nest a few levels (rollout, waves); the depth bound leaves room and no more.
 [JsonSerializable(typeof(ChannelDocument))]
-[JsonSerializable(typeof(SignedChannelFile))]
 [JsonSerializable(typeof(ChannelState))]
 [JsonSourceGenerationOptions(WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowDuplicateProperties = false, MaxDepth = 16)]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Net;
 using Updater.Transport;
+using Updater.Trust;
 
 namespace Updater.Fleet;
 
@@ -163,6 +164,46 @@ internal sealed class ChannelFetcher
             string? etag = response.Headers.ETag?.ToString();
             return new ChannelFetch(bytes, etag is { Length: <= MaxETagChars } ? etag : null, false);
         }, $"{Name}: fetching the channel", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Root files of the trust chain: N.root.json beside the channel file, on its server or in its directory.</summary>
+    public IRootSource RootSource() => _uri is not null
+        ? new HttpRootSource(this, _uri)
+        : new DirectoryRootSource(Path.GetDirectoryName(Path.GetFullPath(_path!))!);
+
+    /// <summary>A small file beside the channel's URL: its bytes, or null on 404 (not published).</summary>
+    private async Task<byte[]?> FetchOptionalAsync(Uri uri, string name, CancellationToken cancellationToken)
+    {
+        var retry = new HttpRetry(_options, name);
+        return await retry.ExecuteAsync(async ct =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            request.Headers.Authorization = SafeUrl.BasicAuthorization(_uri!);
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            retry.ThrowOnFailure(response, name);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new UpdaterException(ExitCode.Io, $"{name}: {HttpRetry.Status(response)}, expected 200 or 404");
+            }
+            if (response.Content.Headers.ContentLength is > VerifiedChannel.MaxFileBytes)
+            {
+                throw new UpdaterException(ExitCode.BadInput, $"{name}: the server announces {response.Content.Headers.ContentLength} bytes, more than a root file may have ({VerifiedChannel.MaxFileBytes})");
+            }
+            await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            return await ReadCappedAsync(body, new TransferRate(_options, name), ct).ConfigureAwait(false);
+        }, $"{name}: fetching", cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class HttpRootSource(ChannelFetcher fetcher, Uri channel) : IRootSource
+    {
+        public Task<byte[]?> FetchAsync(long version, CancellationToken cancellationToken) =>
+            fetcher.FetchOptionalAsync(new Uri(channel, IRootSource.FileName(version)), Name(version), cancellationToken);
+
+        public string Name(long version) => SafeUrl.Redact(new Uri(channel, IRootSource.FileName(version)));
     }
 
     private async Task<byte[]> ReadCappedAsync(Stream body, TransferRate rate, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Text.Json;
 using Partition.Storage;
-using Updater.Crypto;
+using Updater.Trust;
 using Updater.State;
 
 namespace Updater.Fleet;
@@ -47,13 +47,13 @@ internal sealed class ChannelStore
     }
 
     /// <summary>The last accepted channel, verified again (a restart after a 304 needs it), or null.</summary>
-    public VerifiedChannel? ReadAccepted(Keyring keyring)
+    public VerifiedChannel? ReadAccepted(TrustRoot root)
     {
         if (!File.Exists(FilePath) || ReadState() is null)
         {
             return null;
         }
-        return VerifiedChannel.Open(File.ReadAllBytes(FilePath), keyring, FilePath);
+        return VerifiedChannel.Open(File.ReadAllBytes(FilePath), root, FilePath);
     }
 
     /// <summary>Checks <paramref name="channel"/> against the clock and the accepted floor; stores it when it is newer.</summary>

@@ -2,11 +2,12 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Updater.Crypto;
+using Updater.Trust;
 
 namespace Updater.Fleet;
 
 /// <summary>
-/// A channel file whose signature verified against the keyring and whose document passed
+/// A channel file whose signatures (a threshold of the trust root's channel keys) verified and whose document passed
 /// <see cref="ChannelRules"/>. Freshness (version, expiry) is the <see cref="ChannelStore"/>'s to judge.
 /// </summary>
 internal sealed class VerifiedChannel
@@ -39,44 +40,25 @@ internal sealed class VerifiedChannel
     public static byte[] Sign(byte[] documentBytes, IEnumerable<SigningKey> keys, string name)
     {
         ParseDocument(documentBytes, name);
-        byte[] envelope = SignatureEnvelope.Create(SignatureDomain, documentBytes, keys);
-        var signatures = JsonSerializer.Deserialize(envelope, SignatureJsonContext.Default.SignatureEnvelopeDocument)!.Signatures;
-        return JsonSerializer.SerializeToUtf8Bytes(new SignedChannelFile(Convert.ToBase64String(documentBytes), signatures), ChannelJsonContext.Default.SignedChannelFile);
+        var signatures = SignatureEnvelope.Parse(SignatureEnvelope.Create(SignatureDomain, documentBytes, keys), name);
+        return new SignedFile(documentBytes, signatures).ToBytes();
     }
 
-    /// <summary>Verifies the signature before the document is even parsed, then checks the document.</summary>
-    public static VerifiedChannel Open(byte[] fileBytes, Keyring keyring, string source)
+    /// <summary>The same with any signers (key files, HSM commands).</summary>
+    public static async Task<byte[]> SignAsync(byte[] documentBytes, IReadOnlyList<ISigner> signers, string name, CancellationToken cancellationToken)
     {
-        if (fileBytes.Length > MaxFileBytes)
-        {
-            throw new UpdaterException(ExitCode.BadInput, $"{source}: {fileBytes.Length} bytes is too large for a channel file (at most {MaxFileBytes})");
-        }
-        SignedChannelFile? file;
-        try
-        {
-            file = JsonSerializer.Deserialize(fileBytes, ChannelJsonContext.Default.SignedChannelFile);
-        }
-        catch (JsonException e)
-        {
-            throw new UpdaterException(ExitCode.BadInput, $"{source}: not a channel file: {JsonProblem.Describe(e)}");
-        }
-        if (file?.Payload is null || file.Signatures is null)
-        {
-            throw new UpdaterException(ExitCode.BadInput, $"{source}: not a channel file: needs \"payload\" and \"signatures\"");
-        }
-        byte[] payload;
-        try
-        {
-            payload = Convert.FromBase64String(file.Payload);
-        }
-        catch (FormatException)
-        {
-            throw new UpdaterException(ExitCode.BadInput, $"{source}: channel field 'payload' is not base64");
-        }
-        byte[] envelope = JsonSerializer.SerializeToUtf8Bytes(new SignatureEnvelopeDocument(file.Signatures), SignatureJsonContext.Default.SignatureEnvelopeDocument);
-        string keyId = SignatureEnvelope.Verify(SignatureDomain, payload, envelope, keyring, source);
-        var document = ParseDocument(payload, source);
-        return new VerifiedChannel(document, fileBytes, Convert.ToHexStringLower(SHA256.HashData(payload)), keyId, source);
+        ParseDocument(documentBytes, name);
+        var signatures = await SignatureEnvelope.SignAsync(SignatureDomain, documentBytes, signers, cancellationToken).ConfigureAwait(false);
+        return new SignedFile(documentBytes, signatures).ToBytes();
+    }
+
+    /// <summary>Verifies the signatures (a threshold of the root's channel keys) before the document is even parsed, then checks the document.</summary>
+    public static VerifiedChannel Open(byte[] fileBytes, TrustRoot root, string source)
+    {
+        var file = SignedFile.Read(fileBytes, MaxFileBytes, source, "channel file");
+        string keyIds = string.Join(",", root.Verify(TrustRole.Channel, SignatureDomain, file.Payload, file.Signatures, source));
+        var document = ParseDocument(file.Payload, source);
+        return new VerifiedChannel(document, fileBytes, Convert.ToHexStringLower(SHA256.HashData(file.Payload)), keyIds, source);
     }
 
     public static ChannelDocument ParseDocument(byte[] bytes, string name)

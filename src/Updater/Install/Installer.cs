@@ -6,7 +6,6 @@ using Partition.Devices;
 using Partition.Slots;
 using Updater.Bundles;
 using Updater.Config;
-using Updater.Crypto;
 using Updater.Device;
 using Updater.State;
 using Updater.Transport;
@@ -39,8 +38,9 @@ internal sealed class Installer
         var clock = Stopwatch.StartNew();
 
         // 1. Verify everything that can be verified before touching anything.
-        var keyring = Keyring.Load(Config.Keyring);
-        var bundle = await VerifiedBundle.OpenAsync(source, keyring, cancellationToken).ConfigureAwait(false);
+        var root = _device.Trust.Load();
+        root.RequireCurrent(_time.GetUtcNow(), source.Name);
+        var bundle = await VerifiedBundle.OpenAsync(source, root, cancellationToken).ConfigureAwait(false);
         var manifest = bundle.Manifest;
         options.Expect?.Invoke(bundle);
         if (manifest.Compatible != Config.Compatible)

@@ -32,6 +32,9 @@ internal sealed class StateDirectory
     /// <summary>channel/: the last channel file accepted and its freshness state, owned by Fleet.ChannelStore.</summary>
     public string ChannelDirectory => System.IO.Path.Combine(Path, "channel");
 
+    /// <summary>trust/: the root versions accepted after the shipped one (N.root.json), owned by Trust.TrustStore.</summary>
+    public string TrustDirectory => System.IO.Path.Combine(Path, "trust");
+
     private string JournalPath => System.IO.Path.Combine(Path, "install.json");
 
     private string HealthFailurePath => System.IO.Path.Combine(Path, "health-failure.json");

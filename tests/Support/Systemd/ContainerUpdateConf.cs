@@ -9,7 +9,7 @@ namespace TestSupport.Systemd;
 public static class ContainerUpdateConf
 {
     /// <param name="bootedSlot">The slot the device runs: the container has no kernel command line of its own.</param>
-    /// <param name="extraSystem">More [system] lines (a keyring, say).</param>
+    /// <param name="extraSystem">More [system] lines (a trust root, say).</param>
     /// <param name="extraSections">Whole sections after the slots ([channel], ...).</param>
     public static string Text(string bootedSlot, string extraSystem = "", string extraSections = "") => $"""
         [system]

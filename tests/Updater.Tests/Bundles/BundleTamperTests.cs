@@ -256,7 +256,7 @@ public sealed class BundleTamperTests : IAsyncLifetime, IDisposable
     private async Task<VerifiedBundle> OpenAsync(string path)
     {
         var source = FileBundleSource.Open(path);
-        return await VerifiedBundle.OpenAsync(source, Keyring.Load(_box.Keyring), CancellationToken.None);
+        return await VerifiedBundle.OpenAsync(source, _box.LoadRoot(), CancellationToken.None);
     }
 
     private static IEnumerable<long> Spread(long start, long length, int count) =>

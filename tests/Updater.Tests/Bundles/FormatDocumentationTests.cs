@@ -24,7 +24,7 @@ public sealed class FormatDocumentationTests : IDisposable
         string output = ProcessRunner.RunChecked("python3", script, bundle, _box.Root).Stdout;
 
         Assert.Equal($"rootfs {TestDevice.Sha256Of(image)}", output.Trim());
-        string verified = ProcessRunner.RunChecked("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", Path.Combine(_box.Keyring, "dev.pub.pem"),
+        string verified = ProcessRunner.RunChecked("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", TestKeys.PublicKeyPath,
             "-rawin", "-in", _box.Path("message"), "-sigfile", _box.Path("signature")).Stdout;
         Assert.Contains("Signature Verified Successfully", verified, StringComparison.Ordinal);
 

@@ -44,7 +44,7 @@ public sealed class StrictJsonTests : IDisposable
         byte[] file = TestChannels.Sign(TestChannels.Document(), _box.Key);
         string otherPayload = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(TestChannels.Document(halted: true), ChannelJsonContext.Default.ChannelDocument));
 
-        var e = Assert.Throws<UpdaterException>(() => VerifiedChannel.Open(DuplicateFirstKey(file, "payload", $"\"{otherPayload}\""), Keyring.Load(_box.Keyring), "https://h/c"));
+        var e = Assert.Throws<UpdaterException>(() => VerifiedChannel.Open(DuplicateFirstKey(file, "payload", $"\"{otherPayload}\""), _box.LoadRoot(), "https://h/c"));
 
         Assert.StartsWith("https://h/c: not a channel file: Duplicate property 'payload'", e.Message, StringComparison.Ordinal);
     }
@@ -54,11 +54,10 @@ public sealed class StrictJsonTests : IDisposable
     {
         byte[] document = Encoding.UTF8.GetBytes("{}");
         byte[] envelope = SignatureEnvelope.Create("test", document, [_box.Key]);
-        Assert.NotNull(SignatureEnvelope.Verify("test", document, envelope, Keyring.Load(_box.Keyring), "x"));
+        Assert.NotEmpty(_box.LoadRoot().Verify(Updater.Trust.TrustRole.Bundle, "test", document, SignatureEnvelope.Parse(envelope, "x"), "x"));
 
         // A second "signatures" array first: last-wins would let a reader and a verifier disagree on what was signed.
-        var e = Assert.Throws<UpdaterException>(() =>
-            SignatureEnvelope.Verify("test", document, DuplicateFirstKey(envelope, "signatures", "[]"), Keyring.Load(_box.Keyring), "x"));
+        var e = Assert.Throws<UpdaterException>(() => SignatureEnvelope.Parse(DuplicateFirstKey(envelope, "signatures", "[]"), "x"));
 
         Assert.StartsWith("x: signature envelope is not valid JSON: Duplicate property 'signatures'", e.Message, StringComparison.Ordinal);
     }

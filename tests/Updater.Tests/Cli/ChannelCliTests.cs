@@ -19,21 +19,23 @@ public sealed class ChannelCliTests : IDisposable
         await UpdaterProcess.ExpectAsync(0, "keygen", "-o", key);
         var (bundle, _) = await _device.MakeBundleAsync("2.1.0");
         string channel = Path.Combine(_device.Root, "stable.channel");
-        string ring = Path.Combine(_device.Root, "vendor-ring");
-        Directory.CreateDirectory(ring);
-        File.Copy(key + ".pub.pem", Path.Combine(ring, "vendor.pem"));
+        string ring = Path.Combine(_device.Root, "vendor-root.json");
+        using (var vendor = Updater.Crypto.SigningKey.Load(key + ".key"))
+        {
+            File.WriteAllBytes(ring, TestRoots.Single(vendor));
+        }
 
         var created = await UpdaterProcess.ExpectAsync(0, "channel", "create", "-o", channel, "-k", key + ".key", "--channel-version", "3", "--compatible", TestDevice.Compatible,
             "--release", "2.1.0", "--bundle-url", "bundles/2.1.0.bundle", "--bundle", bundle,
             "--wave", "1@2026-12-01T00:00Z", "--wave", "10@2026-12-02T00:00Z", "--wave", "100@2026-12-04T00:00Z", "--group", "canary", "--expires", "2027-01-01T00:00Z");
         Assert.Contains("version 3, release 2.1.0, 3 wave(s)", created.Stdout, StringComparison.Ordinal);
 
-        var shown = await UpdaterProcess.ExpectAsync(0, "channel", "show", channel, "--keyring", ring);
+        var shown = await UpdaterProcess.ExpectAsync(0, "channel", "show", channel, "--root", ring);
         var doc = JsonDocument.Parse(shown.Stdout).RootElement;
         Assert.Equal(new FileInfo(bundle).Length, doc.GetProperty("release").GetProperty("bundle_size").GetInt64());
         Assert.Equal(64, doc.GetProperty("release").GetProperty("manifest_sha256").GetString()!.Length);
         Assert.Equal(10, doc.GetProperty("rollout").GetProperty("waves")[1].GetProperty("percent").GetDouble());
-        Assert.Contains("signature verified", shown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("signatures verified", shown.Stderr, StringComparison.Ordinal);
 
         // A hand-edited document: halt the rollout, raise the version, sign it.
         string edited = Path.Combine(_device.Root, "halt.json");

@@ -11,7 +11,7 @@ public sealed class ChannelConfigTests
         compatible = board
         bootloader = grub
         grub-env = /boot/grubenv
-        keyring = /etc/updater/keyring
+        trust-root = /etc/updater/root.json
         booted-slot = A
 
         [slot.rootfs.0]
@@ -32,7 +32,6 @@ public sealed class ChannelConfigTests
         var c = Parse("""
             [channel]
             url = https://updates.example.com/board/stable.channel
-            keyring = /etc/updater/channel-keys
             group = canary
             machine-id-file = /run/machine-id
             poll-interval = 6h
@@ -46,7 +45,6 @@ public sealed class ChannelConfigTests
             """).Channel!;
 
         Assert.Equal("https://updates.example.com/board/stable.channel", c.Url);
-        Assert.Equal("/etc/updater/channel-keys", c.Keyring);
         Assert.Equal("canary", c.Group);
         Assert.Equal("/run/machine-id", c.MachineIdFile);
         Assert.Equal(TimeSpan.FromHours(6), c.PollInterval);
@@ -64,7 +62,6 @@ public sealed class ChannelConfigTests
     public void Defaults_are_those_documented()
     {
         var c = Parse("[channel]\nurl = http://127.0.0.1/stable.channel\n").Channel!;
-        Assert.Equal("/etc/updater/keyring", c.Keyring);
         Assert.Equal("/etc/machine-id", c.MachineIdFile);
         Assert.Equal(TimeSpan.FromHours(1), c.PollInterval);
         Assert.Equal(TimeSpan.FromMinutes(10), c.PollJitter);

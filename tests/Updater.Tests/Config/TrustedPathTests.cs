@@ -6,7 +6,7 @@ using Updater.Tests.Support;
 namespace Updater.Tests.Config;
 
 /// <summary>
-/// Who may change what runs as root (sshd's StrictModes): update.conf, its keyring, the health checks and the
+/// Who may change what runs as root (sshd's StrictModes): update.conf, its trust root, the health checks and the
 /// state directory must be root's and not writable by group or others; the state directory must not sit on a slot.
 /// </summary>
 public sealed class TrustedPathTests : IDisposable
@@ -43,13 +43,13 @@ public sealed class TrustedPathTests : IDisposable
     }
 
     [Fact]
-    public void A_keyring_key_owned_by_another_user_is_refused()
+    public void A_trust_root_owned_by_another_user_is_refused()
     {
-        string key = Directory.GetFiles(_box.Keyring, "*.pem").Single();
+        string key = _box.RootPath;
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         ProcessRunner.RunChecked("chown", "1234", key);
 
-        Assert.Equal($"{key}: the keyring is owned by uid 1234, not by root: refused (chown root {key})", Refused().Message);
+        Assert.Equal($"{key}: the trust root is owned by uid 1234, not by root: refused (chown root {key})", Refused().Message);
     }
 
     [Fact]

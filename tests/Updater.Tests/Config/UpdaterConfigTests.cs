@@ -14,7 +14,7 @@ public class UpdaterConfigTests
         bootloader = grub
         grub-env = /boot/efi/EFI/BOOT/grubenv
         state-dir = /var/lib/updater
-        keyring = /etc/updater/keyring
+        trust-root = /etc/updater/root.json
 
         [slot.rootfs.0]
         device = /dev/vda2
@@ -57,7 +57,7 @@ public class UpdaterConfigTests
     [InlineData("# reference-like configuration", "stray = 1", "update.conf:1: key 'stray': is outside any [section]")]
     [InlineData("[slot.rootfs.0]\ndevice = /dev/vda2\nbootname = A\n", "", "update.conf: slots must use exactly two bootnames")]
     [InlineData("[slot.rootfs.1]", "[slot.rootfs.0]", "update.conf:13: section [slot.rootfs.0] appears twice (first on line 9)")]
-    [InlineData("keyring = /etc/updater/keyring", "keyring = /etc/updater/keyring\ndirect-io = maybe", "update.conf:8: key 'direct-io' is 'maybe', expected yes or no")]
+    [InlineData("trust-root = /etc/updater/root.json", "trust-root = /etc/updater/root.json\ndirect-io = maybe", "update.conf:8: key 'direct-io' is 'maybe', expected yes or no")]
     [InlineData("[slot.rootfs.1]", "[slot.rootfs.1]\n= B", "update.conf:14: a line starts with '=' and has no key")]
     [InlineData("[slot.rootfs.1]", "[slot.rootfs.1]\nboot name = B", "update.conf:14: malformed key 'boot name'")]
     public void Each_error_names_file_line_and_key(string find, string replace, string expected)
@@ -80,7 +80,7 @@ public class UpdaterConfigTests
     [Fact]
     public void A_booted_slot_override_must_name_a_configured_bootname()
     {
-        string text = Valid.Replace("keyring = /etc/updater/keyring", "keyring = /etc/updater/keyring\nbooted-slot = C", StringComparison.Ordinal);
+        string text = Valid.Replace("trust-root = /etc/updater/root.json", "trust-root = /etc/updater/root.json\nbooted-slot = C", StringComparison.Ordinal);
         var e = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(text, "update.conf"));
         Assert.StartsWith("update.conf:8: key 'booted-slot' is 'C'", e.Message, StringComparison.Ordinal);
     }

@@ -34,7 +34,7 @@ public sealed class DeviceStateTests : IDisposable
             bootloader = grub
             grub-env = {_box.GrubEnv}
             state-dir = {_box.StateDir}
-            keyring = {_box.Keyring}
+            trust-root = {_box.RootPath}
             booted-slot = A
 
             [slot.appfs.0]

@@ -64,9 +64,9 @@ public sealed class ChannelFetchTests : IDisposable
         using var http = UpdaterHttpClient.Create(new HttpTransportOptions());
         await NewUpdater(http, server.Url("/stable.channel")).CheckAsync(CancellationToken.None);
 
-        // The vendor rotates keys: the device's keyring no longer holds the one that signed the stored file.
+        // The vendor rotates the channel key: root version 2 no longer names the one that signed the stored file.
         using var newKey = Updater.Crypto.SigningKey.Generate();
-        File.WriteAllBytes(Path.Combine(_device.Keyring, "dev.pub.pem"), newKey.ExportPublicPem());
+        server.Roots[2] = TestRoots.Sign(TestRoots.Document(2, [_device.Key], [_device.Key], [newKey]), _device.Key);
         channel = TestChannels.Sign(TestChannels.Document(version: 4), newKey);
         var restarted = new ChannelClient(_device.Device(), http, FakeClock.Create());
 

@@ -14,7 +14,7 @@ public sealed class ChannelFileTests : IDisposable
 
     public void Dispose() => _device.Dispose();
 
-    private Keyring Keyring => Keyring.Load(_device.Keyring);
+    private Updater.Trust.TrustRoot Keyring => _device.LoadRoot();
 
     private ChannelStore Store(DateTimeOffset now) => new(new Updater.State.StateDirectory(_device.StateDir), TestDevice.Compatible, new WatchedFakeTimeProvider(now));
 

@@ -143,7 +143,7 @@ public sealed class InstallTests : IDisposable
         ChunkIndex index;
         await using (var probe = FileBundleSource.Open(bundlePath))
         {
-            bundle = await VerifiedBundle.OpenAsync(probe, Updater.Crypto.Keyring.Load(_box.Keyring), CancellationToken.None);
+            bundle = await VerifiedBundle.OpenAsync(probe, _box.LoadRoot(), CancellationToken.None);
             index = await bundle.ReadIndexAsync(bundle.Manifest.Images[0], CancellationToken.None);
         }
         const int bad = 9;

@@ -36,6 +36,16 @@ internal sealed class FaultServer : IAsyncDisposable
 
     public string Url(string path = "/bundle") => BaseUrl + path;
 
+    /// <summary>
+    /// Root files a device looks for beside its channel (N.root.json in any directory): served from here, 404 when
+    /// absent, as a static server would. They bypass the test's handler and its request numbering, so a test about
+    /// the channel or the bundle sees only its own requests.
+    /// </summary>
+    public ConcurrentDictionary<long, byte[]> Roots { get; } = new();
+
+    /// <summary>The root files asked for, in order (their paths).</summary>
+    public ConcurrentQueue<string> RootRequests { get; } = new();
+
     public static async Task<FaultServer> StartAsync(Func<HttpContext, int, Task> handler)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -45,6 +55,19 @@ internal sealed class FaultServer : IAsyncDisposable
         FaultServer? server = null;
         app.Run(async context =>
         {
+            if (RootVersion(context.Request.Path) is { } version)
+            {
+                server!.RootRequests.Enqueue(context.Request.Path!);
+                if (server.Roots.TryGetValue(version, out var root))
+                {
+                    await context.Response.Body.WriteAsync(root);
+                }
+                else
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                }
+                return;
+            }
             int n = Interlocked.Increment(ref server!._count);
             var h = context.Request.Headers;
             server.Requests.Enqueue(new SeenRequest(n, context.Request.Method, context.Request.Path, h.Range.ToString() is { Length: > 0 } r ? r : null,
@@ -56,6 +79,12 @@ internal sealed class FaultServer : IAsyncDisposable
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server = new FaultServer(app, address);
         return server;
+    }
+
+    private static long? RootVersion(PathString path)
+    {
+        string name = Path.GetFileName(path.Value ?? "");
+        return name.EndsWith(".root.json", StringComparison.Ordinal) && long.TryParse(name[..^".root.json".Length], NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : null;
     }
 
     public async ValueTask DisposeAsync()

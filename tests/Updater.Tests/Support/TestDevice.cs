@@ -14,8 +14,8 @@ namespace Updater.Tests.Support;
 
 /// <summary>
 /// The one throw-away device of the Updater tests: a temp directory with two file-backed slots (A booted,
-/// fixed in update.conf; B inactive), each filled with a known pattern; a state directory; a keyring holding
-/// the test-only fixture key; a fresh grubenv made by grub-editenv; an update.conf from the reference
+/// fixed in update.conf; B inactive), each filled with a known pattern; a state directory; a trust root naming
+/// the test-only fixture key for every role; a fresh grubenv made by grub-editenv; an update.conf from the reference
 /// template in fixtures/config; and helpers to make signed bundles for it and to run its commands.
 /// </summary>
 internal sealed class TestDevice : IDisposable
@@ -32,9 +32,8 @@ internal sealed class TestDevice : IDisposable
     /// <param name="slotB">The same for slot B.</param>
     public TestDevice(long slotSize = 4 << 20, string? slotA = null, string? slotB = null)
     {
-        Directory.CreateDirectory(Keyring);
-        // The fixture key, not a fresh one: generating a key per test costs time and tests nothing.
-        File.Copy(TestKeys.PublicKeyPath, System.IO.Path.Combine(Keyring, "dev.pub.pem"));
+        // The fixture root and key, not fresh ones: generating a key per test costs time and tests nothing.
+        File.Copy(TestKeys.RootPath, RootPath);
         Key = SigningKey.Load(KeyPath);
         SlotA = slotA ?? Path("slot-a.img");
         SlotB = slotB ?? Path("slot-b.img");
@@ -53,7 +52,11 @@ internal sealed class TestDevice : IDisposable
     }
 
     public string Root => _directory.Root;
-    public string Keyring => Path("keyring");
+    /// <summary>The shipped trust root ([system] trust-root): the fixture key in every role.</summary>
+    public string RootPath => Path("root.json");
+
+    /// <summary>The root the device trusts now: the shipped one walked forward through its state directory.</summary>
+    public Updater.Trust.TrustRoot LoadRoot() => new Updater.Trust.TrustStore(RootPath, new Updater.State.StateDirectory(StateDir)).Load();
     public string StateDir => Path("state");
     public string SlotA { get; }
     public string SlotB { get; }
@@ -62,7 +65,7 @@ internal sealed class TestDevice : IDisposable
     public string UBootEnv => Path("uboot.env");
     public string MachineIdFile => Path("machine-id");
 
-    /// <summary>The private key the keyring trusts (the fixture's), for bundles and channel files.</summary>
+    /// <summary>The private key the trust root names (the fixture's), for bundles, channel files and roots.</summary>
     public static string KeyPath => TestKeys.PrivateKeyPath;
 
     /// <summary>That key, loaded once for the device's lifetime.</summary>
