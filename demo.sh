@@ -29,7 +29,7 @@ step_exit() {
 grub_boot() { echo; echo "\$ grub-editenv $box/grubenv set $1_TRY=1    # GRUB counts the trial's try and boots slot $1"; grub-editenv "$box/grubenv" set "$1_TRY=1"; }
 grub_list() { echo; echo "\$ grub-editenv $box/grubenv list"; grub-editenv "$box/grubenv" list; }
 
-rm -rf "$box"; mkdir -p "$box/keyring" "$box/health.d"
+rm -rf "$box"; mkdir -p "$box/health.d"
 # Three releases of a tiny root filesystem.
 for v in 1.0.0 2.0.0 3.0.0; do
   mkdir -p "$box/root-$v/etc"
@@ -48,7 +48,7 @@ compatible = demo-board
 bootloader = grub
 grub-env = $box/grubenv
 state-dir = $box/state
-keyring = $box/keyring
+trust-root = $box/keys/root.json
 booted-slot = A
 
 [slot.rootfs.0]
@@ -74,11 +74,11 @@ command = test -e $box/run/app.ok
 timeout = 5s
 CONF
 
-step "vendor: a signing key (private key mode 0600)" keygen -o "$box/vendor"
-cp "$box/vendor.pub.pem" "$box/keyring/"
-step "vendor: bundle release 2.0.0" bundle create -o "$box/v2.bundle" -k "$box/vendor.key" --compatible demo-board --version 2.0.0 --security-version 1 "rootfs=$box/rootfs-2.0.0.ext4"
+step "vendor: root, bundle and channel keys (private keys mode 0600) and trust root version 1" keygen "$box/keys"
+step "vendor: who may sign what" trust show "$box/keys/root.json"
+step "vendor: bundle release 2.0.0" bundle create -o "$box/v2.bundle" -k "$box/keys/bundle.key" --compatible demo-board --version 2.0.0 --security-version 1 "rootfs=$box/rootfs-2.0.0.ext4"
 step "vendor: what is in it" bundle info "$box/v2.bundle"
-step "vendor: verify every chunk" bundle verify "$box/v2.bundle" --keyring "$box/keyring"
+step "vendor: verify every chunk" bundle verify "$box/v2.bundle" --root "$box/keys/root.json"
 step "device (running A): before" status
 step "device: install into the inactive slot" install --verify "$box/v2.bundle"
 step "device: after install, slot B is on trial" status
@@ -89,7 +89,7 @@ step "device (rebooted into B, its application up): the health verdict commits B
 grub_list
 step "device (running B)" --booted-slot B status
 
-step "vendor: bundle release 3.0.0" bundle create -o "$box/v3.bundle" -k "$box/vendor.key" --compatible demo-board --version 3.0.0 --security-version 1 "rootfs=$box/rootfs-3.0.0.ext4"
+step "vendor: bundle release 3.0.0" bundle create -o "$box/v3.bundle" -k "$box/keys/bundle.key" --compatible demo-board --version 3.0.0 --security-version 1 "rootfs=$box/rootfs-3.0.0.ext4"
 step "device (running B): install 3.0.0 into slot A" --booted-slot B install "$box/v3.bundle"
 grub_boot A
 rm -f "$box/run/app.ok"

@@ -25,7 +25,7 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "http-install.sh
 [ -x /usr/bin/time ] || { echo "http-install.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 
 rm -rf "$work"
-mkdir -p "$work/www" "$work/nginx" "$work/keyring" "$work/state"
+mkdir -p "$work/www" "$work/nginx" "$work/state"
 loopdev=""
 nginx_pid=""
 cleanup() {
@@ -47,9 +47,8 @@ half=$((size_mib / 2))
 { head -c "$((half * 1048576))" /dev/urandom
   { yes "usr/lib/x86_64-linux-gnu/libexample.so.1 $(date +%s) some repetitive filesystem content" || true; } | head -c "$(((size_mib - half) * 1048576))"
 } >"$work/image.img"
-$UPDATER keygen -o "$work/vendor" >/dev/null
-cp "$work/vendor.pub.pem" "$work/keyring/vendor.pem"
-$UPDATER bundle create -o "$work/www/bench.bundle" -k "$work/vendor.key" --compatible bench-board --version 1.0.0 rootfs="$work/image.img" >/dev/null
+$UPDATER keygen "$work/keys" >/dev/null
+$UPDATER bundle create -o "$work/www/bench.bundle" -k "$work/keys/bundle.key" --compatible bench-board --version 1.0.0 rootfs="$work/image.img" >/dev/null
 rm -f "$work/image.img"
 
 echo "== slots: A a regular file (booted), B a loop device"
@@ -62,7 +61,7 @@ compatible = bench-board
 bootloader = grub
 grub-env = $work/grubenv
 state-dir = $work/state
-keyring = $work/keyring
+trust-root = $work/keys/root.json
 booted-slot = A
 
 [slot.rootfs.0]

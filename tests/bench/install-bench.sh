@@ -55,8 +55,7 @@ measure() {
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR]=$1 } END { print a[int((NR+1)/2)] }'; }
 
-"$bin" keygen -o "$work/bench" --force >/dev/null
-mkdir -p "$work/keyring"; cp "$work/bench.pub.pem" "$work/keyring/"
+"$bin" keygen "$work/keys" --force >/dev/null
 
 results=$work/results.md
 {
@@ -68,9 +67,9 @@ for mib in "${sizes[@]}"; do
   img=$work/rootfs-$mib.ext4
   make_image "$mib" "$img"
   bundle=$work/rootfs-$mib.bundle
-  "$bin" bundle create -o "$bundle" -k "$work/bench.key" --compatible bench --version 1.0.0 "rootfs=$img" >&2
+  "$bin" bundle create -o "$bundle" -k "$work/keys/bundle.key" --compatible bench --version 1.0.0 "rootfs=$img" >&2
   # Another build (e.g. before a format change) writes its own bundle: formats need not match.
-  [ -z "${BASELINE:-}" ] || "$BASELINE" bundle create -o "$bundle.baseline" -k "$work/bench.key" --compatible bench --version 1.0.0 "rootfs=$img" >&2
+  [ -z "${BASELINE:-}" ] || "$BASELINE" bundle create -o "$bundle.baseline" -k "$work/keys/bundle.key" --compatible bench --version 1.0.0 "rootfs=$img" >&2
 
   for side in a b; do
     truncate -s $(( mib + 16 ))M "$work/slot-$side-$mib.img"
@@ -84,7 +83,7 @@ compatible = bench
 bootloader = grub
 grub-env = $work/grubenv
 state-dir = $work/state
-keyring = $work/keyring
+trust-root = $work/keys/root.json
 booted-slot = A
 [slot.rootfs.0]
 device = $la

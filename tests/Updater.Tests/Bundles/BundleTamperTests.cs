@@ -173,7 +173,7 @@ public sealed class BundleTamperTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task A_bundle_signed_by_a_key_outside_the_keyring_names_the_key_ids()
+    public async Task A_bundle_signed_by_a_key_the_root_does_not_name_is_refused_naming_the_key_id()
     {
         string otherKey = _box.Path("other.key");
         using (var key = SigningKey.Generate())
@@ -182,7 +182,8 @@ public sealed class BundleTamperTests : IAsyncLifetime, IDisposable
         }
         string path = await _box.MakeBundleAsync("other.bundle", _image, keyPath: otherKey);
         var e = await Assert.ThrowsAsync<UpdaterException>(() => OpenAsync(path));
-        Assert.Contains("signed by unknown key(s)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("0 valid signature(s) by bundle keys, 1 of 1 needed (trust root version 1)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(not a key of trust root version 1)", e.Message, StringComparison.Ordinal);
         Assert.Equal(ExitCode.BadInput, e.ExitCode);
         await AssertInstallRefusedWithoutWriteAsync(path);
     }

@@ -382,7 +382,8 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
     [Fact]
     public async Task Unsigned_channel_text_reaches_the_notify_socket_and_the_journal_only_escaped()
     {
-        // The key id of a signature is not signed: the server chooses it, and the "unknown key" error quotes it.
+        // The key id of a signature is not signed: the server chooses it. It is checked for its shape (hex) before
+        // anything quotes it, and whatever the refusal says goes out escaped.
         Configure(interval: "10m", jitter: "0");
         var file = System.Text.Json.Nodes.JsonNode.Parse(TestChannels.Sign(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: _bundle.Length), _device.Key))!;
         file["signatures"]![0]!["key_id"] = "x\nWATCHDOG=trigger\n\n<0>forged\r\n<0>forged \u001b]0;owned\u0007\u001b[2J";
@@ -394,7 +395,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
 
         var run = daemon.RunAsync(stop.Token);
-        await WaitUntilAsync(() => _logText.ToString().Contains("unknown key", StringComparison.Ordinal));
+        await WaitUntilAsync(() => _logText.ToString().Contains("signature 0 is malformed", StringComparison.Ordinal));
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
         await reporter.DisposeAsync();

@@ -26,7 +26,7 @@ _find_host_lib() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64/ && !f { pr
 # rootfs_build OUT [options]: writes an ext4 image of E2E_SLOT_MB MiB to OUT.
 #   --image NAME      what /etc/e2e/image says (the version the scenario checks for), default "v1"
 #   --hook FILE       the slot's own hook, installed as /etc/e2e/hook.sh (see guest/slot-init)
-#   --overlay DIR     copied over the root last (update.conf, keyring, health.d, ...)
+#   --overlay DIR     copied over the root last (update.conf, root.json, health.d, ...)
 #   --updater DIR     a publish directory of the updater: its files go to /usr/lib/updater
 #                     (debug symbols left out), /usr/bin/updater links to the binary, and the
 #                     libraries it and the .so files beside it need go along

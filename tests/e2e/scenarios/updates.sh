@@ -11,11 +11,11 @@
 #   v3  release 3.0.0: its application check fails ("cannot open /etc/e2e-app.conf")
 #   v4  release 4.0.0: the kernel panics before the health verdict (sysrq c; panic=5 reboots)
 # Every image carries /etc/updater/update.conf (grub, /boot/efi/EFI/BOOT/grubenv, state in
-# /data/updater, keyring /etc/updater/keyring, booted-slot = auto from updater.slot=), the keyring,
+# /data/updater, trust-root /etc/updater/root.json, booted-slot = auto from updater.slot=), the root,
 # /etc/updater/health.d/10-app.conf, and /etc/e2e/hook.sh, which runs `updater health --json` on
 # every boot as updater-health.service does on a device (v4: panics instead). The health reboot
 # command is /usr/lib/e2e/reboot: it marks the serial log and reboots, which ends the QEMU run.
-# Bundles v2, v3, v4 are made on the host with the same updater binary (keygen, bundle create).
+# Bundles v2, v3, v4 are made on the host with the same updater binary (keygen DIR, bundle create).
 
 E2E_UPDATE_COMPATIBLE=updater-e2e
 # Power cuts of update_power_cut (each a boot killed with SIGKILL during an install). 3-5 per the issue.
@@ -24,12 +24,12 @@ E2E_POWER_CUTS=${E2E_POWER_CUTS:-5}
 update_dir() { echo "$E2E_BUILD/update"; }
 update_host() { nice "$E2E_BUILD/updater/updater" "$@"; }
 
-# _update_overlay DIR VERSION: what image vVERSION adds to its root: config, keyring, checks, hooks.
+# _update_overlay DIR VERSION: what image vVERSION adds to its root: config, trust root, checks, hooks.
 _update_overlay() {
   local o=$1 v=$2 d
   d=$(update_dir)
-  mkdir -p "$o/etc/updater/keyring" "$o/etc/updater/health.d" "$o/usr/lib/e2e" "$o/etc/e2e"
-  cp "$d/e2e-vendor.pub.pem" "$o/etc/updater/keyring/"
+  mkdir -p "$o/etc/updater/health.d" "$o/usr/lib/e2e" "$o/etc/e2e"
+  cp "$d/e2e-keys/root.json" "$o/etc/updater/root.json"
   cat > "$o/etc/updater/update.conf" <<EOF
 # update.conf of the end-to-end test images (tests/e2e/scenarios/updates.sh).
 [system]
@@ -38,7 +38,7 @@ bootloader = grub
 grub-env = /boot/efi/EFI/BOOT/grubenv
 grub-trial-tries = 1
 state-dir = /data/updater
-keyring = /etc/updater/keyring
+trust-root = /etc/updater/root.json
 booted-slot = auto
 
 [slot.rootfs.0]
@@ -103,20 +103,20 @@ EOF
   fi
 }
 
-# update_assets: signing key, slot images v1-v4 and bundles v2-v4, into $(update_dir) and the slot cache.
+# update_assets: keys and trust root, slot images v1-v4 and bundles v2-v4, into $(update_dir) and the slot cache.
 update_assets() {
   local d v t0
   t0=$(e2e_now_ms)
   d=$(update_dir)
   rm -rf "$d"
   mkdir -p "$d/bundles"
-  update_host keygen -o "$d/e2e-vendor" >/dev/null
+  update_host keygen "$d/e2e-keys" >/dev/null
   for v in 1 2 3 4; do
     _update_overlay "$d/overlay-v$v" "$v"
     e2e_cached_slot "update-v$v" --image "v$v" --overlay "$d/overlay-v$v" --hook "$d/hook-v$v.sh" >/dev/null
   done
   for v in 2 3 4; do
-    update_host bundle create -o "$d/bundles/v$v.bundle" -k "$d/e2e-vendor.key" --compatible "$E2E_UPDATE_COMPATIBLE" \
+    update_host bundle create -o "$d/bundles/v$v.bundle" -k "$d/e2e-keys/bundle.key" --compatible "$E2E_UPDATE_COMPATIBLE" \
       --version "$v.0.0" --description "end-to-end test image v$v" "rootfs=$E2E_BUILD/slots/update-v$v.img" >/dev/null
     update_host bundle info --json "$d/bundles/v$v.bundle" | jq -r '.manifest.images[0].sha256' > "$d/bundles/v$v.sha256"
     [ "$(cut -d' ' -f1 < "$d/bundles/v$v.sha256")" = "$(sha256sum < "$E2E_BUILD/slots/update-v$v.img" | cut -d' ' -f1)" ] \
