@@ -190,7 +190,7 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
     }
 
     private static string Config(string channel) => ContainerUpdateConf.Text("A", "keyring = /etc/updater/keyring",
-        $"[channel]\nurl = {channel}\npoll-interval = 10s\npoll-jitter = 0s\n");
+        $"[channel]\nname = stable\nurl = {channel}\npoll-interval = 10s\npoll-jitter = 0s\n");
 
     private static string Json(string text) => System.Text.Json.JsonSerializer.Serialize(text)[1..^1];
 
