@@ -144,7 +144,7 @@ internal static class ChannelCommand
             var doc = VerifiedChannel.ParseDocument(document, output);
             await AtomicFile.WriteAsync(output, file, ct, AtomicFile.WorldReadable).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, expires {UtcMinute.Format(doc.Expires)}, signed by {string.Join(", ", keys.Select(k => k.Id))}"));
+                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, issued {UtcMinute.Format(doc.Issued)}, expires {UtcMinute.Format(doc.Expires)}, signed by {string.Join(", ", keys.Select(k => k.Id))}"));
         }
         finally
         {

@@ -109,6 +109,23 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         return (new UpdateDaemon(client, reporter, notifier ?? new SystemdNotifier(null), log, _time, new Random(1), watchdog), reporter, http);
     }
 
+    [Fact]
+    public async Task A_clock_behind_the_newest_signed_time_is_logged_once()
+    {
+        Configure();
+        Directory.CreateDirectory(_device.StateDir);
+        File.WriteAllText(Path.Combine(_device.StateDir, "clock.json"), """{"time":"2026-12-02T00:00:00+00:00","source":"a test"}""");
+        var (daemon, reporter, http) = NewDaemon();
+        await using var _ = reporter;
+        using var __ = http;
+
+        await daemon.PollOnceAsync(CancellationToken.None);
+        await daemon.PollOnceAsync(CancellationToken.None);
+
+        string line = "clock: the device clock says 2026-12-01T00:00Z, the newest signed time is 2026-12-02T00:00Z from a test: using 2026-12-02T00:00Z";
+        Assert.Single(_logText.ToString().Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
+    }
+
     private int ChannelRequests => _server.Requests.Count(r => r.Path == "/stable.channel");
 
     [Fact]
