@@ -22,7 +22,17 @@ public sealed class ChannelClockTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await FaultServer.StartAsync((ctx, _) => ctx.Response.Body.WriteAsync(_channel).AsTask());
+        _server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            string etag = "\"c" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(_channel))[..8] + "\"";
+            ctx.Response.Headers.ETag = etag;
+            if (ctx.Request.Headers.IfNoneMatch == etag)
+            {
+                ctx.Response.StatusCode = 304;
+                return Task.CompletedTask;
+            }
+            return ctx.Response.Body.WriteAsync(_channel).AsTask();
+        });
     }
 
     public async Task DisposeAsync()
@@ -39,11 +49,16 @@ public sealed class ChannelClockTests : IAsyncLifetime
         _device.AppendConfig($"[channel]\nname = {name}\nurl = {_server.Url("/stable.channel")}\nmachine-id-file = {_device.MachineIdFile}\n");
     }
 
-    private Task<ChannelCheck> CheckAsync(DateTimeOffset now)
+    private Task<ChannelCheck> CheckAsync(DateTimeOffset now, DateTimeOffset? floor = null)
     {
         var time = new WatchedFakeTimeProvider(now);
         var http = UpdaterHttpClient.Create(new HttpTransportOptions());
-        return new ChannelClient(_device.Device(time: time), http, time).CheckAsync(CancellationToken.None);
+        var device = _device.Device(time: time);
+        if (floor is { } f)
+        {
+            device.Clock.AddFloor(f, "the image's build time");
+        }
+        return new ChannelClient(device, http, time).CheckAsync(CancellationToken.None);
     }
 
     private static JsonElement Json(ChannelCheck check) =>
@@ -87,6 +102,24 @@ public sealed class ChannelClockTests : IAsyncLifetime
         Assert.Equal(ExitCode.BadInput, error.ExitCode);
         Assert.Contains("version 5 expired at 2026-12-31T00:00Z and the device clock says 1970-01-01T00:00Z, the newest signed time is 2027-01-10T00:00Z", error.Message, StringComparison.Ordinal);
         Assert.Equal(stored, File.ReadAllText(Path.Combine(_device.StateDir, "channel", "stable", "state.json")));
+    }
+
+    [Fact]
+    public async Task The_stored_channel_replayed_after_its_expiry_is_refused()
+    {
+        Configure();
+        Publish(TestChannels.Document(version: 5));
+        Assert.False((await CheckAsync(TestChannels.T0)).NotModified);
+        Assert.True((await CheckAsync(TestChannels.T0.AddDays(1))).NotModified);
+
+        // The server keeps answering 304 (or is an attacker holding the device on it) after the file expired.
+        var error = await Assert.ThrowsAsync<UpdaterException>(() => CheckAsync(TestChannels.T0.AddDays(31)));
+        Assert.Contains("version 5 expired at 2026-12-31T00:00Z and the device clock says 2027-01-01T00:00Z: the server still offers no newer one", error.Message, StringComparison.Ordinal);
+
+        // A clock set back to 1970 does not revive it once a signed time past its expiry is known (here one that is
+        // not stored: the running image's build time).
+        error = await Assert.ThrowsAsync<UpdaterException>(() => CheckAsync(DateTimeOffset.UnixEpoch, floor: TestChannels.T0.AddDays(31)));
+        Assert.Contains("expired at 2026-12-31T00:00Z and the device clock says 1970-01-01T00:00Z, the newest signed time is 2027-01-01T00:00Z from the image's build time", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
