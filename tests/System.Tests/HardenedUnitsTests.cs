@@ -189,7 +189,7 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
     }
 
     private static string Config(string channel) => ContainerUpdateConf.Text("A", "trust-root = /etc/updater/root.json",
-        $"[channel]\nurl = {channel}\npoll-interval = 10s\npoll-jitter = 0s\n");
+        $"[channel]\nname = stable\nurl = {channel}\npoll-interval = 10s\npoll-jitter = 0s\n");
 
     private static string Json(string text) => System.Text.Json.JsonSerializer.Serialize(text)[1..^1];
 

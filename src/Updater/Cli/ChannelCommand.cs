@@ -30,36 +30,32 @@ internal static class ChannelCommand
         var signers = new SignerOptions();
         var name = new Option<string>("--channel") { Description = "Channel name", DefaultValueFactory = _ => "stable" };
         var channelVersion = new Option<long>("--channel-version") { Description = "This file's version: higher than every file published before on this channel", Required = true };
+        var issued = new Option<string>("--issued") { Description = "When this file is issued (ISO 8601, UTC, or now): devices never let their clock fall behind it", DefaultValueFactory = _ => "now" };
         var expires = new Option<string?>("--expires") { Description = "Expiry time (ISO 8601, UTC), after which devices refuse the file" };
         var expiresIn = new Option<string>("--expires-in") { Description = "Expiry as a duration from now (e.g. 14d), when --expires is not given", DefaultValueFactory = _ => "30d" };
         var compatible = new Option<string>("--compatible") { Description = "The board/product string devices must match", Required = true };
         var release = new Option<string>("--release") { Description = "Release version the channel offers, e.g. 2.1.0", Required = true };
         var bundleUrl = new Option<string>("--bundle-url") { Description = "Bundle URL, absolute or relative to the channel file's URL", Required = true };
-        var bundleSize = new Option<long?>("--bundle-size") { Description = "Bundle size in bytes (or give --bundle)" };
-        var bundle = new Option<string?>("--bundle") { Description = "The bundle file: its size is taken and its manifest pinned by hash" };
+        var bundle = new Option<string>("--bundle") { Description = "The bundle file: its size is taken and its manifest pinned by hash", Required = true };
         var waves = new Option<string[]>("--wave") { Description = "PERCENT@TIME, e.g. 1@2026-12-01T00:00Z; repeat for each wave (default 100@now)" };
         var groups = new Option<string[]>("--group") { Description = "Only devices in this [channel] group; repeat for several" };
         var halt = new Option<bool>("--halt") { Description = "Publish the rollout halted: no device starts installing the release" };
         var command = new Command("create", "Write a signed channel file naming the current release and its rollout")
         {
-            output, name, channelVersion, expires, expiresIn, compatible, release, bundleUrl, bundleSize, bundle, waves, groups, halt,
+            output, name, channelVersion, issued, expires, expiresIn, compatible, release, bundleUrl, bundle, waves, groups, halt,
         };
         signers.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = OptionTime.Parse(parse.GetValue(issued)!, "--issued", DateTimeOffset.UtcNow);
             long size;
-            string? manifestSha = null;
-            if (parse.GetValue(bundle) is { } bundlePath)
+            string manifestSha;
+            // The channel pins the exact bundle (format 2): its size and the hash of its signed manifest, from the file.
+            await using (var source = FileBundleSource.Open(parse.GetValue(bundle)!))
             {
-                await using var source = FileBundleSource.Open(bundlePath);
                 var (_, manifestBytes, _) = await UnverifiedBundleReader.ReadSignedPartAsync(source, ct).ConfigureAwait(false);
                 size = source.Length;
                 manifestSha = Convert.ToHexStringLower(SHA256.HashData(manifestBytes));
-            }
-            else
-            {
-                size = parse.GetValue(bundleSize) ?? throw new UpdaterException(ExitCode.Usage, "give --bundle FILE or --bundle-size BYTES");
             }
             DateTimeOffset expiry;
             if (parse.GetValue(expires) is { } text)
@@ -80,6 +76,7 @@ internal static class ChannelCommand
                 Format = ChannelRules.Format,
                 Channel = parse.GetValue(name)!,
                 Version = parse.GetValue(channelVersion),
+                Issued = now,
                 Expires = expiry,
                 Compatible = parse.GetValue(compatible)!,
                 Release = new ChannelRelease { Version = parse.GetValue(release)!, BundleUrl = parse.GetValue(bundleUrl)!, BundleSize = size, ManifestSha256 = manifestSha },
@@ -148,7 +145,7 @@ internal static class ChannelCommand
             var doc = VerifiedChannel.ParseDocument(document, output);
             await AtomicFile.WriteAsync(output, file, ct, AtomicFile.WorldReadable).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, expires {UtcMinute.Format(doc.Expires)}, signed by {string.Join(", ", keys.KeyIds)}"));
+                $"{output}: channel '{doc.Channel}' version {doc.Version}, release {doc.Release.Version}, {doc.Rollout.Waves.Count} wave(s){(doc.Rollout.Halted ? ", HALTED" : "")}, issued {UtcMinute.Format(doc.Issued)}, expires {UtcMinute.Format(doc.Expires)}, signed by {string.Join(", ", keys.KeyIds)}"));
         }
     }
 

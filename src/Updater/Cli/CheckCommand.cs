@@ -56,6 +56,10 @@ internal static class CheckCommand
                 // The channel's fields and the decision's reason come from the server; stdout may be the journal.
                 Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
                     $"channel '{report.Channel}' version {report.ChannelVersion} (expires {UtcMinute.Format(report.ChannelExpires)}, signed by {report.SignedBy}) offers {report.ReleaseVersion}")));
+                if (report.ClockCorrection is { } correction)
+                {
+                    Console.WriteLine(SafeText.Escape($"clock: {correction}"));
+                }
                 Console.WriteLine(SafeText.Escape(report.Reason));
             }
             return 0;

@@ -10,6 +10,7 @@ internal sealed record CheckReport
     {
         Channel = check.Channel.Document.Channel,
         ChannelVersion = check.Channel.Document.Version,
+        ChannelIssued = check.Channel.Document.Issued,
         ChannelExpires = check.Channel.Document.Expires,
         ChannelSource = check.Channel.Source,
         SignedBy = check.Channel.SignedBy,
@@ -25,10 +26,13 @@ internal sealed record CheckReport
         NextWaveStart = check.Decision.NextWaveStart,
         NextWavePercent = check.Decision.NextWavePercent,
         Group = group,
+        Now = check.Clock.Now,
+        ClockCorrection = check.Clock.Correction,
     };
 
     public required string Channel { get; init; }
     public required long ChannelVersion { get; init; }
+    public required DateTimeOffset ChannelIssued { get; init; }
     public required DateTimeOffset ChannelExpires { get; init; }
     public required string ChannelSource { get; init; }
     public required string SignedBy { get; init; }
@@ -44,4 +48,10 @@ internal sealed record CheckReport
     public DateTimeOffset? NextWaveStart { get; init; }
     public double? NextWavePercent { get; init; }
     public string? Group { get; init; }
+
+    /// <summary>The time the rollout was judged by (Clock.TrustedClock).</summary>
+    public required DateTimeOffset Now { get; init; }
+
+    /// <summary>When <see cref="Now"/> is not the device clock: which signed time was used instead, and why.</summary>
+    public string? ClockCorrection { get; init; }
 }

@@ -20,6 +20,14 @@ internal static class StatusCommand
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
             var report = DeviceStatus.From(await context.ReadAsync(ct).ConfigureAwait(false), context.Time.GetUtcNow());
+            try
+            {
+                report = report with { ClockCorrection = context.Clock.Read().Correction };
+            }
+            catch (UpdaterException e)
+            {
+                report = report with { Problems = [.. report.Problems, e.Message] };
+            }
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.StatusReport));
@@ -48,6 +56,10 @@ internal static class StatusCommand
         {
             string when = r.RollbackRecorded == true ? $"found {rollback.DetectedAt:u}" : "seen now, recorded by the next `updater health`";
             Console.WriteLine(SafeText.Escape($"rollback:    from slot {rollback.FromSlot}{(rollback.Version is null ? "" : $" ({rollback.Version})")} to {rollback.ToSlot}, {when}: {rollback.Explanation}"));
+        }
+        if (r.ClockCorrection is { } correction)
+        {
+            Console.WriteLine(SafeText.Escape($"clock:       {correction}"));
         }
         foreach (var p in r.Problems)
         {

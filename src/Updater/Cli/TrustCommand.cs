@@ -52,14 +52,15 @@ internal static class TrustCommand
         });
         var thresholds = ThresholdOption();
         var (expires, expiresIn) = ExpiryOptions("365d");
-        var command = new Command("init", "Write version 1 of a root: the keys of each role and their thresholds") { output, thresholds, expires, expiresIn };
+        var issued = IssuedOption();
+        var command = new Command("init", "Write version 1 of a root: the keys of each role and their thresholds") { output, thresholds, expires, expiresIn, issued };
         foreach (var option in keyOptions.Values)
         {
             command.Options.Add(option);
         }
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = OptionTime.Parse(parse.GetValue(issued)!, "--issued", DateTimeOffset.UtcNow);
             var keys = keyOptions.ToDictionary(p => p.Key, p => (IReadOnlyList<PublicKey>)parse.GetValue(p.Value)!.Select(PublicKeys.Load).ToList());
             var root = RootDraft.Create(keys, ParseThresholds(parse.GetValue(thresholds)), now, Expiry(parse, expires, expiresIn, now) ?? now.AddDays(365));
             await WriteDraftAsync(parse.GetValue(output)!, root, ct).ConfigureAwait(false);
@@ -76,10 +77,11 @@ internal static class TrustCommand
         var remove = new Option<string[]>("--remove") { Description = "[ROLE=]KEYID or [ROLE=]PUB.pem: remove a key from a role, or from every role (revocation); repeat" };
         var thresholds = ThresholdOption();
         var (expires, expiresIn) = ExpiryOptions(null);
-        var command = new Command("edit", "Write the next version of a root: keys added or removed, thresholds, expiry") { previous, output, add, remove, thresholds, expires, expiresIn };
+        var issued = IssuedOption();
+        var command = new Command("edit", "Write the next version of a root: keys added or removed, thresholds, expiry") { previous, output, add, remove, thresholds, expires, expiresIn, issued };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = OptionTime.Parse(parse.GetValue(issued)!, "--issued", DateTimeOffset.UtcNow);
             string path = parse.GetValue(previous)!;
             var current = RootRules.Parse(SignedFile.Read(SmallFile.Read(path, TrustRoot.MaxFileBytes, "root file"), TrustRoot.MaxFileBytes, path, "root file", allowUnsigned: true).Payload, path);
             var adds = (parse.GetValue(add) ?? []).Select(a =>
@@ -218,6 +220,9 @@ internal static class TrustCommand
         }, ct));
         return command;
     }
+
+    /// <summary>The root's issued time: devices never let their clock fall behind it, so a test or a reproducible build may set it.</summary>
+    private static Option<string> IssuedOption() => new("--issued") { Description = "Issued time (ISO 8601, UTC, or now); devices never let their clock fall behind it", DefaultValueFactory = _ => "now" };
 
     private static Option<string[]> ThresholdOption() => new("--threshold") { Description = "ROLE=K: K signatures of the role's keys are needed (default 1, or as before); repeat per role" };
 

@@ -12,6 +12,12 @@ internal sealed record ChannelConfig
     /// <summary>systemd's machine id: what a device's rollout bucket is computed from unless machine-id-file says otherwise.</summary>
     public const string DefaultMachineIdFile = "/etc/machine-id";
 
+    /// <summary>
+    /// The channel this device follows ("stable"): a channel file naming another is refused, and the device keeps its
+    /// floors per name (Fleet.ChannelRules.IsName).
+    /// </summary>
+    public required string Name { get; init; }
+
     /// <summary>The signed channel file: an http(s) URL or an absolute path.</summary>
     public required string Url { get; init; }
 
@@ -49,6 +55,11 @@ internal sealed record ChannelConfig
     public static ChannelConfig Read(IniSection section)
     {
         var reader = new SectionReader(section);
+        string name = reader.Required("name");
+        if (!Fleet.ChannelRules.IsName(name))
+        {
+            throw new ConfigException($"{reader.Entry("name")!.Where}: key 'name' is '{IniExcerpt.Of(name)}', expected {Fleet.ChannelRules.NameRule} (the channel's \"channel\" field, e.g. stable)");
+        }
         string url = reader.Required("url");
         if (!Transport.SafeUrl.IsHttp(url) && !Path.IsPathRooted(url))
         {
@@ -93,6 +104,7 @@ internal sealed record ChannelConfig
         }
         var config = new ChannelConfig
         {
+            Name = name,
             Url = url,
             Group = group,
             MachineIdFile = machineId,

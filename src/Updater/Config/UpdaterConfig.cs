@@ -40,6 +40,9 @@ internal sealed record UpdaterConfig
 
     public required SlotSet Slots { get; init; }
 
+    /// <summary>[system] clock: "now" for expiry and waves from the device clock raised to signed times, or signed times alone.</summary>
+    public Updater.Clock.ClockMode Clock { get; init; } = Updater.Clock.ClockMode.Wall;
+
     /// <summary>The [health] section; its defaults when the file has none.</summary>
     public HealthConfig Health { get; init; } = HealthConfig.Default;
 
@@ -136,6 +139,7 @@ internal sealed record UpdaterConfig
         string trustRoot = AbsolutePath(reader, "trust-root", "/etc/updater/root.json");
         string booted = reader.Optional("booted-slot", "auto");
         bool directIo = reader.Bool("direct-io", true);
+        var clock = reader.OneOf("clock", "wall", "wall", "signed") == "signed" ? Updater.Clock.ClockMode.Signed : Updater.Clock.ClockMode.Wall;
         reader.RejectUnknown();
 
         CheckSlots(doc, slots);
@@ -156,6 +160,7 @@ internal sealed record UpdaterConfig
             BootedSlot = booted,
             DirectIo = directIo,
             Slots = set,
+            Clock = clock,
             Health = health,
             Channel = channel is null ? null : ChannelConfig.Read(channel),
         };

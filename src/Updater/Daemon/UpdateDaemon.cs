@@ -24,6 +24,7 @@ internal sealed class UpdateDaemon
     private readonly Random _random;
     private readonly ProgressWatchdog _watchdog;
     private string? _lastReason;
+    private string? _lastCorrection;
     private bool _rollbackReported;
 
     public UpdateDaemon(ChannelClient client, FleetReporter reporter, SystemdNotifier notifier, JournalLog log,
@@ -108,6 +109,12 @@ internal sealed class UpdateDaemon
             return await MaybeRebootAsync(cancellationToken).ConfigureAwait(false);
         }
         var doc = check.Channel.Document;
+        if (check.Clock.Correction is { } correction && correction != _lastCorrection)
+        {
+            // Once per change, not per poll: a clock behind the signed times is worth a look, not a flood.
+            _lastCorrection = correction;
+            _log.Warning($"clock: {correction}");
+        }
         Note($"channel '{doc.Channel}' version {doc.Version}{(check.NotModified ? " (not modified)" : "")}: {check.Decision.Reason}");
         if (check.Decision.Verdict == RolloutVerdict.RolledBack && !_rollbackReported)
         {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Partition.Booted;
 using Partition.Bootloaders;
+using Updater.Clock;
 using Updater.Config;
 using Updater.Reboot;
 using Updater.State;
@@ -27,6 +28,7 @@ internal sealed class DeviceContext
         BootedOverride = bootedOverride;
         Rebooter = rebooter ?? new CommandRebooter(config.Health.RebootCommand);
         Time = time ?? TimeProvider.System;
+        Clock = new TrustedClock(State, Time, config.Clock);
     }
 
     public UpdaterConfig Config { get; }
@@ -45,6 +47,9 @@ internal sealed class DeviceContext
     public IRebooter Rebooter { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>"Now" for channel expiry and rollout waves: <see cref="Time"/> never below the newest signed time accepted.</summary>
+    public TrustedClock Clock { get; }
 
     /// <summary>
     /// Loads update.conf, checks that nobody but root can change what the updater trusts (the file itself, the

@@ -22,6 +22,9 @@ internal sealed record StatusReport
     public bool? RollbackRecorded { get; init; }
     public required IReadOnlyList<SlotStatus> Slots { get; init; }
 
+    /// <summary>When the time this device judges channels by is not its clock (Clock.TrustedClock): which, and why.</summary>
+    public string? ClockCorrection { get; init; }
+
     /// <summary>Where the two views disagree, or what else an operator must look at. Empty when all is well.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
 }

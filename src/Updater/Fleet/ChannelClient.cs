@@ -12,7 +12,9 @@ namespace Updater.Fleet;
 /// <summary>
 /// The device side of a channel: fetch (conditionally), verify, judge freshness, decide the rollout, and
 /// install what it allows through the same pipeline as `updater install URL`. Used by `updater check` and
-/// by the daemon, which keeps one instance so an unchanged channel costs a 304.
+/// by the daemon, which keeps one instance so an unchanged channel costs a 304. Expiry and rollout waves are judged
+/// by the device's <see cref="Clock.TrustedClock"/> (<see cref="DeviceContext.Clock"/>); <c>time</c> drives the
+/// transport's timers and the installer.
 /// </summary>
 internal sealed class ChannelClient
 {
@@ -33,7 +35,7 @@ internal sealed class ChannelClient
         _time = time;
         Transport = _channel.TransportOptions(time, log);
         _fetcher = new ChannelFetcher(channelLocation ?? _channel.Url, http, Transport);
-        _store = new ChannelStore(device.State, device.Config.Compatible, time);
+        _store = new ChannelStore(device.State, device.Config.Compatible, _channel.Name, device.Clock);
     }
 
     public HttpTransportOptions Transport { get; }
@@ -47,7 +49,9 @@ internal sealed class ChannelClient
         // The root first, as TUF orders it: a rotation that revokes a channel key must reach the device before
         // a channel file that key signed can be believed.
         var (root, rotated) = await _device.Trust.UpdateAsync(_fetcher.RootSource(), cancellationToken).ConfigureAwait(false);
-        root.RequireCurrent(_time.GetUtcNow(), _fetcher.Name);
+        // The root's issued time is signed: "now" never runs behind it, and its expiry is judged by that clock.
+        _device.Clock.AddFloor(root.Document.Issued, $"trust root version {root.Version}");
+        root.RequireCurrent(_device.Clock.GetUtcNow(), _fetcher.Name);
         if (rotated.Count > 0 || _root?.Version != root.Version)
         {
             _last = null;
@@ -60,7 +64,7 @@ internal sealed class ChannelClient
         if (fetch.NotModified && _last is not null)
         {
             channel = _last;
-            _store.CheckNotExpired(channel);
+            await _store.CheckNotExpiredAsync(channel, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -70,8 +74,11 @@ internal sealed class ChannelClient
         _last = channel;
         var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
         var facts = DeviceFacts.From(device, FleetDeviceId.Read(_channel.MachineIdFile), _channel.Group);
-        var decision = RolloutPolicy.Decide(channel.Document, facts, _time.GetUtcNow());
-        return new ChannelCheck(channel, decision, fetch.NotModified, _fetcher.ResolveBundle(channel.Document.Release.BundleUrl));
+        // Read after the channel was accepted: its issued time is a floor of "now" (with [system] clock = signed, the
+        // waves move as the vendor issues channels).
+        var clock = _device.Clock.Read();
+        var decision = RolloutPolicy.Decide(channel.Document, facts, clock.Now);
+        return new ChannelCheck(channel, decision, fetch.NotModified, _fetcher.ResolveBundle(channel.Document.Release.BundleUrl), clock);
     }
 
     /// <summary>
@@ -96,9 +103,10 @@ internal sealed class ChannelClient
         {
             throw new UpdaterException(ExitCode.BadInput, $"{name}: the bundle is version {bundle.Manifest.Version}, the channel names {release.Version}: refusing it");
         }
-        if (release.ManifestSha256 is { } pinned && pinned != bundle.ManifestSha256)
+        // Always pinned (format 2): a different bundle, however validly signed, put behind the same URL is refused.
+        if (release.ManifestSha256 != bundle.ManifestSha256)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{name}: the bundle's manifest hashes to {bundle.ManifestSha256}, the channel pins {pinned}: refusing it");
+            throw new UpdaterException(ExitCode.BadInput, $"{name}: the bundle's manifest hashes to {bundle.ManifestSha256}, the channel pins {release.ManifestSha256}: refusing it");
         }
     }
 

@@ -11,11 +11,20 @@ internal sealed record ChannelDocument
 {
     [JsonPropertyName("format")] public required int Format { get; init; }
 
-    /// <summary>The channel's name ("stable", "beta"), for messages and reports.</summary>
+    /// <summary>
+    /// The channel's name ("stable", "beta"): must equal the device's [channel] name, so one channel's file served
+    /// in another's place is refused; the device keeps its floors per name (<see cref="ChannelRules.IsName"/>).
+    /// </summary>
     [JsonPropertyName("channel")] public required string Channel { get; init; }
 
     /// <summary>Monotonic: every published change raises it; devices refuse a lower one (rollback attack).</summary>
     [JsonPropertyName("version")] public required long Version { get; init; }
+
+    /// <summary>
+    /// When the vendor signed this version: before <see cref="Expires"/>. A device that accepts the file never lets its
+    /// "now" fall behind it again (Clock.TrustedClock), so a file that expired before it cannot be replayed later.
+    /// </summary>
+    [JsonPropertyName("issued")] public required DateTimeOffset Issued { get; init; }
 
     /// <summary>Devices refuse the file from this time on (freeze attack): the vendor republishes before it.</summary>
     [JsonPropertyName("expires")] public required DateTimeOffset Expires { get; init; }
@@ -37,8 +46,8 @@ internal sealed record ChannelRelease
 
     [JsonPropertyName("bundle_size")] public required long BundleSize { get; init; }
 
-    /// <summary>Optional pin of the exact bundle: SHA-256 of its signed manifest (`updater bundle info --json`).</summary>
-    [JsonPropertyName("manifest_sha256")] public string? ManifestSha256 { get; init; }
+    /// <summary>Pin of the exact bundle: SHA-256 of its signed manifest (`updater bundle info --json`), always checked.</summary>
+    [JsonPropertyName("manifest_sha256")] public required string ManifestSha256 { get; init; }
 }
 
 /// <summary>Who gets the release when: waves over time, an optional group filter, a halt switch.</summary>

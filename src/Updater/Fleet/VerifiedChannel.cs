@@ -70,6 +70,12 @@ internal sealed class VerifiedChannel
         }
         catch (JsonException e)
         {
+            // A document of another format fails the shape of this one (format 1 has no "issued"): say which format
+            // it is and what to do, not which field is missing.
+            if (OtherFormat(bytes) is { } format)
+            {
+                throw new UpdaterException(ExitCode.BadInput, $"{name}: channel field 'format' {ChannelRules.FormatProblem(format)}");
+            }
             throw new UpdaterException(ExitCode.BadInput, $"{name}: channel document is malformed: {JsonProblem.Describe(e)}");
         }
         if (document is null)
@@ -78,5 +84,20 @@ internal sealed class VerifiedChannel
         }
         ChannelRules.Check(document, name);
         return document;
+    }
+
+    /// <summary>The top-level "format" number of a document that did not parse, when it is not this updater's.</summary>
+    private static long? OtherFormat(byte[] bytes)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("format", out var f)
+                && f.TryGetInt64(out long format) && format != ChannelRules.Format ? format : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

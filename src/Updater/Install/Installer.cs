@@ -39,7 +39,8 @@ internal sealed class Installer
 
         // 1. Verify everything that can be verified before touching anything.
         var root = _device.Trust.Load();
-        root.RequireCurrent(_time.GetUtcNow(), source.Name);
+        _device.Clock.AddFloor(root.Document.Issued, $"trust root version {root.Version}");
+        root.RequireCurrent(_device.Clock.GetUtcNow(), source.Name);
         var bundle = await VerifiedBundle.OpenAsync(source, root, cancellationToken).ConfigureAwait(false);
         var manifest = bundle.Manifest;
         options.Expect?.Invoke(bundle);
@@ -179,6 +180,11 @@ internal sealed class Installer
         // install that a rerun completes, never as a release that was tried and rolled back.
         await _device.Bootloader.ActivateAsync(target.Bootname, BootActivation.Trial, cancellationToken).ConfigureAwait(false);
         _state.DeleteJournal();
+        // The bundle's creation time is signed by a threshold of bundle keys: from now on "now" is never earlier.
+        if (DateTimeOffset.TryParse(manifest.Created, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var created))
+        {
+            await _device.Clock.ObserveAsync(created, $"bundle {manifest.Version}", cancellationToken).ConfigureAwait(false);
+        }
 
         return new InstallResult
         {

@@ -29,11 +29,22 @@ internal sealed class StateDirectory
     /// <summary>At most this many reports wait; the oldest go first when more arrive.</summary>
     public const int MaxQueuedReports = 16;
 
-    /// <summary>channel/: the last channel file accepted and its freshness state, owned by Fleet.ChannelStore.</summary>
+    /// <summary>channel/: one directory per channel name, owned by Fleet.ChannelStore (<see cref="ChannelDirectoryOf"/>).</summary>
     public string ChannelDirectory => System.IO.Path.Combine(Path, "channel");
 
     /// <summary>trust/: the root versions accepted after the shipped one (N.root.json), owned by Trust.TrustStore.</summary>
     public string TrustDirectory => System.IO.Path.Combine(Path, "trust");
+
+    /// <summary>
+    /// channel/&lt;name&gt;/: the last channel file accepted under that name and its floors (version, hash, expiry, ETag).
+    /// The name must be one <see cref="Fleet.ChannelRules.IsName"/> accepts, so it is one path component.
+    /// </summary>
+    public string ChannelDirectoryOf(string name) => Fleet.ChannelRules.IsName(name)
+        ? System.IO.Path.Combine(ChannelDirectory, name)
+        : throw new UpdaterException(ExitCode.BadInput, $"'{Text.SafeText.Escape(name)}' is not a channel name: it must be {Fleet.ChannelRules.NameRule}");
+
+    /// <summary>clock.json: the newest signed time accepted (<see cref="SignedTimeRecord"/>), owned by Clock.TrustedClock.</summary>
+    private string SignedTimePath => System.IO.Path.Combine(Path, "clock.json");
 
     private string JournalPath => System.IO.Path.Combine(Path, "install.json");
 
@@ -133,6 +144,14 @@ internal sealed class StateDirectory
     {
         EnsureExists();
         return Guard(() => AtomicFile.WriteAsync(HealthFailurePath, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.HealthFailureRecord), cancellationToken));
+    }
+
+    public SignedTimeRecord? ReadSignedTime() => ReadJson(SignedTimePath, StateJsonContext.Default.SignedTimeRecord);
+
+    public Task WriteSignedTimeAsync(SignedTimeRecord record, CancellationToken cancellationToken)
+    {
+        EnsureExists();
+        return Guard(() => AtomicFile.WriteAsync(SignedTimePath, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.SignedTimeRecord), cancellationToken));
     }
 
     public RollbackRecord? ReadRollback() => ReadJson(RollbackPath, StateJsonContext.Default.RollbackRecord);

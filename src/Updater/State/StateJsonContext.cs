@@ -8,5 +8,6 @@ namespace Updater.State;
 [JsonSerializable(typeof(InstallJournal))]
 [JsonSerializable(typeof(HealthFailureRecord))]
 [JsonSerializable(typeof(RollbackRecord))]
+[JsonSerializable(typeof(SignedTimeRecord))]
 [JsonSourceGenerationOptions(WriteIndented = true)]
 internal sealed partial class StateJsonContext : JsonSerializerContext;

@@ -34,10 +34,10 @@ public sealed class OneIniGrammarTests
     [InlineData("")]
     public void Both_files_refuse_the_same_words(string word)
     {
-        var config = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(System + $"[channel]\nurl = /srv/c.channel\nauto-reboot = {word}\n", "update.conf"));
+        var config = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(System + $"[channel]\nname = stable\nurl = /srv/c.channel\nauto-reboot = {word}\n", "update.conf"));
         var dropIn = Assert.Throws<HealthCheckConfigException>(() => HealthCheckParser.Parse($"[check.a]\ntype = mount\npath = /\nrequired = {word}\n", "10-a.conf"));
 
-        Assert.StartsWith("update.conf:17: key 'auto-reboot'", config.Message, StringComparison.Ordinal);
+        Assert.StartsWith("update.conf:18: key 'auto-reboot'", config.Message, StringComparison.Ordinal);
         Assert.StartsWith("10-a.conf:4: key 'required'", dropIn.Message, StringComparison.Ordinal);
         Assert.Contains(IniBoolean.Expected, config.Message, StringComparison.Ordinal);
         Assert.Contains(IniBoolean.Expected, dropIn.Message, StringComparison.Ordinal);
@@ -74,13 +74,13 @@ public sealed class OneIniGrammarTests
 
         var e = Assert.Throws<ConfigException>(config.RequireChannel);
         Assert.Equal("/etc/updater/update.conf: no [channel] section: set [channel] url to use channels", e.Message);
-        Assert.Equal("/srv/c.channel", UpdaterConfig.Parse(System + "[channel]\nurl = /srv/c.channel\n", "u").RequireChannel().Url);
+        Assert.Equal("/srv/c.channel", UpdaterConfig.Parse(System + "[channel]\nname = stable\nurl = /srv/c.channel\n", "u").RequireChannel().Url);
     }
 
     [Fact]
     public void A_config_changes_one_setting_with_with()
     {
-        var config = UpdaterConfig.Parse(System + "[channel]\nurl = /srv/c.channel\n", "u");
+        var config = UpdaterConfig.Parse(System + "[channel]\nname = stable\nurl = /srv/c.channel\n", "u");
 
         var changed = config with { Channel = config.Channel! with { AutoReboot = true } };
 

@@ -28,6 +28,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
     private byte[] _bundle = [];
     private byte[] _image = [];
     private byte[] _channel = [];
+    private string _manifestSha = "";
     private int _reportStatus = 200;
     private bool _stallPayload;
     private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,6 +37,7 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
     {
         var (path, image) = await _device.MakeBundleAsync("2.1.0");
         _bundle = await File.ReadAllBytesAsync(path);
+        _manifestSha = await TestChannels.ManifestShaAsync(path);
         _image = image;
         _server = await FaultServer.StartAsync(async (ctx, _) =>
         {
@@ -80,10 +82,13 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         _device.Dispose();
     }
 
-    private void Publish(ChannelDocument doc) => _channel = TestChannels.Sign(doc, _device.Key);
+    /// <summary>Serves <paramref name="doc"/>, pinning the test bundle's manifest unless the document pins another.</summary>
+    private void Publish(ChannelDocument doc) => _channel = TestChannels.Sign(
+        doc.Release.ManifestSha256 == TestChannels.NoBundle ? doc with { Release = doc.Release with { ManifestSha256 = _manifestSha } } : doc, _device.Key);
 
     private void Configure(string extra = "", string interval = "1h", string jitter = "5m") => _device.AppendConfig($"""
         [channel]
+        name = stable
         url = {_server.Url("/stable.channel")}
         machine-id-file = {_device.MachineIdFile}
         report-url = {_server.Url("/report")}
@@ -102,6 +107,23 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
         var client = new ChannelClient(_device.Device(rebooter: _rebooter, time: _time), http, _time, log: log.Warning);
         var reporter = new FleetReporter(config.Channel.ReportUrl, http, options, log.Warning);
         return (new UpdateDaemon(client, reporter, notifier ?? new SystemdNotifier(null), log, _time, new Random(1), watchdog), reporter, http);
+    }
+
+    [Fact]
+    public async Task A_clock_behind_the_newest_signed_time_is_logged_once()
+    {
+        Configure();
+        Directory.CreateDirectory(_device.StateDir);
+        File.WriteAllText(Path.Combine(_device.StateDir, "clock.json"), """{"time":"2026-12-02T00:00:00+00:00","source":"a test"}""");
+        var (daemon, reporter, http) = NewDaemon();
+        await using var _ = reporter;
+        using var __ = http;
+
+        await daemon.PollOnceAsync(CancellationToken.None);
+        await daemon.PollOnceAsync(CancellationToken.None);
+
+        string line = "clock: the device clock says 2026-12-01T00:00Z, the newest signed time is 2026-12-02T00:00Z from a test: using 2026-12-02T00:00Z";
+        Assert.Single(_logText.ToString().Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
     }
 
     private int ChannelRequests => _server.Requests.Count(r => r.Path == "/stable.channel");

@@ -43,8 +43,9 @@ public sealed class ChannelFetchTests : IDisposable
 
     private ChannelClient NewUpdater(HttpClient http, string url)
     {
-        _device.AppendConfig($"[channel]\nurl = {url}\nmachine-id-file = {_device.MachineIdFile}\n");
-        return new ChannelClient(_device.Device(), http, FakeClock.Create());
+        _device.AppendConfig($"[channel]\nname = stable\nurl = {url}\nmachine-id-file = {_device.MachineIdFile}\n");
+        var time = FakeClock.Create();
+        return new ChannelClient(_device.Device(time: time), http, time);
     }
 
     [Fact]
@@ -68,7 +69,8 @@ public sealed class ChannelFetchTests : IDisposable
         using var newKey = Updater.Crypto.SigningKey.Generate();
         server.Roots[2] = TestRoots.Sign(TestRoots.Document(2, [_device.Key], [_device.Key], [newKey]), _device.Key);
         channel = TestChannels.Sign(TestChannels.Document(version: 4), newKey);
-        var restarted = new ChannelClient(_device.Device(), http, FakeClock.Create());
+        var time = FakeClock.Create();
+        var restarted = new ChannelClient(_device.Device(time: time), http, time);
 
         var check = await restarted.CheckAsync(CancellationToken.None);
 

@@ -70,9 +70,10 @@ public sealed class NginxStaticServerTests : IAsyncLifetime
     {
         var (size, image) = await PublishBundleAsync("2.1.0");
         await File.WriteAllBytesAsync(Path.Combine(_www, "stable.channel"),
-            TestChannels.Sign(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: size, waves: [new RolloutWave(100, DateTimeOffset.UtcNow.AddDays(-1))], expires: DateTimeOffset.UtcNow.AddDays(30)), _device.Key));
+            TestChannels.Sign(TestChannels.Document(bundleUrl: "bundles/2.1.0.bundle", bundleSize: size, manifestSha: await TestChannels.ManifestShaAsync(Path.Combine(_www, "bundles", "2.1.0.bundle")), waves: [new RolloutWave(100, DateTimeOffset.UtcNow.AddDays(-1))], expires: DateTimeOffset.UtcNow.AddDays(30)), _device.Key));
         _device.AppendConfig($"""
             [channel]
+            name = stable
             url = {_nginx.Url("stable.channel")}
             machine-id-file = {_device.MachineIdFile}
             """);

@@ -104,11 +104,12 @@ public sealed class RedirectTests : IDisposable
         byte[] channel = TestChannels.Sign(TestChannels.Document(version: 2), _device.Key);
         await using var cdn = await FaultServer.StartAsync((ctx, _) => ctx.Response.Body.WriteAsync(channel).AsTask());
         await using var server = await RedirectingTo(path => cdn.Url(path));
-        _device.AppendConfig($"[channel]\nurl = {server.Url("/stable.channel")}\nmachine-id-file = {_device.MachineIdFile}\nhttp-redirect-origins = https://cdn.example.com {cdn.BaseUrl}\n");
-        var device = _device.Device();
+        _device.AppendConfig($"[channel]\nname = stable\nurl = {server.Url("/stable.channel")}\nmachine-id-file = {_device.MachineIdFile}\nhttp-redirect-origins = https://cdn.example.com {cdn.BaseUrl}\n");
+        var time = FakeClock.Create();
+        var device = _device.Device(time: time);
         using var http = UpdaterHttpClient.Create(device.Config.RequireChannel().TransportOptions(TimeProvider.System));
 
-        var check = await new ChannelClient(device, http, FakeClock.Create()).CheckAsync(CancellationToken.None);
+        var check = await new ChannelClient(device, http, time).CheckAsync(CancellationToken.None);
 
         Assert.Equal(2, check.Channel.Document.Version);
         Assert.Single(cdn.Requests);

@@ -41,7 +41,7 @@ public sealed class TrustAttackTests : IAsyncLifetime
         // Root version 1 as the device ships it: two of two root keys, bundle keys b1 and b2 (one of them
         // enough unless a test says otherwise), channel key c1.
         ShipRoot(Root(1, bundleThreshold: 1));
-        _device.AppendConfig($"[channel]\nurl = {_server.Url("/stable/stable.channel")}\nmachine-id-file = {_device.MachineIdFile}\npoll-jitter = 0s\nhttp-attempts = 1\n");
+        _device.AppendConfig($"[channel]\nname = stable\nurl = {_server.Url("/stable/stable.channel")}\nmachine-id-file = {_device.MachineIdFile}\npoll-jitter = 0s\nhttp-attempts = 1\n");
     }
 
     public async Task DisposeAsync()
@@ -86,15 +86,28 @@ public sealed class TrustAttackTests : IAsyncLifetime
         PublishChannel(ChannelFor(sha, bundle.Length, channelVersion, release), channelSigners);
     }
 
-    private static ChannelDocument ChannelFor(string manifestSha, long size, long version, string release = "2.0.0") =>
+    private static ChannelDocument ChannelFor(string manifestSha, long size, long version, string release = "2.0.0",
+        DateTimeOffset? issued = null, DateTimeOffset? expires = null, string channel = "stable") =>
         TestChannels.Document(version: version, release: release, bundleUrl: "bundles/2.0.0.bundle", bundleSize: size, manifestSha: manifestSha,
-            waves: [new RolloutWave(100, DateTimeOffset.UtcNow.AddDays(-1))], expires: DateTimeOffset.UtcNow.AddDays(30));
+            waves: [new RolloutWave(100, (issued ?? DateTimeOffset.UtcNow).AddDays(-1))], issued: issued ?? DateTimeOffset.UtcNow.AddDays(-1),
+            expires: expires ?? DateTimeOffset.UtcNow.AddDays(30), channel: channel);
+
+    /// <summary>The real binary with its clock set by libfaketime (it starts at <paramref name="at"/> and runs on).</summary>
+    private Task<ProcessResult> UpdaterAt(DateTimeOffset at, params string[] args)
+    {
+        var start = ProcessRunner.StartInfo("faketime", ["-f", "@" + at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+            UpdaterProcess.Executable, "--config", _device.ConfigPath, .. args]);
+        start.Environment["TZ"] = "UTC";
+        // Timers and timeouts keep real time: only the wall clock is the attacker's.
+        start.Environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
+        return ProcessRunner.RunAsync(start);
+    }
 
     private void PublishChannel(ChannelDocument document, SigningKey[] signers) =>
         _files["/stable/stable.channel"] = VerifiedChannel.Sign(JsonSerializer.SerializeToUtf8Bytes(document, ChannelJsonContext.Default.ChannelDocument), signers, "attacker");
 
-    /// <summary>What a bundle attack may see updated first: the genuine channel (and root) the check accepted.</summary>
-    private static readonly string[] Genuine = ["channel", "trust"];
+    /// <summary>What a bundle attack may see updated first: the genuine channel (and root) the check accepted, and its signed time.</summary>
+    private static readonly string[] Genuine = ["channel", "trust", "clock.json"];
 
     private Task<ProcessResult> Updater(params string[] args) => UpdaterProcess.RunAsync(["--config", _device.ConfigPath, .. args]);
 
@@ -107,7 +120,7 @@ public sealed class TrustAttackTests : IAsyncLifetime
         {
             parts.AddRange(Directory.GetFiles(_device.StateDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
                 .Select(f => Path.GetRelativePath(_device.StateDir, f))
-                .Where(f => !legitimate.Any(l => f.StartsWith(l + "/", StringComparison.Ordinal)))
+                .Where(f => !legitimate.Any(l => f == l || f.StartsWith(l + "/", StringComparison.Ordinal)))
                 .Select(f => $"{f}={TestDevice.Sha256Of(Path.Combine(_device.StateDir, f))}"));
         }
         return string.Join("\n", parts);
@@ -233,6 +246,59 @@ public sealed class TrustAttackTests : IAsyncLifetime
         _files["/stable/bundles/2.0.0.bundle"] = other;
         PublishChannel(ChannelFor(sha, real.Length, 1), [_c1]);
         await RefusedAsync($"the channel pins {sha}: refusing it", Genuine);
+    }
+
+    [Fact]
+    public async Task A_nightly_channel_served_at_the_stable_url_is_refused_and_sets_no_floor()
+    {
+        var (bundle, sha) = await BundleAsync("9.0.0-nightly.1", [_b1]);
+        _files["/stable/bundles/2.0.0.bundle"] = bundle;
+        PublishChannel(ChannelFor(sha, bundle.Length, 100, release: "9.0.0-nightly.1", channel: "nightly"), [_c1]);
+        await RefusedAsync("the file is channel 'nightly', this device follows channel 'stable' ([channel] name): refusing a channel served in another's place");
+
+        // The real stable channel, with a far lower version than nightly's, still installs.
+        await PublishAsync([_b1], [_c1], channelVersion: 3);
+        var result = await Updater("check", "--install");
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    // Indefinite freeze.
+
+    [Fact]
+    public async Task A_channel_this_device_saw_expire_is_refused_again_with_the_clock_at_1970()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var (bundle, sha) = await BundleAsync("2.0.0", [_b1]);
+        _files["/stable/bundles/2.0.0.bundle"] = bundle;
+        PublishChannel(ChannelFor(sha, bundle.Length, 1, issued: now.AddDays(-40), expires: now.AddDays(-10)), [_c1]);
+        // Twenty days ago the file was fresh: accepted.
+        var then = await UpdaterAt(now.AddDays(-20), "check");
+        Assert.True(then.ExitCode == 0, then.Output);
+        // Today it has expired: refused, and the device remembers the signed expiry it saw pass.
+        var today = await Updater("check");
+        Assert.Equal((int)ExitCode.BadInput, today.ExitCode);
+        Assert.Contains("expired at", today.Stderr, StringComparison.Ordinal);
+
+        // The attacker resets the clock to 1970 and replays the same file.
+        string before = Snapshot();
+        var frozen = await UpdaterAt(new DateTimeOffset(1970, 1, 2, 0, 0, 0, TimeSpan.Zero), "check", "--install");
+        Assert.True(frozen.ExitCode == (int)ExitCode.BadInput, frozen.Output);
+        Assert.Contains($"channel 'stable' version 1 expired at {UtcMinute.Format(now.AddDays(-10))}", frozen.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the device clock says 1970-01-02", frozen.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task A_stored_channel_replayed_after_its_expiry_is_refused()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await PublishAsync([_b1], [_c1]);
+        Assert.Equal(0, (await Updater("check")).ExitCode);
+        // The server keeps answering 304 (or the same file) while the vendor's releases are withheld.
+        var later = await UpdaterAt(now.AddDays(31), "check", "--install");
+        Assert.True(later.ExitCode == (int)ExitCode.BadInput, later.Output);
+        Assert.Contains("channel 'stable' version 1 expired at", later.Stderr, StringComparison.Ordinal);
+        Assert.Equal(TestDevice.SlotBFill, File.ReadAllBytes(_device.SlotB)[0]);
     }
 
     // Revocation and expiry.

@@ -211,6 +211,7 @@ public sealed class HealthLoopTests : IDisposable
 
 
             [channel]
+            name = stable
             url = {_box.Path("stable.channel")}
             machine-id-file = {_box.Path("machine-id")}
             report-url = {server.Url("/report")}
@@ -249,6 +250,7 @@ public sealed class HealthLoopTests : IDisposable
 
 
             [channel]
+            name = stable
             url = {_box.Path("stable.channel")}
             machine-id-file = {_box.Path("machine-id")}
             report-url = {server.Url("/report")}
