@@ -31,6 +31,9 @@ internal sealed record UpdaterConfig
 
     public required string Keyring { get; init; }
 
+    /// <summary>[system] image-info: the running image's own description and anti-rollback floor (docs/anti-rollback.md).</summary>
+    public string ImageInfo { get; init; } = Image.ImageInfo.DefaultPath;
+
     /// <summary>"auto" (kernel command line, then the root device) or a fixed bootname.</summary>
     public required string BootedSlot { get; init; }
 
@@ -129,6 +132,7 @@ internal sealed record UpdaterConfig
         var bootloader = ReadBootloader(reader);
         string stateDir = AbsolutePath(reader, "state-dir", "/var/lib/updater");
         string keyring = AbsolutePath(reader, "keyring", "/etc/updater/keyring");
+        string imageInfo = AbsolutePath(reader, "image-info", Image.ImageInfo.DefaultPath);
         string booted = reader.Optional("booted-slot", "auto");
         bool directIo = reader.Bool("direct-io", true);
         reader.RejectUnknown();
@@ -148,6 +152,7 @@ internal sealed record UpdaterConfig
             BootloaderOptions = bootloader,
             StateDirectory = stateDir,
             Keyring = keyring,
+            ImageInfo = imageInfo,
             BootedSlot = booted,
             DirectIo = directIo,
             Slots = set,

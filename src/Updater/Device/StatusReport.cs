@@ -22,6 +22,12 @@ internal sealed record StatusReport
     public bool? RollbackRecorded { get; init; }
     public required IReadOnlyList<SlotStatus> Slots { get; init; }
 
+    /// <summary>The effective anti-rollback floor (the maximum of <see cref="SecurityFloorSources"/>); null when none is readable.</summary>
+    public long? SecurityFloor { get; init; }
+
+    /// <summary>Every readable floor and where it comes from (docs/anti-rollback.md).</summary>
+    public IReadOnlyList<FloorSource> SecurityFloorSources { get; init; } = [];
+
     /// <summary>Where the two views disagree, or what else an operator must look at. Empty when all is well.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
 }

@@ -108,7 +108,7 @@ public sealed class DeviceStateTests : IDisposable
             new Updater.Install.Installer(Context).InstallAsync(source, new Updater.Install.InstallOptions(), null, CancellationToken.None));
 
         Assert.Equal(ExitCode.BadInput, e.ExitCode);
-        Assert.Contains("security version 1 is lower than the running system's 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("security version 1 is lower than this device's anti-rollback floor 3 (from slot rootfs.0", e.Message, StringComparison.Ordinal);
         Assert.Empty(_boot.Calls);
         Assert.Equal(slotB, File.ReadAllBytes(_box.SlotB));
     }
