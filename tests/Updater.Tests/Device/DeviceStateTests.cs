@@ -89,6 +89,8 @@ public sealed class DeviceStateTests : IDisposable
         Assert.Equal("2.0.0", booted.LastInstall!.Version);
 
         Assert.Null(DeviceFacts.From(device, "m", null).BootedVersion);
+        // As a floor, the highest over the classes, whichever update.conf lists first (appfs here).
+        Assert.Equal("2.0.0", DeviceFacts.From(device, "m", null).RunningVersion);
         var status = DeviceStatus.From(device, DateTimeOffset.UnixEpoch);
         Assert.Contains(booted.VersionProblem, status.Problems);
         Assert.Equal(["appfs.0", "appfs.1", "rootfs.0", "rootfs.1"], status.Slots.Select(s => s.Name));
