@@ -201,7 +201,7 @@ internal sealed class DeviceState
         }
         else
         {
-            problems.Add($"the bootloader environment, which holds {SecurityFloorVariable.Name}, could not be read");
+            problems.Add($"the bootloader environment, which holds {SecurityFloorVariable.Name}, could not be read: {bootError?.Message}");
         }
         long? stateFloor = null;
         try

@@ -50,8 +50,9 @@ internal sealed class Installer
         var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
         var booted = device.BootedSide;
         var target = device.OtherSide;
-        CheckVersions(bundle, device, options);
+        // The environment first: it holds a floor, and its own error says more than "floor unreadable".
         device.RequireBoot();
+        CheckVersions(bundle, device, options);
         if (device.BootedAwaitsVerdict)
         {
             // The other side is the only one known to work until this trial boot gets its verdict.
