@@ -27,6 +27,8 @@ step_exit() {
   echo "(exit $rc)"
 }
 grub_boot() { echo; echo "\$ grub-editenv $box/grubenv set $1_TRY=1    # GRUB counts the trial's try and boots slot $1"; grub-editenv "$box/grubenv" set "$1_TRY=1"; }
+# The running image's image-info: in the sandbox, the file inside the release the simulated boot runs.
+running() { ln -sfn "$box/root-$1/usr/lib/updater/image-info" "$box/image-info"; }
 grub_list() { echo; echo "\$ grub-editenv $box/grubenv list"; grub-editenv "$box/grubenv" list; }
 
 rm -rf "$box"; mkdir -p "$box/health.d"
@@ -34,6 +36,9 @@ rm -rf "$box"; mkdir -p "$box/health.d"
 for v in 1.0.0 2.0.0 3.0.0; do
   mkdir -p "$box/root-$v/etc"
   printf 'NAME=demo\nVERSION=%s\n' "$v" > "$box/root-$v/etc/os-release"
+  # What every image build ships: the image's own anti-rollback floor (docs/anti-rollback.md).
+  mkdir -p "$box/root-$v/usr/lib/updater"
+  printf '[image]\nsecurity-version = 1\nversion = %s\nbuilt = %s\n' "$v" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$box/root-$v/usr/lib/updater/image-info"
   cp -r /usr/share/doc/bash "$box/root-$v/etc/" 2>/dev/null || true
   truncate -s 24M "$box/rootfs-$v.ext4"
   mkfs.ext4 -q -F -d "$box/root-$v" "$box/rootfs-$v.ext4"
@@ -42,6 +47,7 @@ done
 truncate -s 32M "$box/slot-a.img" "$box/slot-b.img"
 dd if="$box/rootfs-1.0.0.ext4" of="$box/slot-a.img" conv=notrunc status=none
 grub-editenv "$box/grubenv" create
+running 1.0.0
 cat > "$box/update.conf" <<CONF
 [system]
 compatible = demo-board
@@ -49,6 +55,8 @@ bootloader = grub
 grub-env = $box/grubenv
 state-dir = $box/state
 trust-root = $box/keys/root.json
+# On a device /usr/lib/updater/image-info of the running rootfs; here a link to the running release's copy.
+image-info = $box/image-info
 booted-slot = A
 
 [slot.rootfs.0]
@@ -84,6 +92,7 @@ step "device: install into the inactive slot" install --verify "$box/v2.bundle"
 step "device: after install, slot B is on trial" status
 echo; echo "$ grub-editenv $box/grubenv list"; grub-editenv "$box/grubenv" list
 grub_boot B
+running 2.0.0
 touch "$box/run/app.ok"
 step "device (rebooted into B, its application up): the health verdict commits B" --booted-slot B health
 grub_list
@@ -92,12 +101,14 @@ step "device (running B)" --booted-slot B status
 step "vendor: bundle release 3.0.0" bundle create -o "$box/v3.bundle" -k "$box/keys/bundle.key" --compatible demo-board --version 3.0.0 --security-version 1 "rootfs=$box/rootfs-3.0.0.ext4"
 step "device (running B): install 3.0.0 into slot A" --booted-slot B install "$box/v3.bundle"
 grub_boot A
+running 3.0.0
 rm -f "$box/run/app.ok"
 step_exit 7 "device (rebooted into A, 3.0.0's application does not come up): the verdict marks A bad and reboots" --booted-slot A health
 echo "reboot requested at: $(cat "$box/reboot-requested")"
 grub_list
 echo; echo "(GRUB skips bad slot A and boots committed slot B, without writing grubenv)"
 touch "$box/run/app.ok"
+running 2.0.0
 step "device (back on B): status sees the rollback before the health run records it" --booted-slot B status
 step "device (back on B): the health run records the rollback" --booted-slot B health
 step "device (running B): the rollback and its reason, until the next install" --booted-slot B status

@@ -55,17 +55,23 @@ public abstract class EnvironmentBootloader : IBootloader
     }
 
     public Task ActivateAsync(string bootname, BootActivation activation, CancellationToken cancellationToken) =>
+        ActivateAsync(bootname, activation, null, cancellationToken);
+
+    public Task ActivateAsync(string bootname, BootActivation activation, long? securityFloor, CancellationToken cancellationToken) =>
         ChangeAsync(bootname, env =>
         {
             env[OrderVariable] = string.Join(' ', OrderStartingWith(SplitOrder(env[OrderVariable]), bootname));
             SetSlot(env, bootname, activation == BootActivation.Trial ? SlotMark.Trial : SlotMark.Committed);
-        }, cancellationToken);
+        }, securityFloor, cancellationToken);
 
     public Task MarkGoodAsync(string bootname, CancellationToken cancellationToken) =>
-        ChangeAsync(bootname, env => SetSlot(env, bootname, SlotMark.Committed), cancellationToken);
+        MarkGoodAsync(bootname, null, cancellationToken);
+
+    public Task MarkGoodAsync(string bootname, long? securityFloor, CancellationToken cancellationToken) =>
+        ChangeAsync(bootname, env => SetSlot(env, bootname, SlotMark.Committed), securityFloor, cancellationToken);
 
     public Task MarkBadAsync(string bootname, CancellationToken cancellationToken) =>
-        ChangeAsync(bootname, env => SetSlot(env, bootname, SlotMark.Bad), cancellationToken);
+        ChangeAsync(bootname, env => SetSlot(env, bootname, SlotMark.Bad), null, cancellationToken);
 
     /// <summary>The boot order as the scripts' `for ... in` splits it.</summary>
     public static IReadOnlyList<string> SplitOrder(string order)
@@ -127,8 +133,13 @@ public abstract class EnvironmentBootloader : IBootloader
     private static bool SameVariables(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && b.All(v => a.TryGetValue(v.Key, out var value) && value == v.Value);
 
-    private async Task ChangeAsync(string bootname, Action<Dictionary<string, string>> change, CancellationToken cancellationToken)
+    /// <param name="securityFloor">Raise <see cref="SecurityFloorVariable"/> to at least this, in the same write; null leaves it.</param>
+    private async Task ChangeAsync(string bootname, Action<Dictionary<string, string>> change, long? securityFloor, CancellationToken cancellationToken)
     {
+        if (securityFloor is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(securityFloor), securityFloor, "a security floor is not negative");
+        }
         if (!SupportedBootnames.Contains(bootname))
         {
             throw new ArgumentException($"{BootScript} boots slots {string.Join(" and ", SupportedBootnames)}; there is no slot \"{bootname}\"", nameof(bootname));
@@ -148,6 +159,13 @@ public abstract class EnvironmentBootloader : IBootloader
             foreach (var (name, value) in env)
             {
                 next[name] = value;
+            }
+            if (securityFloor is { } floor)
+            {
+                // Read strictly first: a malformed floor is refused before anything is written, never overwritten
+                // by a value that might be lower than what it meant.
+                long? held = SecurityFloorVariable.Read(current.Variables, EnvironmentPath);
+                next[SecurityFloorVariable.Name] = SecurityFloorVariable.Format(Math.Max(held ?? 0, floor));
             }
 
             // Compare before write: a change that changes nothing (a second mark-good) costs no write, which on an

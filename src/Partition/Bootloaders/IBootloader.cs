@@ -22,8 +22,23 @@ public interface IBootloader
     /// </summary>
     Task ActivateAsync(string bootname, BootActivation activation, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="ActivateAsync(string, BootActivation, CancellationToken)"/>, and in the same atomic write the
+    /// committed security floor (<see cref="SecurityFloorVariable"/>) becomes the larger of what the environment holds
+    /// and <paramref name="securityFloor"/>: it never goes down. Null leaves it as it is.
+    /// </summary>
+    /// <exception cref="BootEnvironmentException">The environment's floor is malformed: nothing is written.</exception>
+    Task ActivateAsync(string bootname, BootActivation activation, long? securityFloor, CancellationToken cancellationToken);
+
     /// <summary>Mark the slot good: it stays bootable and its try counter is reset (the health verdict's commit).</summary>
     Task MarkGoodAsync(string bootname, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="MarkGoodAsync(string, CancellationToken)"/>, raising the committed security floor in the same atomic
+    /// write: it becomes max(the environment's floor, <paramref name="securityFloor"/>). Null leaves it as it is.
+    /// </summary>
+    /// <exception cref="BootEnvironmentException">The environment's floor is malformed: nothing is written.</exception>
+    Task MarkGoodAsync(string bootname, long? securityFloor, CancellationToken cancellationToken);
 
     /// <summary>Mark the slot bad: the bootloader never picks it (before an install writes it, or after a failed verdict).</summary>
     Task MarkBadAsync(string bootname, CancellationToken cancellationToken);
@@ -48,6 +63,9 @@ public sealed record BootState(
     public string? NextBoot => Order.FirstOrDefault(name => Slots.Any(s => s.Bootname == name && s.Bootable));
 
     public SlotBootState? Slot(string bootname) => Slots.FirstOrDefault(s => s.Bootname == bootname);
+
+    /// <summary>The raw <see cref="SecurityFloorVariable"/> value, null when unset; <see cref="SecurityFloorVariable.Read"/> parses it.</summary>
+    public string? SecurityFloorText => Variables.TryGetValue(SecurityFloorVariable.Name, out var value) ? value : null;
 }
 
 /// <param name="Good">Not marked bad: GRUB X_OK=1; U-Boot BOOT_x_LEFT &gt; 0 or BOOT_x_TRIAL=1 (see docs/bootloaders.md).</param>

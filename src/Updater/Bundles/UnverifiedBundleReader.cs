@@ -6,7 +6,7 @@ namespace Updater.Bundles;
 
 /// <summary>
 /// Reads a bundle's header, manifest and signature envelope WITHOUT checking the signature: for `bundle info`
-/// (no keyring at hand) and `channel create --bundle` (which only hashes the manifest), and as the first step
+/// (no trust root at hand) and `channel create --bundle` (which only hashes the manifest), and as the first step
 /// of <see cref="VerifiedBundle.OpenAsync"/>. Nothing read here may drive an install.
 /// </summary>
 internal static class UnverifiedBundleReader

@@ -17,8 +17,19 @@ internal static class InstallCommand
         var bundle = new Argument<string>("bundle") { Description = "Bundle file, or an http(s):// URL (read with Range requests, resumed after drops)" };
         var verify = new Option<bool>("--verify") { Description = "Read the slot back after writing and compare the image hash" };
         var allowDowngrade = new Option<bool>("--allow-downgrade") { Description = "Install a version older than the running one (the security version still may not go down)" };
+        var initialFloor = new Option<long?>("--initial-floor")
+        {
+            Description = "Provisioning only: the anti-rollback floor to assume on a device that has none readable (no image-info, no recorded floor); never lowers one (docs/anti-rollback.md)",
+        };
+        initialFloor.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is < 0)
+            {
+                result.AddError("--initial-floor must not be negative");
+            }
+        });
         var json = GlobalOptions.Json();
-        var command = new Command("install", "Install a bundle into the inactive slot; rerun the same command to resume an interrupted install") { bundle, verify, allowDowngrade, json };
+        var command = new Command("install", "Install a bundle into the inactive slot; rerun the same command to resume an interrupted install") { bundle, verify, allowDowngrade, initialFloor, json };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
@@ -34,6 +45,7 @@ internal static class InstallCommand
             {
                 AllowDowngrade = parse.GetValue(allowDowngrade),
                 VerifyReadBack = parse.GetValue(verify),
+                InitialFloor = parse.GetValue(initialFloor),
             }, new ProgressPrinter(), ct).ConfigureAwait(false);
             if (asJson)
             {

@@ -52,6 +52,8 @@ internal static class StatusCommand
             string boot = s.BootGood is null ? "boot state unknown" : $"{(s.BootGood.Value ? "good" : "bad")}, {tries}{(s.BootTrial == true ? ", on trial" : "")}";
             Console.WriteLine(SafeText.Escape($"slot {s.Name} [{s.Bootname}] {s.Device}: {Word(s.State)}, version {s.Version ?? "-"}{(s.InstalledAt is null ? "" : $", installed {s.InstalledAt:u}")}; bootloader: {boot}"));
         }
+        string sources = string.Join(", ", r.SecurityFloorSources.Select(f => $"{f.Source}: {f.Value}"));
+        Console.WriteLine(SafeText.Escape($"floor:       {(r.SecurityFloor is { } floor ? $"security version {floor} ({sources})" : "none readable")}"));
         if (r.Rollback is { } rollback)
         {
             string when = r.RollbackRecorded == true ? $"found {rollback.DetectedAt:u}" : "seen now, recorded by the next `updater health`";

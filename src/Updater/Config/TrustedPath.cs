@@ -5,7 +5,7 @@ namespace Updater.Config;
 
 /// <summary>
 /// What decides what runs as root must be writable only by root, as sshd's StrictModes demands of its files:
-/// update.conf, the health.d drop-ins (commands run as root), the keyrings (who may sign an OS) and the state
+/// update.conf, the health.d drop-ins (commands run as root), the trust root (who may sign an OS) and the state
 /// directory (the anti-rollback floors). Each must be owned by root (or by the user running the updater, for
 /// a test bench or a rescue shell) and not writable by group or others, and so must the directory holding it,
 /// or someone else could replace it. A refusal names the path and what is wrong: exit 3 before anything runs.

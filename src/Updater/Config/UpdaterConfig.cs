@@ -32,6 +32,9 @@ internal sealed record UpdaterConfig
     /// <summary>The signed root of trust the image ships (docs/trust.md): who may sign bundles, channels and the next root.</summary>
     public required string TrustRoot { get; init; }
 
+    /// <summary>[system] image-info: the running image's own description and anti-rollback floor (docs/anti-rollback.md).</summary>
+    public string ImageInfo { get; init; } = Image.ImageInfo.DefaultPath;
+
     /// <summary>"auto" (kernel command line, then the root device) or a fixed bootname.</summary>
     public required string BootedSlot { get; init; }
 
@@ -137,6 +140,7 @@ internal sealed record UpdaterConfig
             throw new ConfigException($"{keyring.Where}: key 'keyring' is gone: a flat keyring let any trusted key sign anything; name the signed root instead with trust-root = /etc/updater/root.json (docs/trust.md)");
         }
         string trustRoot = AbsolutePath(reader, "trust-root", "/etc/updater/root.json");
+        string imageInfo = AbsolutePath(reader, "image-info", Image.ImageInfo.DefaultPath);
         string booted = reader.Optional("booted-slot", "auto");
         bool directIo = reader.Bool("direct-io", true);
         var clock = reader.OneOf("clock", "wall", "wall", "signed") == "signed" ? Updater.Clock.ClockMode.Signed : Updater.Clock.ClockMode.Wall;
@@ -157,6 +161,7 @@ internal sealed record UpdaterConfig
             BootloaderOptions = bootloader,
             StateDirectory = stateDir,
             TrustRoot = trustRoot,
+            ImageInfo = imageInfo,
             BootedSlot = booted,
             DirectIo = directIo,
             Slots = set,

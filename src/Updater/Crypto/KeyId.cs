@@ -5,7 +5,7 @@ namespace Updater.Crypto;
 
 /// <summary>
 /// A key's id: the first 16 bytes of SHA-256 over its raw 32-byte Ed25519 public key, as 32 lowercase hex
-/// characters. A signature names the key that made it, so a keyring of many keys verifies without trying each.
+/// characters. A signature names the key that made it, so a root of many keys verifies without trying each.
 /// </summary>
 internal static class KeyId
 {

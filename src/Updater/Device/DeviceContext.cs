@@ -53,7 +53,7 @@ internal sealed class DeviceContext
 
     /// <summary>
     /// Loads update.conf, checks that nobody but root can change what the updater trusts (the file itself, the
-    /// keyrings, the health checks, the state directory) and that the state directory is not on a slot, then
+    /// trust root, the health checks, the state directory) and that the state directory is not on a slot, then
     /// builds the backend: every refusal comes before anything is read from or written to a slot.
     /// </summary>
     public static DeviceContext Load(string configPath, string? bootedOverride = null)

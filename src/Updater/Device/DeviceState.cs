@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using Partition.Booted;
 using Partition.Bootloaders;
 using Updater.Config;
+using Updater.Image;
 using Updater.State;
 
 namespace Updater.Device;
@@ -19,7 +20,8 @@ internal sealed class DeviceState
     private readonly Exception? _bootError;
 
     private DeviceState(UpdaterConfig config, BootedSlot? booted, Exception? bootedError, BootState? boot, Exception? bootError,
-        IReadOnlyDictionary<string, SlotRecord?> records, InstallJournal? journal, RollbackRecord? rollback, HealthFailureRecord? healthFailure)
+        IReadOnlyDictionary<string, SlotRecord?> records, InstallJournal? journal, RollbackRecord? rollback, HealthFailureRecord? healthFailure,
+        ImageInfo? imageInfo, FloorReading floors)
     {
         Config = config;
         Booted = booted;
@@ -37,6 +39,8 @@ internal sealed class DeviceState
             journal,
             rollback,
             healthFailure)).ToList();
+        ImageInfo = imageInfo;
+        SecurityFloor = FloorOf(floors);
     }
 
     public UpdaterConfig Config { get; }
@@ -62,6 +66,47 @@ internal sealed class DeviceState
 
     /// <summary>The last failed verdict, written before its reboot.</summary>
     public HealthFailureRecord? HealthFailure { get; }
+
+    /// <summary>The running image's image-info file; null when there is none or it is unreadable (<see cref="SecurityFloor"/> says so).</summary>
+    public ImageInfo? ImageInfo { get; }
+
+    /// <summary>The effective anti-rollback floor and every source of it (docs/anti-rollback.md).</summary>
+    public SecurityFloor SecurityFloor { get; }
+
+    /// <summary>
+    /// The floor a commit of <paramref name="side"/> writes (the health verdict's mark-good, `updater mark-good`, a
+    /// manual rollback): the largest of the side's own security versions, the running image's image-info when the
+    /// side is the running one, and every floor already readable, so that what is written never goes down.
+    /// </summary>
+    public long? CommitFloor(Side side)
+    {
+        long?[] candidates = [side.SecurityVersion, side.IsBooted ? ImageInfo?.SecurityVersion : null, SecurityFloor.Value];
+        return candidates.Max();
+    }
+
+    /// <summary>
+    /// The highest release version the running side vouches for, over all its slots' classes and its image-info
+    /// (both views), with where it comes from; null when nothing records one. Never "the first record found".
+    /// </summary>
+    public (Bundles.ReleaseVersion Version, string Source)? RunningReleaseFloor()
+    {
+        var views = new List<(Bundles.ReleaseVersion, string)>();
+        if (Booted is not null)
+        {
+            foreach (var slot in BootedSide.Slots)
+            {
+                if (slot.Record is { } record && Bundles.ReleaseVersion.TryParse(record.Version, out var v))
+                {
+                    views.Add((v, $"slot {slot.Slot.Name}"));
+                }
+            }
+        }
+        if (ImageInfo is { Version: { } text } info && Bundles.ReleaseVersion.TryParse(text, out var image))
+        {
+            views.Add((image, info.File));
+        }
+        return views.Count == 0 ? null : views.MaxBy(v => v.Item1);
+    }
 
     public Side Side(string bootname) => Sides.First(s => s.Bootname == bootname);
 
@@ -139,6 +184,82 @@ internal sealed class DeviceState
 
         var state = context.State;
         var records = config.Slots.All.ToDictionary(s => s.Name, state.ReadSlot, StringComparer.Ordinal);
-        return new DeviceState(config, booted, bootedError, boot, bootError, records, state.ReadJournal(), state.ReadRollback(), state.ReadHealthFailure());
+
+        // The floors: each read on its own, so one unreadable source is named and the others still show.
+        var problems = new List<string>();
+        long? envFloor = null;
+        if (boot is not null)
+        {
+            try
+            {
+                envFloor = SecurityFloorVariable.Read(boot.Variables, $"{config.Bootloader} environment");
+            }
+            catch (BootEnvironmentException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+        else
+        {
+            problems.Add($"the bootloader environment, which holds {SecurityFloorVariable.Name}, could not be read: {bootError?.Message}");
+        }
+        long? stateFloor = null;
+        try
+        {
+            stateFloor = state.ReadSecurityFloor();
+        }
+        catch (UpdaterException e)
+        {
+            problems.Add(e.Message);
+        }
+        ImageInfo? imageInfo = null;
+        try
+        {
+            imageInfo = ImageInfo.Load(config.ImageInfo);
+            // The running image was verified when it was installed: its build time is a floor of "now" (Clock.TrustedClock).
+            if (imageInfo?.Built is { } built)
+            {
+                context.Clock.AddFloor(built, $"the running image ({config.ImageInfo})");
+            }
+        }
+        catch (UpdaterException e)
+        {
+            problems.Add(e.Message);
+        }
+        return new DeviceState(config, booted, bootedError, boot, bootError, records, state.ReadJournal(), state.ReadRollback(), state.ReadHealthFailure(),
+            imageInfo, new FloorReading(envFloor, stateFloor, state.SecurityFloorPath, problems));
     }
+
+    private SecurityFloor FloorOf(FloorReading floors)
+    {
+        var sources = new List<FloorSource>();
+        if (floors.Environment is { } env)
+        {
+            sources.Add(new FloorSource($"bootloader environment ({SecurityFloorVariable.Name})", env));
+        }
+        if (floors.StateDirectory is { } file)
+        {
+            sources.Add(new FloorSource(floors.StateFile, file));
+        }
+        // Committed: the bootloader holds the side good and off trial, and no install into it is unfinished. A fresh
+        // install awaiting its trial, or one that failed, sets no floor until it is committed.
+        foreach (var side in Sides.Where(s => s.Boot is { Good: true, Trial: false } && !s.IsInstalling))
+        {
+            foreach (var slot in side.Slots)
+            {
+                if (slot.Record is { } record)
+                {
+                    sources.Add(new FloorSource($"slot {slot.Slot.Name} (committed {record.Version})", record.SecurityVersion));
+                }
+            }
+        }
+        if (ImageInfo is { } info)
+        {
+            sources.Add(new FloorSource(info.File, info.SecurityVersion));
+        }
+        return new SecurityFloor(sources, floors.Problems, Config.ImageInfo);
+    }
+
+    /// <summary>The floors as read, before the sides are known.</summary>
+    private sealed record FloorReading(long? Environment, long? StateDirectory, string StateFile, IReadOnlyList<string> Problems);
 }

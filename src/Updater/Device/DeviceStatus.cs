@@ -63,6 +63,11 @@ internal static class DeviceStatus
             rollback = seen;
             rollbackRecorded = false;
         }
+        // No readable floor, or an unreadable one, refuses every install: say so before an install does.
+        if (device.SecurityFloor.Problem is { } floorProblem)
+        {
+            problems.Add($"anti-rollback floor: {floorProblem}");
+        }
         if (device.Boot is not null && device.Booted is not null && device.Boot.NextBoot is null)
         {
             problems.Add("the bootloader has no bootable slot: the next boot will fail");
@@ -81,6 +86,8 @@ internal static class DeviceStatus
             Rollback = rollback,
             RollbackRecorded = rollbackRecorded,
             Slots = slots,
+            SecurityFloor = device.SecurityFloor.Value,
+            SecurityFloorSources = device.SecurityFloor.Sources,
             Problems = problems,
         };
     }

@@ -33,7 +33,10 @@ internal sealed class SlotMarker
         {
             throw new UpdaterException(ExitCode.Refused, $"slot {other.Bootname} is marked bad in the bootloader (a failed update or a manual mark-bad): not rolling back onto it; if you are sure, `updater mark-good {other.Bootname}` first");
         }
-        await _context.Bootloader.ActivateAsync(other.Bootname, BootActivation.Permanent, cancellationToken).ConfigureAwait(false);
+        // A permanent activation commits the other side: the floor goes with it, and never down (a rollback to an
+        // older release keeps the floor the newer one set).
+        await CommitAsync(_context, device.CommitFloor(other),
+            floor => _context.Bootloader.ActivateAsync(other.Bootname, BootActivation.Permanent, floor, cancellationToken), cancellationToken).ConfigureAwait(false);
         // After the switch, so the record never claims a rollback the bootloader did not make. It tells `status`
         // and the fleet what happened, and keeps an unattended agent from installing the abandoned release again.
         if (device.Booted is not null)
@@ -63,7 +66,8 @@ internal sealed class SlotMarker
             device.RequireBoot();
             RequireCompleteImage(device, side, "mark good");
         }
-        await _context.Bootloader.MarkGoodAsync(side.Bootname, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(_context, device.CommitFloor(side),
+            floor => _context.Bootloader.MarkGoodAsync(side.Bootname, floor, cancellationToken), cancellationToken).ConfigureAwait(false);
         return await ChangedAsync(SlotAction.MarkGood, side, cancellationToken).ConfigureAwait(false);
     }
 
@@ -72,6 +76,25 @@ internal sealed class SlotMarker
     {
         await _context.Bootloader.MarkBadAsync(side.Bootname, cancellationToken).ConfigureAwait(false);
         return await ChangedAsync(SlotAction.MarkBad, side, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A commit and its anti-rollback floor: <paramref name="write"/> is the one bootloader environment write that
+    /// commits the side and raises <c>updater_security_floor</c> to max(its value, <paramref name="floor"/>); then the
+    /// state directory's security-floor follows. After, not before: the environment write is the commit, and a floor
+    /// written ahead of it would outlive a commit that failed (blocking a reinstall of the release the device still
+    /// runs). A crash between the two leaves only the environment ahead, and the effective floor is the maximum of
+    /// both, so nothing is lost; the next commit brings the file up to date.
+    /// </summary>
+    internal static async Task CommitAsync(DeviceContext context, long? floor, Func<long?, Task> write, CancellationToken cancellationToken)
+    {
+        await write(floor).ConfigureAwait(false);
+        if (floor is { } committed)
+        {
+            var after = await context.Bootloader.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+            long written = Partition.Bootloaders.SecurityFloorVariable.Read(after.Variables, $"{context.Config.Bootloader} environment") ?? committed;
+            await context.State.RaiseSecurityFloorAsync(Math.Max(written, committed), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -24,6 +24,11 @@ internal sealed record StatusReport
 
     /// <summary>When the time this device judges channels by is not its clock (Clock.TrustedClock): which, and why.</summary>
     public string? ClockCorrection { get; init; }
+    /// <summary>The effective anti-rollback floor (the maximum of <see cref="SecurityFloorSources"/>); null when none is readable.</summary>
+    public long? SecurityFloor { get; init; }
+
+    /// <summary>Every readable floor and where it comes from (docs/anti-rollback.md).</summary>
+    public IReadOnlyList<FloorSource> SecurityFloorSources { get; init; } = [];
 
     /// <summary>Where the two views disagree, or what else an operator must look at. Empty when all is well.</summary>
     public required IReadOnlyList<string> Problems { get; init; }

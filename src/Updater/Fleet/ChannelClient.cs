@@ -46,6 +46,8 @@ internal sealed class ChannelClient
 
     public async Task<ChannelCheck> CheckAsync(CancellationToken cancellationToken)
     {
+        // Read first: the running image's build time is a floor of the clock every judgement below uses.
+        var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
         // The root first, as TUF orders it: a rotation that revokes a channel key must reach the device before
         // a channel file that key signed can be believed.
         var (root, rotated) = await _device.Trust.UpdateAsync(_fetcher.RootSource(), cancellationToken).ConfigureAwait(false);
@@ -72,7 +74,6 @@ internal sealed class ChannelClient
             await _store.AcceptAsync(channel, fetch.ETag, cancellationToken).ConfigureAwait(false);
         }
         _last = channel;
-        var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
         var facts = DeviceFacts.From(device, FleetDeviceId.Read(_channel.MachineIdFile), _channel.Group);
         // Read after the channel was accepted: its issued time is a floor of "now" (with [system] clock = signed, the
         // waves move as the vendor issues channels).

@@ -11,10 +11,20 @@ namespace Updater.Fleet;
 internal sealed record DeviceFacts(string MachineId, string? Group, string? BootedVersion, string OtherBootname, string? OtherVersion,
     bool OtherAbandoned, bool OtherStaged)
 {
+    /// <summary>
+    /// The highest release the running side vouches for, over every slot class and the image's image-info (both
+    /// views; <see cref="DeviceState.RunningReleaseFloor"/>): what a channel's release is compared with as a
+    /// floor, never the first record found. Null when nothing records one.
+    /// </summary>
+    public string? RunningVersion { get; init; }
+
     public static DeviceFacts From(DeviceState device, string machineId, string? group)
     {
         var other = device.OtherSide;
         return new DeviceFacts(machineId, group, device.BootedSide.Version, other.Bootname,
-            other.IsInstalling ? null : other.Version, other.WasAbandoned, device.Staged is not null);
+            other.IsInstalling ? null : other.Version, other.WasAbandoned, device.Staged is not null)
+        {
+            RunningVersion = device.RunningReleaseFloor()?.Version.Text,
+        };
     }
 }

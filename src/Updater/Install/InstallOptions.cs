@@ -8,6 +8,12 @@ internal sealed record InstallOptions
     /// <summary>Install an older version than the booted one (the operator's explicit, documented override).</summary>
     public bool AllowDowngrade { get; init; }
 
+    /// <summary>
+    /// --initial-floor: an anti-rollback floor the operator vouches for, for a device being provisioned that has
+    /// none readable. One more source of the effective floor (the maximum is taken), so it never lowers one.
+    /// </summary>
+    public long? InitialFloor { get; init; }
+
     /// <summary>Read the whole slot back after writing and compare the image's SHA-256.</summary>
     public bool VerifyReadBack { get; init; }
 

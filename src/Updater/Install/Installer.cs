@@ -38,6 +38,8 @@ internal sealed class Installer
         var clock = Stopwatch.StartNew();
 
         // 1. Verify everything that can be verified before touching anything.
+        // The device first: the running image's build time is a floor of the clock the root's expiry is judged by.
+        var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
         var root = _device.Trust.Load();
         _device.Clock.AddFloor(root.Document.Issued, $"trust root version {root.Version}");
         root.RequireCurrent(_device.Clock.GetUtcNow(), source.Name);
@@ -48,11 +50,11 @@ internal sealed class Installer
         {
             throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: bundle is for '{manifest.Compatible}', this device is '{Config.Compatible}' ({Config.File}: [system] compatible)");
         }
-        var device = await _device.ReadAsync(cancellationToken).ConfigureAwait(false);
         var booted = device.BootedSide;
         var target = device.OtherSide;
-        CheckVersions(bundle, booted, options);
+        // The environment first: it holds a floor, and its own error says more than "floor unreadable".
         device.RequireBoot();
+        CheckVersions(bundle, device, options);
         if (device.BootedAwaitsVerdict)
         {
             // The other side is the only one known to work until this trial boot gets its verdict.
@@ -214,27 +216,28 @@ internal sealed class Installer
     }
 
     /// <summary>
-    /// Anti-rollback: the security version never goes below the running side's floor; the release version never
-    /// below what any slot of the running side holds, unless the operator or the signed bundle allows it.
+    /// Anti-rollback (docs/anti-rollback.md): the security version never goes below the effective floor, the
+    /// maximum over the bootloader environment, the state directory, every committed slot record and the running
+    /// image's image-info, and no readable floor at all is a refusal, not a pass. The release version never goes
+    /// below the highest the running side vouches for (every class, and image-info), unless the operator or the
+    /// signed bundle allows it.
     /// </summary>
-    private static void CheckVersions(VerifiedBundle bundle, Side running, InstallOptions options)
+    private static void CheckVersions(VerifiedBundle bundle, DeviceState device, InstallOptions options)
     {
         var manifest = bundle.Manifest;
-        if (running.SecurityVersion is { } floor && manifest.SecurityVersion < floor)
+        var floor = device.SecurityFloor.Require(options.InitialFloor);
+        if (manifest.SecurityVersion < floor.Value)
         {
-            throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: security version {manifest.SecurityVersion} is lower than the running system's {floor}: refused (anti-rollback; no override)");
+            throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: security version {manifest.SecurityVersion} is lower than this device's anti-rollback floor {floor.Value} (from {floor.Source}): refused (anti-rollback; no override)");
         }
         var newVersion = ReleaseVersion.Parse(manifest.Version, bundle.Name);
         if (options.AllowDowngrade || manifest.AllowDowngrade)
         {
             return;
         }
-        foreach (var record in running.Records)
+        if (device.RunningReleaseFloor() is { } running && newVersion.CompareTo(running.Version) < 0)
         {
-            if (ReleaseVersion.TryParse(record.Version, out var current) && newVersion.CompareTo(current) < 0)
-            {
-                throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: version {manifest.Version} is older than the running {record.Version}: refused (pass --allow-downgrade to install it anyway)");
-            }
+            throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: version {manifest.Version} is older than the running {running.Version} (from {running.Source}): refused (pass --allow-downgrade to install it anyway)");
         }
     }
 

@@ -52,6 +52,9 @@ internal sealed class StateDirectory
 
     private string RollbackPath => System.IO.Path.Combine(Path, "rollback.json");
 
+    /// <summary>security-floor: the committed anti-rollback floor, one decimal line (docs/anti-rollback.md).</summary>
+    public string SecurityFloorPath => System.IO.Path.Combine(Path, "security-floor");
+
     public void EnsureExists()
     {
         try
@@ -160,6 +163,65 @@ internal sealed class StateDirectory
     {
         EnsureExists();
         return Guard(() => AtomicFile.WriteAsync(RollbackPath, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.RollbackRecord), cancellationToken));
+    }
+
+    /// <summary>
+    /// The committed security floor this directory keeps, null when the file is absent (a new or wiped directory).
+    /// Anything but one decimal number (and a newline) is a refusal that quotes it: it never reads as 0.
+    /// </summary>
+    public long? ReadSecurityFloor()
+    {
+        string path = SecurityFloorPath;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        string text;
+        try
+        {
+            text = System.Text.Encoding.UTF8.GetString(SmallFile.Read(path, 64, "security floor file"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UpdaterException(ExitCode.Refused, $"{path}: cannot read the anti-rollback floor: {e.Message}");
+        }
+        string value = text.EndsWith('\n') ? text[..^1] : text;
+        if (!Partition.Bootloaders.SecurityFloorVariable.TryParse(value, out long floor))
+        {
+            throw new UpdaterException(ExitCode.Refused,
+                $"{path}: the anti-rollback floor is '{Text.SafeText.Escape(value.Length > 40 ? value[..40] + "..." : value)}', expected one decimal security version: refusing to guess it (docs/anti-rollback.md)");
+        }
+        return floor;
+    }
+
+    /// <summary>
+    /// Raises security-floor to <paramref name="floor"/> after a commit: written only when it goes up, atomically.
+    /// A malformed file is left as it is: overwriting it could lower what it meant, and it keeps refusing installs
+    /// until the operator repairs it (docs/anti-rollback.md).
+    /// </summary>
+    public async Task RaiseSecurityFloorAsync(long floor, CancellationToken cancellationToken)
+    {
+        long? held;
+        try
+        {
+            held = ReadSecurityFloor();
+        }
+        catch (UpdaterException)
+        {
+            return;
+        }
+        if (held is null || held < floor)
+        {
+            await WriteSecurityFloorAsync(floor, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Replaces security-floor atomically; the caller passes a value that is never below the one it read.</summary>
+    private Task WriteSecurityFloorAsync(long floor, CancellationToken cancellationToken)
+    {
+        EnsureExists();
+        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(Partition.Bootloaders.SecurityFloorVariable.Format(floor) + "\n");
+        return Guard(() => AtomicFile.WriteAsync(SecurityFloorPath, bytes, cancellationToken));
     }
 
     /// <summary>

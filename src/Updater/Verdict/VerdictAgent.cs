@@ -74,7 +74,7 @@ internal sealed class VerdictAgent
             {
                 return Outcome(VerdictAction.None, $"{what} is committed; nothing to do");
             }
-            await bootloader.MarkGoodAsync(booted.Bootname, cancellationToken).ConfigureAwait(false);
+            await CommitAsync(device, booted, cancellationToken).ConfigureAwait(false);
             return Outcome(VerdictAction.Committed, $"{what} passed its trial boot and is committed");
         }
 
@@ -116,6 +116,14 @@ internal sealed class VerdictAgent
         return Outcome(VerdictAction.MarkedBad,
             $"{what} marked bad; slot {other.Bootname} boots next{(noReboot ? " (not rebooting: --no-reboot)" : "")}", reboot: !noReboot);
     }
+
+    /// <summary>
+    /// The verdict's commit: mark-good and the raised anti-rollback floor in one bootloader environment write, then
+    /// the state directory's copy of the floor (<see cref="SlotMarker.CommitAsync"/>).
+    /// </summary>
+    private Task CommitAsync(DeviceState device, Side booted, CancellationToken cancellationToken) =>
+        SlotMarker.CommitAsync(_context, device.CommitFloor(booted),
+            floor => _context.Bootloader.MarkGoodAsync(booted.Bootname, floor, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Records a rollback that an earlier boot left behind, once. A trial the bootloader gave up on is then marked

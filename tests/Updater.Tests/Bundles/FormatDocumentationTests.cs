@@ -6,7 +6,7 @@ namespace Updater.Tests.Bundles;
 /// <summary>
 /// docs/bundle-format.md is precise enough for another language: a Python reader written from it alone
 /// (Fixtures/read_bundle.py) reconstructs every image from a bundle we wrote, and OpenSSL verifies the
-/// Ed25519 signature with the keyring's PEM key.
+/// Ed25519 signature with the bundle key's PEM file.
 /// </summary>
 public sealed class FormatDocumentationTests : IDisposable
 {

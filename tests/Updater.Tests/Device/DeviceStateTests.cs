@@ -89,6 +89,8 @@ public sealed class DeviceStateTests : IDisposable
         Assert.Equal("2.0.0", booted.LastInstall!.Version);
 
         Assert.Null(DeviceFacts.From(device, "m", null).BootedVersion);
+        // As a floor, the highest over the classes, whichever update.conf lists first (appfs here).
+        Assert.Equal("2.0.0", DeviceFacts.From(device, "m", null).RunningVersion);
         var status = DeviceStatus.From(device, DateTimeOffset.UnixEpoch);
         Assert.Contains(booted.VersionProblem, status.Problems);
         Assert.Equal(["appfs.0", "appfs.1", "rootfs.0", "rootfs.1"], status.Slots.Select(s => s.Name));
@@ -108,7 +110,7 @@ public sealed class DeviceStateTests : IDisposable
             new Updater.Install.Installer(Context).InstallAsync(source, new Updater.Install.InstallOptions(), null, CancellationToken.None));
 
         Assert.Equal(ExitCode.BadInput, e.ExitCode);
-        Assert.Contains("security version 1 is lower than the running system's 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("security version 1 is lower than this device's anti-rollback floor 3 (from slot rootfs.0", e.Message, StringComparison.Ordinal);
         Assert.Empty(_boot.Calls);
         Assert.Equal(slotB, File.ReadAllBytes(_box.SlotB));
     }

@@ -15,7 +15,7 @@ public sealed class ChannelFileTests : IDisposable
 
     public void Dispose() => _device.Dispose();
 
-    private Updater.Trust.TrustRoot Keyring => _device.LoadRoot();
+    private Updater.Trust.TrustRoot Root => _device.LoadRoot();
 
     private ChannelStore Store(DateTimeOffset now, string name = "stable", ClockMode mode = ClockMode.Wall)
     {
@@ -23,7 +23,7 @@ public sealed class ChannelFileTests : IDisposable
         return new(state, TestDevice.Compatible, name, new TrustedClock(state, new WatchedFakeTimeProvider(now), mode));
     }
 
-    private VerifiedChannel Verified(ChannelDocument doc) => VerifiedChannel.Open(TestChannels.Sign(doc, _device.Key), Keyring, "test-channel");
+    private VerifiedChannel Verified(ChannelDocument doc) => VerifiedChannel.Open(TestChannels.Sign(doc, _device.Key), Root, "test-channel");
 
     /// <summary>Every file the channel store and the clock keep, with its content.</summary>
     private string[] StateFiles() => Directory.Exists(_device.StateDir)
@@ -46,7 +46,7 @@ public sealed class ChannelFileTests : IDisposable
         string payload = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(doc, ChannelJsonContext.Default.ChannelDocument));
         byte[] tampered = Encoding.UTF8.GetBytes($"{{\"payload\":\"{payload}\",\"signatures\":{file["signatures"].GetRawText()}}}");
 
-        var error = Assert.Throws<UpdaterException>(() => VerifiedChannel.Open(tampered, Keyring, "test-channel"));
+        var error = Assert.Throws<UpdaterException>(() => VerifiedChannel.Open(tampered, Root, "test-channel"));
         Assert.Equal(ExitCode.BadInput, error.ExitCode);
         Assert.Contains("does not verify", error.Message, StringComparison.Ordinal);
     }
@@ -59,7 +59,7 @@ public sealed class ChannelFileTests : IDisposable
         string signatures = JsonDocument.Parse(envelope).RootElement.GetProperty("signatures").GetRawText();
         byte[] file = Encoding.UTF8.GetBytes($"{{\"payload\":\"{Convert.ToBase64String(doc)}\",\"signatures\":{signatures}}}");
 
-        Assert.Throws<UpdaterException>(() => VerifiedChannel.Open(file, Keyring, "test-channel"));
+        Assert.Throws<UpdaterException>(() => VerifiedChannel.Open(file, Root, "test-channel"));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class ChannelFileTests : IDisposable
         await store.AcceptAsync(Verified(TestChannels.Document(version: 5)), null, CancellationToken.None);
         await store.AcceptAsync(Verified(TestChannels.Document(version: 6, release: "2.2.0")), "\"e6\"", CancellationToken.None);
         Assert.Equal(6, store.ReadState()!.Version);
-        Assert.Equal("2.2.0", store.ReadAccepted(Keyring)!.Document.Release.Version);
+        Assert.Equal("2.2.0", store.ReadAccepted(Root)!.Document.Release.Version);
     }
 
     [Fact]

@@ -111,7 +111,7 @@ public sealed class InstallTests : IDisposable
         {
             "compatible" => "bundle is for 'other-board', this device is 'test-board'",
             "version" => "version 1.9.9 is older than the running 2.0.0",
-            "security" => "security version 4 is lower than the running system's 5",
+            "security" => "security version 4 is lower than this device's anti-rollback floor 5",
             _ => "holds only 3145728",
         };
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);

@@ -26,6 +26,12 @@ internal sealed class FakeBootloader : IBootloader
 
     public List<string> Calls { get; } = [];
 
+    /// <summary>
+    /// The environment's other variables (the committed security floor): what ReadStateAsync reports as
+    /// BootState.Variables. A test may set one directly, e.g. a floor a wiped state directory cannot reach.
+    /// </summary>
+    public Dictionary<string, string> Variables { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Runs before each state-changing call: tests use it to observe the disk at that moment.</summary>
     public Action<string>? BeforeCall { get; set; }
 
@@ -35,15 +41,19 @@ internal sealed class FakeBootloader : IBootloader
     {
         lock (_gate)
         {
-            return Task.FromResult(new BootState(_order.ToList(), _slots.Values.ToList(), new Dictionary<string, string>()));
+            return Task.FromResult(new BootState(_order.ToList(), _slots.Values.ToList(), new Dictionary<string, string>(Variables, StringComparer.Ordinal)));
         }
     }
 
-    public Task ActivateAsync(string bootname, BootActivation activation, CancellationToken cancellationToken)
+    public Task ActivateAsync(string bootname, BootActivation activation, CancellationToken cancellationToken) =>
+        ActivateAsync(bootname, activation, null, cancellationToken);
+
+    public Task ActivateAsync(string bootname, BootActivation activation, long? securityFloor, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            Record($"activate {bootname} {activation}");
+            RaiseFloor(securityFloor);
+            Record($"activate {bootname} {activation}{FloorSuffix(securityFloor)}");
             _slots[bootname] = activation == BootActivation.Trial
                 ? new SlotBootState(bootname, true, 1, true)
                 : new SlotBootState(bootname, true, SlotBootState.Uncounted, false);
@@ -52,11 +62,14 @@ internal sealed class FakeBootloader : IBootloader
         return Task.CompletedTask;
     }
 
-    public Task MarkGoodAsync(string bootname, CancellationToken cancellationToken)
+    public Task MarkGoodAsync(string bootname, CancellationToken cancellationToken) => MarkGoodAsync(bootname, null, cancellationToken);
+
+    public Task MarkGoodAsync(string bootname, long? securityFloor, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            Record($"good {bootname}");
+            RaiseFloor(securityFloor);
+            Record($"good {bootname}{FloorSuffix(securityFloor)}");
             _slots[bootname] = new SlotBootState(bootname, true, SlotBootState.Uncounted, false);
         }
         return Task.CompletedTask;
@@ -71,6 +84,18 @@ internal sealed class FakeBootloader : IBootloader
         }
         return Task.CompletedTask;
     }
+
+    /// <summary>As EnvironmentBootloader does it: the larger of the two, a malformed held value refused before any change.</summary>
+    private void RaiseFloor(long? floor)
+    {
+        if (floor is { } raise)
+        {
+            long? held = SecurityFloorVariable.Read(Variables, "fake environment");
+            Variables[SecurityFloorVariable.Name] = SecurityFloorVariable.Format(Math.Max(held ?? 0, raise));
+        }
+    }
+
+    private static string FloorSuffix(long? floor) => floor is null ? "" : $" floor {floor}";
 
     private void Record(string call)
     {

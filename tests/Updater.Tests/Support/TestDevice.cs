@@ -49,7 +49,18 @@ internal sealed class TestDevice : IDisposable
         File.WriteAllText(MachineIdFile, "0123456789abcdef0123456789abcdef\n");
         // A fresh GRUB environment, made by the real tool: both backends' tests read it with grub-editenv too.
         GrubEnvFile.Create(GrubEnv);
+        // The running image's own anti-rollback floor, as an image build ships it: without a readable floor an
+        // install is refused (docs/anti-rollback.md). Security version 0, so it holds back no test's bundle.
+        WriteImageInfo(0);
     }
+
+    /// <summary>image-info: the running image's description, [system] image-info of update.conf.</summary>
+    public string ImageInfoPath => Path("image-info");
+
+    /// <summary>Writes the running image's image-info file (<paramref name="version"/> and <paramref name="built"/> only when given).</summary>
+    public void WriteImageInfo(long securityVersion, string? version = null, string? built = null) =>
+        File.WriteAllText(ImageInfoPath, $"[image]\nsecurity-version = {securityVersion}\n" +
+            (version is null ? "" : $"version = {version}\n") + (built is null ? "" : $"built = {built}\n"));
 
     public string Root => _directory.Root;
     /// <summary>The shipped trust root ([system] trust-root): the fixture key in every role.</summary>

@@ -32,12 +32,18 @@ _find_host_lib() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64/ && !f { pr
 #                     libraries it and the .so files beside it need go along
 #   --kernel FILE --initrd FILE   become /boot/vmlinuz and /boot/initrd.img
 #   --label LABEL     filesystem label (default "rootfs")
+#   --security-version N  the image's anti-rollback floor in /usr/lib/updater/image-info (default 0)
+#   --release VERSION     the release version image-info names (default: none)
+# Every image ships /usr/lib/updater/image-info, as an image build must (docs/anti-rollback.md): without
+# a readable floor the updater refuses to install.
 rootfs_build() {
   local out=$1; shift
-  local image=v1 hook= overlay= updater= kernel= initrd= label=rootfs
+  local image=v1 hook= overlay= updater= kernel= initrd= label=rootfs security=0 release=
   while [ $# -gt 0 ]; do
     case "$1" in
       --image) image=$2; shift 2 ;;
+      --security-version) security=$2; shift 2 ;;
+      --release) release=$2; shift 2 ;;
       --hook) hook=$2; shift 2 ;;
       --overlay) overlay=$2; shift 2 ;;
       --updater) updater=$2; shift 2 ;;
@@ -98,6 +104,14 @@ rootfs_build() {
     cp -L "$f" "$stage/usr/bin/"
     _copy_lib_closure "$stage" "$f"
   done
+
+  mkdir -p "$stage/usr/lib/updater"
+  {
+    printf '# written by the image build (tests/e2e/lib/rootfs.sh): docs/anti-rollback.md\n[image]\n'
+    printf 'security-version = %s\n' "$security"
+    [ -z "$release" ] || printf 'version = %s\n' "$release"
+    printf 'built = %s\n' "$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)"
+  } > "$stage/usr/lib/updater/image-info"
 
   [ -z "$overlay" ] || cp -a "$overlay"/. "$stage"/
 

@@ -113,7 +113,7 @@ update_assets() {
   update_host keygen "$d/e2e-keys" >/dev/null
   for v in 1 2 3 4; do
     _update_overlay "$d/overlay-v$v" "$v"
-    e2e_cached_slot "update-v$v" --image "v$v" --overlay "$d/overlay-v$v" --hook "$d/hook-v$v.sh" >/dev/null
+    e2e_cached_slot "update-v$v" --image "v$v" --release "$v.0.0" --overlay "$d/overlay-v$v" --hook "$d/hook-v$v.sh" >/dev/null
   done
   for v in 2 3 4; do
     update_host bundle create -o "$d/bundles/v$v.bundle" -k "$d/e2e-keys/bundle.key" --compatible "$E2E_UPDATE_COMPATIBLE" \
