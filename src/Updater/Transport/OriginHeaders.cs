@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+namespace Updater.Transport;
+
+/// <summary>One header of [channel] header-file: a credential, so its value is never shown.</summary>
+internal sealed record SecretHeader(string Name, string Value)
+{
+    public override string ToString() => $"{Name}: (redacted)";
+}
+
+/// <summary>
+/// [channel] header-file's headers (a bearer token, an API key) and the one origin they belong to: the channel
+/// URL's. They go to that origin and nowhere else (not to a CDN a download is redirected to, not to a bundle on
+/// another host), and their values never appear in a message: <see cref="Redact"/> is applied where transport
+/// errors and retry lines are made, in case a server echoes a token back.
+/// </summary>
+internal sealed class OriginHeaders
+{
+    /// <summary>Pieces shorter than this are words ("Bearer", "Token"), not secrets worth hiding in text.</summary>
+    private const int MinSecretChars = 8;
+
+    private readonly string[] _secrets;
+
+    public OriginHeaders(Origin origin, IReadOnlyList<SecretHeader> headers)
+    {
+        Origin = origin;
+        Headers = headers;
+        // The whole value and each long piece of it ("Bearer abc..." is echoed as "abc..." as often as whole).
+        _secrets = headers.SelectMany(h => h.Value.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries).Prepend(h.Value))
+            .Where(s => s.Length >= MinSecretChars).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length).ToArray();
+    }
+
+    public Origin Origin { get; }
+
+    public IReadOnlyList<SecretHeader> Headers { get; }
+
+    public bool IsFor(Uri uri) => Origin.Of(uri) == Origin;
+
+    /// <summary><paramref name="text"/> with every header value (and long piece of one) replaced by "(redacted)".</summary>
+    public string Redact(string text)
+    {
+        foreach (string secret in _secrets)
+        {
+            text = text.Replace(secret, "(redacted)", StringComparison.Ordinal);
+        }
+        return text;
+    }
+}
