@@ -43,7 +43,8 @@ internal sealed class DeviceContext
 
     /// <summary>
     /// Loads update.conf, checks that nobody but root can change what the updater trusts (the file itself, the
-    /// keyrings, the health checks, the state directory) and that the state directory is not on a slot, then
+    /// keyrings, [channel]'s CA file and client identity, whose secrets nobody else may read either, the health
+    /// checks, the state directory) and that the state directory is not on a slot, then
     /// builds the backend: every refusal comes before anything is read from or written to a slot.
     /// </summary>
     public static DeviceContext Load(string configPath, string? bootedOverride = null)
@@ -54,6 +55,19 @@ internal sealed class DeviceContext
         if (config.Channel is { } channel && channel.Keyring != config.Keyring)
         {
             TrustedPath.RequireDirectory(channel.Keyring, "*.pem", "channel keyring");
+        }
+        foreach (var (path, what, secret) in config.Channel?.Identity.Files() ?? [])
+        {
+            // Who may replace the CA file decides which server the device trusts; who may read the key or the
+            // headers can act as the device towards the fleet.
+            if (secret)
+            {
+                TrustedPath.RequireSecret(path, what);
+            }
+            else
+            {
+                TrustedPath.Require(path, what);
+            }
         }
         TrustedPath.RequireDirectory(config.Health.ChecksDirectory, "*.conf", "health checks directory");
         TrustedPath.Require(config.StateDirectory, "state directory");
