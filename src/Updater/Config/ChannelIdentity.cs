@@ -58,6 +58,10 @@ internal sealed record ChannelIdentity
         string? certFile = AbsolutePath(reader, "client-certificate");
         string? keyFile = AbsolutePath(reader, "client-key");
         string? headerFile = AbsolutePath(reader, "header-file");
+        if (caFile is null && certFile is null && keyFile is null && headerFile is null)
+        {
+            return None;
+        }
         if ((certFile is null) != (keyFile is null))
         {
             var (set, missing) = certFile is null ? ("client-key", "client-certificate") : ("client-certificate", "client-key");
