@@ -18,6 +18,11 @@ internal sealed class OriginHeaders
     /// <summary>Pieces shorter than this are words ("Bearer", "Token"), not secrets worth hiding in text.</summary>
     private const int MinSecretChars = 8;
 
+    /// <summary>The shortest start of a secret, cut off in a message, that is still taken out.</summary>
+    private const int MinCutChars = 4;
+
+    private const string Redacted = "(redacted)";
+
     private readonly string[] _secrets;
 
     public OriginHeaders(Origin origin, IReadOnlyList<SecretHeader> headers)
@@ -40,7 +45,25 @@ internal sealed class OriginHeaders
     {
         foreach (string secret in _secrets)
         {
-            text = text.Replace(secret, "(redacted)", StringComparison.Ordinal);
+            // Ignoring case: an echo may have been lower-cased on the way (a host name in a redirect).
+            text = text.Replace(secret, Redacted, StringComparison.OrdinalIgnoreCase);
+        }
+        int cut = text.IndexOf(ServerText.CutMarker, StringComparison.Ordinal);
+        if (cut > 0)
+        {
+            // ServerText.Cap may have cut an echoed secret part way: what is left of it ends right at the marker.
+            foreach (string secret in _secrets)
+            {
+                for (int length = secret.Length - 1; length >= MinCutChars; length--)
+                {
+                    if (cut >= length && text.AsSpan(cut - length, length).Equals(secret.AsSpan(0, length), StringComparison.OrdinalIgnoreCase))
+                    {
+                        text = string.Concat(text.AsSpan(0, cut - length), Redacted, text.AsSpan(cut));
+                        cut = cut - length + Redacted.Length;
+                        break;
+                    }
+                }
+            }
         }
         return text;
     }
