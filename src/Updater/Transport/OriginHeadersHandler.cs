@@ -3,8 +3,8 @@ namespace Updater.Transport;
 
 /// <summary>
 /// The last handler before the wire, below <see cref="RedirectHandler"/>: it sees every hop, so it decides per
-/// request actually sent. To the headers' origin they are set (replacing any header of the same name); to any
-/// other origin they are removed, even if an earlier hop or a caller copied them into the request.
+/// request actually sent. To the headers' origin they are set (replacing any header of the same name); from a
+/// request to any other origin their values are removed, even if an earlier hop or a caller copied them in.
 /// </summary>
 internal sealed class OriginHeadersHandler : DelegatingHandler
 {
@@ -21,11 +21,16 @@ internal sealed class OriginHeadersHandler : DelegatingHandler
         bool ours = _headers.IsFor(request.RequestUri!);
         foreach (var header in _headers.Headers)
         {
-            request.Headers.Remove(header.Name);
             if (ours)
             {
+                request.Headers.Remove(header.Name);
                 // Validated when header-file was read (a token name, a value without CR, LF or NUL).
                 request.Headers.TryAddWithoutValidation(header.Name, header.Value);
+            }
+            else if (request.Headers.TryGetValues(header.Name, out var values) && values.Any(v => v.Contains(header.Value, StringComparison.Ordinal)))
+            {
+                // Only our value goes: another origin's own header of that name (Basic credentials from its URL) stays.
+                request.Headers.Remove(header.Name);
             }
         }
         return base.SendAsync(request, cancellationToken);

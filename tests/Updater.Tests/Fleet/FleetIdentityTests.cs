@@ -135,7 +135,8 @@ public sealed class FleetIdentityTests : IDisposable
     {
         var bundleBytes = new byte[1000];
         await using var bundles = await FaultServer.StartAsync((ctx, _) => RangeResponder.ServeAsync(ctx, bundleBytes), _pki.Https());
-        string elsewhere = bundles.BaseUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "/b.bundle";
+        // The bundle's own credentials (user:password in its URL) still go to it: only the header-file's stay home.
+        string elsewhere = bundles.BaseUrl.Replace("https://127.0.0.1", "https://cdn:pw@localhost", StringComparison.Ordinal) + "/b.bundle";
         await using var server = await ServeChannelAsync(Channel(bundleUrl: elsewhere));
         Configure(server.Url("/stable.channel"), $"ca-file = {CaFile()}\n{ClientKeys()}header-file = {HeaderFile()}\n");
         var device = _device.Device();
@@ -152,7 +153,7 @@ public sealed class FleetIdentityTests : IDisposable
         Assert.Equal(ApiKey, channelRequest.Headers["x-fleet-key"]);
         Assert.NotEmpty(bundles.Requests);
         Assert.DoesNotContain(bundles.Requests, HasSecret);
-        Assert.All(bundles.Requests, r => Assert.Null(r.Authorization));
+        Assert.All(bundles.Requests, r => Assert.Equal("Basic Y2RuOnB3", r.Authorization));
     }
 
     [Fact]
