@@ -52,6 +52,9 @@ internal sealed record ChannelConfig
     /// <summary>Origins other than the requested URL's that a GET may be redirected to (a CDN).</summary>
     public IReadOnlyList<Transport.Origin> HttpRedirectOrigins { get; init; } = [];
 
+    /// <summary>ca-file, client-certificate, client-key and header-file, loaded; <see cref="ChannelIdentity.None"/> when none is set.</summary>
+    public ChannelIdentity Identity { get; init; } = ChannelIdentity.None;
+
     public static ChannelConfig Read(IniSection section)
     {
         var reader = new SectionReader(section);
@@ -120,6 +123,7 @@ internal sealed record ChannelConfig
             HttpMinRate = reader.Integer("http-min-rate", 1024, 0, 1L << 30),
             HttpMinRateTime = Duration.Read(reader, "http-min-rate-time", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
             HttpRedirectOrigins = origins,
+            Identity = ChannelIdentity.Read(reader, url),
         };
         reader.RejectUnknown();
         return config;
@@ -134,6 +138,9 @@ internal sealed record ChannelConfig
         MinRate = HttpMinRate,
         MinRateTime = HttpMinRateTime,
         RedirectOrigins = HttpRedirectOrigins,
+        ServerTrust = Identity.ServerTrust,
+        ClientCertificate = Identity.ClientCertificate,
+        OriginHeaders = Identity.Headers,
         Time = time,
         OnRetry = onRetry,
     };

@@ -27,6 +27,26 @@ internal static class TrustedPath
         }
     }
 
+    /// <summary>
+    /// <see cref="Require"/> for a secret (a TLS client key, a bearer token): it must also not be readable by
+    /// group or others (mode 0600 or 0400), or anyone on the device could act as it towards the fleet.
+    /// </summary>
+    public static void RequireSecret(string path, string what)
+    {
+        Require(path, what);
+        if (Syscall.stat(path, out var st) != 0)
+        {
+            return;
+        }
+        var readable = st.st_mode & (FilePermissions.S_IRGRP | FilePermissions.S_IROTH);
+        if (readable != 0)
+        {
+            string who = readable == (FilePermissions.S_IRGRP | FilePermissions.S_IROTH) ? "group and others"
+                : (readable & FilePermissions.S_IRGRP) != 0 ? "its group" : "others";
+            throw new ConfigException($"{path}: the {what} is a secret readable by {who} (mode {Mode(st)}): refused (chmod 0600 {path})");
+        }
+    }
+
     /// <summary>Checks a directory, its parent, and every entry in it that its reader takes (<paramref name="pattern"/>).</summary>
     public static void RequireDirectory(string directory, string pattern, string what)
     {
@@ -57,8 +77,9 @@ internal static class TrustedPath
         {
             string who = writable == (FilePermissions.S_IWGRP | FilePermissions.S_IWOTH) ? "group and others"
                 : (writable & FilePermissions.S_IWGRP) != 0 ? "its group" : "others";
-            uint mode = (uint)st.st_mode & 0xFFF;
-            throw new ConfigException($"{path}: the {what} is writable by {who} (mode {Convert.ToString(mode, 8).PadLeft(4, '0')}): refused (chmod go-w {path})");
+            throw new ConfigException($"{path}: the {what} is writable by {who} (mode {Mode(st)}): refused (chmod go-w {path})");
         }
     }
+
+    private static string Mode(Stat st) => Convert.ToString((uint)st.st_mode & 0xFFF, 8).PadLeft(4, '0');
 }

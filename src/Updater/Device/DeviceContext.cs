@@ -53,7 +53,8 @@ internal sealed class DeviceContext
 
     /// <summary>
     /// Loads update.conf, checks that nobody but root can change what the updater trusts (the file itself, the
-    /// trust root, the health checks, the state directory) and that the state directory is not on a slot, then
+    /// trust root, [channel]'s CA file and client identity, whose secrets nobody else may read either, the health
+    /// checks, the state directory) and that the state directory is not on a slot, then
     /// builds the backend: every refusal comes before anything is read from or written to a slot.
     /// </summary>
     public static DeviceContext Load(string configPath, string? bootedOverride = null)
@@ -61,6 +62,19 @@ internal sealed class DeviceContext
         var config = UpdaterConfig.Load(configPath);
         TrustedPath.Require(configPath, "configuration");
         TrustedPath.Require(config.TrustRoot, "trust root");
+        foreach (var (path, what, secret) in config.Channel?.Identity.Files() ?? [])
+        {
+            // Who may replace the CA file decides which server the device trusts; who may read the key or the
+            // headers can act as the device towards the fleet.
+            if (secret)
+            {
+                TrustedPath.RequireSecret(path, what);
+            }
+            else
+            {
+                TrustedPath.Require(path, what);
+            }
+        }
         TrustedPath.RequireDirectory(config.Health.ChecksDirectory, "*.conf", "health checks directory");
         TrustedPath.Require(config.StateDirectory, "state directory");
         StateDirectoryPlacement.Check(config);

@@ -46,7 +46,7 @@ internal sealed class HttpRetry
                     : null),
                 OnRetry = args =>
                 {
-                    _options.OnRetry?.Invoke($"{_name}: attempt {args.AttemptNumber + 1} failed ({Describe(args.Outcome.Exception)}); retrying in {args.RetryDelay.TotalSeconds:0.#} s");
+                    _options.OnRetry?.Invoke(_options.Redact($"{_name}: attempt {args.AttemptNumber + 1} failed ({Describe(args.Outcome.Exception)}); retrying in {args.RetryDelay.TotalSeconds:0.#} s"));
                     return ValueTask.CompletedTask;
                 },
             });
@@ -62,6 +62,20 @@ internal sealed class HttpRetry
     /// <param name="overall">The whole transfer this operation is part of (a bundle): its end bounds this one too.</param>
     /// <exception cref="UpdaterException">Whatever went wrong, unless the caller cancelled: this is the boundary of every network path.</exception>
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> attempt, string what, CancellationToken cancellationToken, OperationDeadline? overall = null)
+    {
+        try
+        {
+            return await ExecuteCoreAsync(attempt, what, cancellationToken, overall).ConfigureAwait(false);
+        }
+        catch (UpdaterException e) when (_options.Redact(e.Message) is var redacted && redacted != e.Message)
+        {
+            // A server that echoes a header-file token (in a reason phrase, a Location, a header it quotes) must
+            // not get it into the journal: the message goes without it, and without the exception that quoted it.
+            throw new UpdaterException(e.ExitCode, redacted);
+        }
+    }
+
+    private async Task<T> ExecuteCoreAsync<T>(Func<CancellationToken, ValueTask<T>> attempt, string what, CancellationToken cancellationToken, OperationDeadline? overall)
     {
         int attempts = 0;
         if (overall?.Passed == true)

@@ -45,8 +45,20 @@ internal sealed record HttpTransportOptions
     /// <summary>Redirects followed for one request at most.</summary>
     public int MaxRedirects { get; init; } = 5;
 
+    /// <summary>[channel] ca-file: the only CAs a server certificate may chain to; null: the system's trust store.</summary>
+    public ServerTrust? ServerTrust { get; init; }
+
+    /// <summary>[channel] client-certificate and client-key (mutual TLS): offered to a server that asks for one.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>[channel] header-file: headers sent to the channel URL's origin only.</summary>
+    public OriginHeaders? OriginHeaders { get; init; }
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Called on each retry with a line for the log (URL without credentials).</summary>
     public Action<string>? OnRetry { get; init; }
+
+    /// <summary>Text for a message or a log line, with the header-file's values taken out.</summary>
+    public string Redact(string text) => OriginHeaders?.Redact(text) ?? text;
 }

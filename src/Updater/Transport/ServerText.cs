@@ -10,5 +10,8 @@ internal static class ServerText
 {
     public const int MaxChars = 200;
 
-    public static string Cap(string? text) => text is null ? "" : text.Length <= MaxChars ? text : text[..MaxChars] + $"...({text.Length - MaxChars} more characters)";
+    /// <summary>What follows the kept part of a cut text; <see cref="OriginHeaders.Redact"/> looks for a secret cut before it.</summary>
+    public const string CutMarker = "...(";
+
+    public static string Cap(string? text) => text is null ? "" : text.Length <= MaxChars ? text : text[..MaxChars] + $"{CutMarker}{text.Length - MaxChars} more characters)";
 }

@@ -5,7 +5,8 @@ namespace Updater.Transport;
 
 /// <summary>
 /// The one way the updater makes an HttpClient: bytes exactly as served, timeouts owned by <see cref="HttpRetry"/>,
-/// redirects by <see cref="RedirectHandler"/>'s rules.
+/// redirects by <see cref="RedirectHandler"/>'s rules, and [channel]'s transport identity (private CA, client
+/// certificate, origin-bound headers) applied to every connection and request.
 /// </summary>
 internal static class UpdaterHttpClient
 {
@@ -22,7 +23,14 @@ internal static class UpdaterHttpClient
             // HttpClient would follow any redirect anywhere (and re-send a POST body on 307): RedirectHandler decides.
             AllowAutoRedirect = false,
         };
-        var client = new HttpClient(new RedirectHandler(handler, options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        options.ServerTrust?.Apply(handler.SslOptions);
+        HttpMessageHandler wire = new ClientCertificateHandler(handler, options.ClientCertificate);
+        if (options.OriginHeaders is { } headers)
+        {
+            // Below the redirect handler: the origin rule is applied to each hop as it is sent.
+            wire = new OriginHeadersHandler(wire, headers);
+        }
+        var client = new HttpClient(new RedirectHandler(wire, options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd("updater/1");
         return client;
     }

@@ -7,13 +7,18 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Updater.Tests.Support;
 
 /// <summary>One request as the server saw it.</summary>
-internal sealed record SeenRequest(int Number, string Method, string Path, string? Range, string? IfRange, string? IfNoneMatch, string? Authorization);
+internal sealed record SeenRequest(int Number, string Method, string Path, string? Range, string? IfRange, string? IfNoneMatch, string? Authorization)
+{
+    /// <summary>Every request header, names lower-cased, values joined as the server saw them.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Kestrel on 127.0.0.1 (a free port) inside the test process. Each test gives the handler; it sees the
@@ -46,11 +51,18 @@ internal sealed class FaultServer : IAsyncDisposable
     /// <summary>The root files asked for, in order (their paths).</summary>
     public ConcurrentQueue<string> RootRequests { get; } = new();
 
-    public static async Task<FaultServer> StartAsync(Func<HttpContext, int, Task> handler)
+    /// <param name="https">HTTPS instead of HTTP (e.g. <see cref="TestPki.Https"/>: a certificate, client certificates required).</param>
+    public static async Task<FaultServer> StartAsync(Func<HttpContext, int, Task> handler, HttpsConnectionAdapterOptions? https = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (https is not null)
+            {
+                listen.UseHttps(https);
+            }
+        }));
         var app = builder.Build();
         FaultServer? server = null;
         app.Run(async context =>
@@ -72,7 +84,10 @@ internal sealed class FaultServer : IAsyncDisposable
             var h = context.Request.Headers;
             server.Requests.Enqueue(new SeenRequest(n, context.Request.Method, context.Request.Path, h.Range.ToString() is { Length: > 0 } r ? r : null,
                 h.IfRange.ToString() is { Length: > 0 } ir ? ir : null, h.IfNoneMatch.ToString() is { Length: > 0 } inm ? inm : null,
-                h.Authorization.ToString() is { Length: > 0 } a ? a : null));
+                h.Authorization.ToString() is { Length: > 0 } a ? a : null)
+            {
+                Headers = h.ToDictionary(kv => kv.Key.ToLowerInvariant(), kv => kv.Value.ToString()),
+            });
             await handler(context, n);
         });
         await app.StartAsync();
