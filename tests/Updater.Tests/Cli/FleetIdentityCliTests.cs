@@ -26,7 +26,7 @@ public sealed class FleetIdentityCliTests : IDisposable
         File.WriteAllText(headers, "");
         File.SetUnixFileMode(headers, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(headers, $"Authorization: Bearer {Token}\n");
-        _device.AppendConfig($"[channel]\nurl = {url}\nmachine-id-file = {_device.MachineIdFile}\nhttp-attempts = 1\n" +
+        _device.AppendConfig($"[channel]\nname = stable\nurl = {url}\nmachine-id-file = {_device.MachineIdFile}\nhttp-attempts = 1\n" +
             $"ca-file = {ca}\nclient-certificate = {cert}\nclient-key = {key}\nheader-file = {headers}");
     }
 

@@ -20,7 +20,7 @@ public sealed class ChannelIdentityConfigTests : IDisposable
 
     /// <summary>[channel] starts at line 15 of ChannelConfigTests.System: url is line 16, the first key line 17.</summary>
     private static UpdaterConfig Parse(string keys, string url = "https://fleet.example.com/stable.channel") =>
-        UpdaterConfig.Parse(ChannelConfigTests.System + $"[channel]\nurl = {url}\n{keys}\n", "update.conf");
+        UpdaterConfig.Parse(ChannelConfigTests.System + $"[channel]\nurl = {url}\n{keys}\nname = stable\n", "update.conf");
 
     private string Headers(string text)
     {
@@ -179,7 +179,7 @@ public sealed class ChannelIdentityTrustTests : IDisposable
         string headers = _box.Path("fleet.headers");
         File.WriteAllText(headers, "Authorization: Bearer abcdefgh12345678\n");
         File.SetUnixFileMode(headers, UnixFileMode.UserRead);
-        _box.AppendConfig($"[channel]\nurl = https://fleet.example.com/c\nmachine-id-file = {_box.MachineIdFile}\nca-file = {ca}\nclient-certificate = {cert}\nclient-key = {key}\nheader-file = {headers}");
+        _box.AppendConfig($"[channel]\nname = stable\nurl = https://fleet.example.com/c\nmachine-id-file = {_box.MachineIdFile}\nca-file = {ca}\nclient-certificate = {cert}\nclient-key = {key}\nheader-file = {headers}");
         return (ca, cert, key, headers);
     }
 
