@@ -60,7 +60,7 @@ public sealed class TrustAttackTests : IAsyncLifetime
 
     private void ShipRoot(RootDocument document) => File.WriteAllBytes(_device.RootPath, TestRoots.Sign(document, _r1, _r2));
 
-    private async Task<(byte[] Bytes, string ManifestSha256)> BundleAsync(string version, SigningKey[] signers, string description = "release")
+    private async Task<(byte[] Bytes, string ManifestSha256)> BundleAsync(string version, SigningKey[] signers, string description = "release", long securityVersion = 1)
     {
         string path = _device.Path($"{version}-{description}-{string.Join("-", signers.Select(s => s.Id[..6]))}.bundle");
         await new BundleWriter(new BundleCreateRequest
@@ -68,7 +68,7 @@ public sealed class TrustAttackTests : IAsyncLifetime
             Images = [new BundleImageInput("rootfs", _image)],
             Compatible = TestDevice.Compatible,
             Version = version,
-            SecurityVersion = 1,
+            SecurityVersion = securityVersion,
             ChunkSize = 64 * 1024,
             Description = description,
         }, signers).WriteAsync(path, null, CancellationToken.None);
@@ -115,7 +115,7 @@ public sealed class TrustAttackTests : IAsyncLifetime
     /// <param name="legitimate">State subdirectories the check may update before the refusal: a genuine channel or root it accepted.</param>
     private string Snapshot(params string[] legitimate)
     {
-        var parts = new List<string> { TestDevice.Sha256Of(_device.SlotB), TestDevice.Sha256Of(_device.GrubEnv) };
+        var parts = new List<string> { TestDevice.Sha256Of(_device.SlotA), TestDevice.Sha256Of(_device.SlotB), TestDevice.Sha256Of(_device.GrubEnv) };
         if (Directory.Exists(_device.StateDir))
         {
             parts.AddRange(Directory.GetFiles(_device.StateDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
@@ -203,6 +203,33 @@ public sealed class TrustAttackTests : IAsyncLifetime
         Assert.Equal(0, (await Updater("check")).ExitCode);
         await PublishAsync([_b1], [_c1], channelVersion: 4);
         await RefusedAsync("channel 'stable' version 4 is older than version 5");
+    }
+
+    [Fact]
+    public async Task An_older_bundle_is_refused_after_the_state_directory_was_wiped()
+    {
+        // Release 2.0.0 at security version 5 is installed, booted and committed: the commit writes the floor into
+        // the bootloader environment in the same write that marks B good.
+        var (v2, v2Sha) = await BundleAsync("2.0.0", [_b1], securityVersion: 5);
+        _files["/stable/bundles/2.0.0.bundle"] = v2;
+        PublishChannel(ChannelFor(v2Sha, v2.Length, 1), [_c1]);
+        Assert.Equal(0, (await Updater("check", "--install")).ExitCode);
+        Assert.Equal(0, (await Updater("--booted-slot", "B", "mark-good", "booted")).ExitCode);
+        Assert.Contains("updater_security_floor=5", ProcessRunner.RunChecked("grub-editenv", _device.GrubEnv, "list").Stdout, StringComparison.Ordinal);
+
+        // The data partition is lost (or the state directory was on the rootfs): every record is gone.
+        Directory.Delete(_device.StateDir, recursive: true);
+        // A validly signed, newer release with the old security version 1 (a known hole) is offered.
+        var (v3, v3Sha) = await BundleAsync("3.0.0", [_b1], securityVersion: 1);
+        _files["/stable/bundles/2.0.0.bundle"] = v3;
+        PublishChannel(ChannelFor(v3Sha, v3.Length, 2, release: "3.0.0"), [_c1]);
+
+        string before = Snapshot(Genuine);
+        var result = await Updater("--booted-slot", "B", "check", "--install");
+        Assert.True(result.ExitCode == (int)ExitCode.BadInput, result.Output);
+        Assert.Contains("security version 1 is lower than", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("updater_security_floor", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(Genuine));
     }
 
     [Fact]
