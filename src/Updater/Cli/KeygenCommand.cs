@@ -23,14 +23,14 @@ internal static class KeygenCommand
         var command = new Command("keygen", "Create a first key set and trust root, or one Ed25519 key pair") { directory, output, expiresIn, force };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            bool force_ = parse.GetValue(force);
+            bool overwrite = parse.GetValue(force);
             if (parse.GetValue(output) is { } prefix)
             {
                 if (parse.GetValue(directory) is not null)
                 {
                     throw new UpdaterException(ExitCode.Usage, "give a directory (a first key set) or --output PREFIX (one key pair), not both");
                 }
-                using var key = await WritePairAsync(prefix, force_, ct).ConfigureAwait(false);
+                using var key = await WritePairAsync(prefix, overwrite, ct).ConfigureAwait(false);
                 Console.WriteLine($"key id {key.Id}");
                 Console.WriteLine($"private key: {prefix}.key (keep it off devices)");
                 Console.WriteLine($"public key:  {prefix}.pub.pem");
@@ -41,7 +41,7 @@ internal static class KeygenCommand
             {
                 throw new UpdaterException(ExitCode.Usage, $"--expires-in '{parse.GetValue(expiresIn)}' is not a duration such as 365d");
             }
-            await FirstKeySetAsync(dir, validity, force_, ct).ConfigureAwait(false);
+            await FirstKeySetAsync(dir, validity, overwrite, ct).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;

@@ -151,11 +151,7 @@ internal static class TrustCommand
         {
             var (draft, document) = ReadDraft(parse.GetValue(file)!);
             Console.WriteLine($"root version {document.Version}, issued {UtcMinute.Format(document.Issued)}, expires {UtcMinute.Format(document.Expires)}");
-            foreach (var role in TrustRoles.All)
-            {
-                var keys = document.Roles[role];
-                Console.WriteLine($"  {role.Name(),-8} {keys.Threshold} of {keys.Keys.Count}: {string.Join(", ", keys.Keys)}");
-            }
+            PrintRoles(document);
             bool ready = PrintProgress(draft, document, parse.GetValue(previous) is { } p ? ReadDraft(p).Document : null);
             return Task.FromResult(ready ? 0 : (int)ExitCode.Refused);
         }, ct));
@@ -185,11 +181,7 @@ internal static class TrustCommand
             var now = context.Time.GetUtcNow();
             Console.WriteLine(SafeText.Escape($"root version {root.Version} from {root.Source} (shipped: {context.Trust.AnchorPath})"));
             Console.WriteLine($"issued {UtcMinute.Format(root.Document.Issued)}, expires {UtcMinute.Format(root.Document.Expires)}{(now >= root.Document.Expires ? ": EXPIRED, nothing is trusted until the next version is installed" : "")}");
-            foreach (var role in TrustRoles.All)
-            {
-                var keys = root.Document.Roles[role];
-                Console.WriteLine($"  {role.Name(),-8} {keys.Threshold} of {keys.Keys.Count}: {string.Join(", ", keys.Keys)}");
-            }
+            PrintRoles(root.Document);
             return Task.FromResult(0);
         }, ct));
         return command;
@@ -282,9 +274,16 @@ internal static class TrustCommand
     {
         await AtomicFile.WriteAsync(path, RootDraft.DraftFile(root), ct, AtomicFile.WorldReadable).ConfigureAwait(false);
         Console.WriteLine($"{path}: draft of root version {root.Version} (unsigned), expires {UtcMinute.Format(root.Expires)}");
+        PrintRoles(root);
+    }
+
+    /// <summary>One line per role: its threshold and its key ids (hex: nothing to escape).</summary>
+    private static void PrintRoles(RootDocument root)
+    {
         foreach (var role in TrustRoles.All)
         {
-            Console.WriteLine($"  {role.Name(),-8} {root.Roles[role].Threshold} of {root.Roles[role].Keys.Count}: {string.Join(", ", root.Roles[role].Keys)}");
+            var keys = root.Roles[role];
+            Console.WriteLine($"  {role.Name(),-8} {keys.Threshold} of {keys.Keys.Count}: {string.Join(", ", keys.Keys)}");
         }
     }
 

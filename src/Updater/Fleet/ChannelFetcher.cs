@@ -130,40 +130,7 @@ internal sealed class ChannelFetcher
         {
             return new ChannelFetch(ReadFile(_path), null, false);
         }
-        return await _retry.ExecuteAsync(async ct =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, _uri);
-            request.Headers.Authorization = SafeUrl.BasicAuthorization(_uri!);
-            if (ifNoneMatch is not null)
-            {
-                request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
-            }
-            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotModified)
-            {
-                return new ChannelFetch(null, ifNoneMatch, true);
-            }
-            _retry.ThrowOnFailure(response, Name);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                // A channel file is fetched whole: a 206 or 204 is not one.
-                throw new UpdaterException(ExitCode.Io, $"{Name}: {HttpRetry.Status(response)}, expected 200");
-            }
-            if (response.Content.Headers.ContentLength is > VerifiedChannel.MaxFileBytes)
-            {
-                throw new UpdaterException(ExitCode.BadInput, $"{Name}: the server announces {response.Content.Headers.ContentLength} bytes, more than a channel file may have ({VerifiedChannel.MaxFileBytes})");
-            }
-            await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            byte[] bytes = await ReadCappedAsync(body, new TransferRate(_options, Name), ct).ConfigureAwait(false);
-            if (response.Content.Headers.ContentLength is { } declared && declared != bytes.Length)
-            {
-                throw new IOException($"{Name}: the body ended after {bytes.Length} of {declared} bytes");
-            }
-            // The ETag is kept in the state directory and sent back as If-None-Match: a longer one than any real
-            // server uses is not kept (the next poll fetches the file whole), so its size is ours to bound.
-            string? etag = response.Headers.ETag?.ToString();
-            return new ChannelFetch(bytes, etag is { Length: <= MaxETagChars } ? etag : null, false);
-        }, $"{Name}: fetching the channel", cancellationToken).ConfigureAwait(false);
+        return (await GetSmallFileAsync(_uri!, Name, "channel file", _retry, ifNoneMatch, notFoundIsNull: false, cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>Root files of the trust chain: N.root.json beside the channel file, on its server or in its directory.</summary>
@@ -171,42 +138,69 @@ internal sealed class ChannelFetcher
         ? new HttpRootSource(this, _uri)
         : new DirectoryRootSource(Path.GetDirectoryName(Path.GetFullPath(_path!))!);
 
-    /// <summary>A small file beside the channel's URL: its bytes, or null on 404 (not published).</summary>
-    private async Task<byte[]?> FetchOptionalAsync(Uri uri, string name, CancellationToken cancellationToken)
+    private sealed class HttpRootSource(ChannelFetcher fetcher, Uri channel) : IRootSource
     {
-        var retry = new HttpRetry(_options, name);
+        public async Task<byte[]?> FetchAsync(long version, CancellationToken cancellationToken)
+        {
+            string name = Name(version);
+            var fetch = await fetcher.GetSmallFileAsync(new Uri(channel, IRootSource.FileName(version)), name, "root file", new HttpRetry(fetcher._options, name),
+                null, notFoundIsNull: true, cancellationToken).ConfigureAwait(false);
+            return fetch?.Bytes;
+        }
+
+        public string Name(long version) => SafeUrl.Redact(new Uri(channel, IRootSource.FileName(version)));
+    }
+
+    /// <summary>
+    /// GETs a small signed file whole (a channel file, a root file) with retries: a 304 answers a conditional
+    /// request, a 404 is null when <paramref name="notFoundIsNull"/> (a root version not published yet), any other
+    /// status than 200 is an error, and at most <see cref="VerifiedChannel.MaxFileBytes"/> are read whatever the
+    /// server claims.
+    /// </summary>
+    private async Task<ChannelFetch?> GetSmallFileAsync(Uri uri, string name, string kind, HttpRetry retry, string? ifNoneMatch, bool notFoundIsNull,
+        CancellationToken cancellationToken)
+    {
         return await retry.ExecuteAsync(async ct =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
             request.Headers.Authorization = SafeUrl.BasicAuthorization(_uri!);
+            if (ifNoneMatch is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+            }
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotFound)
+            if (response.StatusCode == HttpStatusCode.NotModified && ifNoneMatch is not null)
+            {
+                return new ChannelFetch(null, ifNoneMatch, true);
+            }
+            if (response.StatusCode == HttpStatusCode.NotFound && notFoundIsNull)
             {
                 return null;
             }
             retry.ThrowOnFailure(response, name);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                throw new UpdaterException(ExitCode.Io, $"{name}: {HttpRetry.Status(response)}, expected 200 or 404");
+                // Fetched whole: a 206 or 204 is not one.
+                throw new UpdaterException(ExitCode.Io, $"{name}: {HttpRetry.Status(response)}, expected 200{(notFoundIsNull ? " or 404" : "")}");
             }
             if (response.Content.Headers.ContentLength is > VerifiedChannel.MaxFileBytes)
             {
-                throw new UpdaterException(ExitCode.BadInput, $"{name}: the server announces {response.Content.Headers.ContentLength} bytes, more than a root file may have ({VerifiedChannel.MaxFileBytes})");
+                throw new UpdaterException(ExitCode.BadInput, $"{name}: the server announces {response.Content.Headers.ContentLength} bytes, more than a {kind} may have ({VerifiedChannel.MaxFileBytes})");
             }
             await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            return await ReadCappedAsync(body, new TransferRate(_options, name), ct).ConfigureAwait(false);
-        }, $"{name}: fetching", cancellationToken).ConfigureAwait(false);
+            byte[] bytes = await ReadCappedAsync(body, new TransferRate(_options, name), name, kind, ct).ConfigureAwait(false);
+            if (response.Content.Headers.ContentLength is { } declared && declared != bytes.Length)
+            {
+                throw new IOException($"{name}: the body ended after {bytes.Length} of {declared} bytes");
+            }
+            // The ETag is kept in the state directory and sent back as If-None-Match: a longer one than any real
+            // server uses is not kept (the next poll fetches the file whole), so its size is ours to bound.
+            string? etag = response.Headers.ETag?.ToString();
+            return new ChannelFetch(bytes, etag is { Length: <= MaxETagChars } ? etag : null, false);
+        }, $"{name}: fetching the {kind}", cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed class HttpRootSource(ChannelFetcher fetcher, Uri channel) : IRootSource
-    {
-        public Task<byte[]?> FetchAsync(long version, CancellationToken cancellationToken) =>
-            fetcher.FetchOptionalAsync(new Uri(channel, IRootSource.FileName(version)), Name(version), cancellationToken);
-
-        public string Name(long version) => SafeUrl.Redact(new Uri(channel, IRootSource.FileName(version)));
-    }
-
-    private async Task<byte[]> ReadCappedAsync(Stream body, TransferRate rate, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadCappedAsync(Stream body, TransferRate rate, string name, string kind, CancellationToken cancellationToken)
     {
         rate.Opened();
         var buffer = new byte[VerifiedChannel.MaxFileBytes + 1];
@@ -221,7 +215,7 @@ internal sealed class ChannelFetcher
             total += n;
             rate.Received(n);
         }
-        throw new UpdaterException(ExitCode.BadInput, $"{Name}: more than {VerifiedChannel.MaxFileBytes} bytes: not a channel file; the rest was not read");
+        throw new UpdaterException(ExitCode.BadInput, $"{name}: more than {VerifiedChannel.MaxFileBytes} bytes: not a {kind}; the rest was not read");
     }
 
     private static byte[] ReadFile(string path)

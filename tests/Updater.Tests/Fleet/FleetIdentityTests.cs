@@ -82,7 +82,7 @@ public sealed class FleetIdentityTests : IDisposable
 
         Assert.Equal(ExitCode.Io, error.ExitCode);
         // The first request is the trust root's next version (N.root.json beside the channel): it meets the TLS refusal first.
-        Assert.StartsWith($"{server.Url("/2.root.json")}: fetching: ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{server.Url("/2.root.json")}: fetching the root file: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1 asks for a client certificate and closed the connection without answering: [channel] sets none (client-certificate, client-key)", error.Message, StringComparison.Ordinal);
         Assert.Empty(server.Requests);
     }
