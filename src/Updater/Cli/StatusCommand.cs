@@ -28,6 +28,22 @@ internal static class StatusCommand
             {
                 report = report with { Problems = [.. report.Problems, e.Message] };
             }
+            try
+            {
+                // After the device read: the running image's build time is one of the clock's floors.
+                var root = context.Trust.Load();
+                context.Clock.AddFloor(root.Document.Issued, $"trust root version {root.Version}");
+                var now = context.Clock.GetUtcNow();
+                report = report with { TrustRoot = new TrustRootStatus(root.Version, root.Source, root.Document.Expires, now >= root.Document.Expires) };
+                if (now >= root.Document.Expires)
+                {
+                    report = report with { Problems = [.. report.Problems, $"trust root version {root.Version} expired at {Fleet.UtcMinute.Format(root.Document.Expires)}: nothing installs until version {root.Version + 1} is installed (beside the channel file, or `updater trust update FILE`)"] };
+                }
+            }
+            catch (UpdaterException e)
+            {
+                report = report with { Problems = [.. report.Problems, e.Message] };
+            }
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.StatusReport));
@@ -58,6 +74,10 @@ internal static class StatusCommand
         {
             string when = r.RollbackRecorded == true ? $"found {rollback.DetectedAt:u}" : "seen now, recorded by the next `updater health`";
             Console.WriteLine(SafeText.Escape($"rollback:    from slot {rollback.FromSlot}{(rollback.Version is null ? "" : $" ({rollback.Version})")} to {rollback.ToSlot}, {when}: {rollback.Explanation}"));
+        }
+        if (r.TrustRoot is { } trust)
+        {
+            Console.WriteLine(SafeText.Escape($"trust:       root version {trust.Version} ({trust.Source}), expires {Fleet.UtcMinute.Format(trust.Expires)}{(trust.Expired ? ", EXPIRED" : "")}"));
         }
         if (r.ClockCorrection is { } correction)
         {

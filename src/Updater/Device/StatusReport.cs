@@ -22,6 +22,9 @@ internal sealed record StatusReport
     public bool? RollbackRecorded { get; init; }
     public required IReadOnlyList<SlotStatus> Slots { get; init; }
 
+    /// <summary>The trust root this device uses (docs/trust.md); null when it cannot be read (then a problem says why).</summary>
+    public TrustRootStatus? TrustRoot { get; init; }
+
     /// <summary>When the time this device judges channels by is not its clock (Clock.TrustedClock): which, and why.</summary>
     public string? ClockCorrection { get; init; }
     /// <summary>The effective anti-rollback floor (the maximum of <see cref="SecurityFloorSources"/>); null when none is readable.</summary>
@@ -33,3 +36,6 @@ internal sealed record StatusReport
     /// <summary>Where the two views disagree, or what else an operator must look at. Empty when all is well.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
 }
+
+/// <summary>The trusted root in `updater status`: its version, where it was read, until when it vouches for anything.</summary>
+internal sealed record TrustRootStatus(long Version, string Source, DateTimeOffset Expires, bool Expired);

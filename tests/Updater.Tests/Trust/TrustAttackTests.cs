@@ -346,6 +346,12 @@ public sealed class TrustAttackTests : IAsyncLifetime
         ShipRoot(Root(1, issued: issued, expires: issued.AddDays(30)));
         await PublishAsync([_b1], [_c1]);
         await RefusedAsync("trust root version 1 (");
+        // What an operator sees: the version, its expiry, and what to do.
+        var status = await Updater("status");
+        Assert.Contains($"trust:       root version 1 ({_device.RootPath}), expires {UtcMinute.Format(issued.AddDays(30))}, EXPIRED", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("problem: trust root version 1 expired at", status.Stdout, StringComparison.Ordinal);
+        var json = JsonDocument.Parse((await Updater("status", "--json")).Stdout).RootElement.GetProperty("trust_root");
+        Assert.True(json.GetProperty("expired").GetBoolean());
 
         _server.Roots[2] = TestRoots.Sign(Root(2), _r1, _r2);
         var result = await Updater("check", "--install");
