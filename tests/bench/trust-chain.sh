@@ -7,8 +7,8 @@
 # Every check of the second verifies the whole chain again from the shipped root (two signatures per
 # rotation) before the channel. Prints both means, the difference in ms and the ratio.
 #
-#   bash tests/bench/trust-chain.sh                  # 10 versions, 100 runs each
-#   VERSIONS=30 RUNS=200 bash tests/bench/trust-chain.sh
+#   bash tests/bench/trust-chain.sh                  # 10 versions, 300 runs each in 3 rounds
+#   VERSIONS=30 RUNS=600 ROUNDS=6 bash tests/bench/trust-chain.sh
 #   UPDATER=/path/to/updater bash tests/bench/trust-chain.sh
 #
 # Binary: $UPDATER, else the NativeAOT one of tests/publish-aot.sh (publish/updater-aot, or $UPDATER_AOT_DIR)
@@ -18,7 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 versions=${VERSIONS:-10}
-runs=${RUNS:-100}
+runs=${RUNS:-300}
+rounds=${ROUNDS:-3}
 work=$repo/tests/bench/work/trust-chain
 [ "$versions" -ge 2 ] || { echo "VERSIONS must be at least 2" >&2; exit 2; }
 
@@ -122,12 +123,31 @@ cat "$work/short.first.txt" "$work/long.first.txt" >&2
 short_cmd="$bin --config $work/short/update.conf check"
 long_cmd="$bin --config $work/long/update.conf check"
 if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
-  hyperfine -N --warmup 5 --runs "$runs" --export-csv "$work/hyperfine.csv" \
-    -n "chain of 1" "$short_cmd" -n "chain of $versions" "$long_cmd" >&2
-  # command,mean,stddev,median,user,system,min,max (seconds)
-  read -r short_mean short_sd < <(awk -F, 'NR == 2 { print $2 * 1000, $3 * 1000 }' "$work/hyperfine.csv")
-  read -r long_mean long_sd < <(awk -F, 'NR == 3 { print $2 * 1000, $3 * 1000 }' "$work/hyperfine.csv")
-  tool="hyperfine, $runs runs each after 5 warm-up"
+  # ROUNDS hyperfine runs, the order swapped each round, so a change in the machine's load part way through
+  # does not all fall on one side. Each CSV: command,mean,stddev,median,user,system,min,max (seconds).
+  per=$(( (runs + rounds - 1) / rounds ))
+  : > "$work/hyperfine.all.csv"
+  for r in $(seq "$rounds"); do
+    if [ $((r % 2)) = 1 ]; then
+      order=(-n "chain of 1" "$short_cmd" -n "chain of $versions" "$long_cmd")
+    else
+      order=(-n "chain of $versions" "$long_cmd" -n "chain of 1" "$short_cmd")
+    fi
+    hyperfine -N --warmup 5 --runs "$per" --export-csv "$work/hyperfine.$r.csv" "${order[@]}" >&2
+    tail -n +2 "$work/hyperfine.$r.csv" >> "$work/hyperfine.all.csv"
+  done
+  # Over the rounds: the mean of the means (equal runs each), the mean of the standard deviations, the median of
+  # the medians, the mean CPU time (user + system: it moves less with the machine's load than wall time does).
+  summary() {
+    local all=$work/hyperfine.all.csv m sd cpu median
+    read -r m sd cpu < <(awk -F, -v name="$1" '$1 == name { m += $2; sd += $3; cpu += $5 + $6; n++ }
+      END { printf "%.3f %.3f %.3f\n", m / n * 1000, sd / n * 1000, cpu / n * 1000 }' "$all")
+    median=$(awk -F, -v name="$1" '$1 == name { print $4 * 1000 }' "$all" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    echo "$m $sd $median $cpu"
+  }
+  read -r short_mean short_sd short_median short_cpu < <(summary "chain of 1")
+  read -r long_mean long_sd long_median long_cpu < <(summary "chain of $versions")
+  tool="hyperfine, $rounds rounds of $per runs each after 5 warm-up"
 else
   echo "no hyperfine (apt-get install hyperfine) or NO_HYPERFINE set: timing with a date +%s%N loop" >&2
   : > "$work/short.ns"; : > "$work/long.ns"
@@ -140,15 +160,24 @@ else
       [ "$i" -le 5 ] || echo $((end - start)) >> "$work/$d.ns"
     done
   done
-  stats() { awk '{ s += $1; q += $1 * $1; n++ } END { m = s / n; printf "%.3f %.3f\n", m / 1e6, sqrt((q / n - m * m) > 0 ? q / n - m * m : 0) / 1e6 }' "$1"; }
-  read -r short_mean short_sd < <(stats "$work/short.ns")
-  read -r long_mean long_sd < <(stats "$work/long.ns")
+  stats() {
+    sort -n "$1" | awk '{ a[++n] = $1; s += $1; q += $1 * $1 } END { m = s / n; v = q / n - m * m
+      printf "%.3f %.3f %.3f\n", m / 1e6, sqrt(v > 0 ? v : 0) / 1e6, a[int((n + 1) / 2)] / 1e6 }'
+  }
+  read -r short_mean short_sd short_median < <(stats "$work/short.ns")
+  read -r long_mean long_sd long_median < <(stats "$work/long.ns")
+  short_cpu=nan long_cpu=nan
   tool="date +%s%N loop, $runs runs each after 5 warm-up"
 fi
 
-awk -v sm="$short_mean" -v ss="$short_sd" -v lm="$long_mean" -v ls="$long_sd" -v n="$versions" -v tool="$tool" 'BEGIN {
-  printf "updater check, trust chain of 1 root:  %7.2f ms +- %.2f\n", sm, ss
-  printf "updater check, trust chain of %d roots: %7.2f ms +- %.2f\n", n, lm, ls
-  printf "difference: %.2f ms (%.3fx), %.2f ms per rotation (%s)\n", lm - sm, lm / sm, (lm - sm) / (n - 1), tool
-  printf "target (under 5 ms for 10 versions plus a channel): %s\n", (lm - sm) < 5 ? "met" : "NOT met"
+awk -v sm="$short_mean" -v ss="$short_sd" -v smed="$short_median" -v sc="$short_cpu" \
+    -v lm="$long_mean" -v ls="$long_sd" -v lmed="$long_median" -v lc="$long_cpu" -v n="$versions" -v tool="$tool" 'BEGIN {
+  printf "updater check, trust chain of 1 root:  mean %7.2f ms +- %.2f, median %7.2f ms", sm, ss, smed
+  if (sc != "nan") printf ", CPU %.2f ms", sc
+  printf "\nupdater check, trust chain of %d roots: mean %7.2f ms +- %.2f, median %7.2f ms", n, lm, ls, lmed
+  if (lc != "nan") printf ", CPU %.2f ms", lc
+  printf "\ndifference: mean %.2f ms (ratio %.3f), median %.2f ms", lm - sm, lm / sm, lmed - smed
+  if (lc != "nan") printf ", CPU %.2f ms", lc - sc
+  printf "; %.2f ms per rotation by the mean (%s)\n", (lm - sm) / (n - 1), tool
+  printf "target (under 5 ms for 10 versions plus a channel) by the mean: %s\n", (lm - sm) < 5 ? "met" : "NOT met (the machine busy? see median and CPU)"
 }'
