@@ -50,14 +50,17 @@ internal sealed class CommandSigner : ISigner
         {
             var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
             var stdout = ReadCappedAsync(process.StandardOutput.BaseStream, timeout.Token);
-            await process.StandardInput.BaseStream.WriteAsync(message, timeout.Token).ConfigureAwait(false);
-            process.StandardInput.Close();
+            bool taken = await WriteInputAsync(process, message, timeout.Token).ConfigureAwait(false);
             byte[] output = await stdout.ConfigureAwait(false);
             string errors = await stderr.ConfigureAwait(false);
             await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
             if (process.ExitCode != 0)
             {
                 throw new UpdaterException(ExitCode.Io, $"sign command for key {KeyId} exited with status {process.ExitCode}: {Text.SafeText.Escape(Last(errors))}");
+            }
+            if (!taken)
+            {
+                throw new UpdaterException(ExitCode.Io, $"sign command for key {KeyId} exited before reading the {message.Length} bytes to sign: {Text.SafeText.Escape(Last(errors))}");
             }
             byte[] signature = Decode(output);
             if (!SignatureAlgorithm.Ed25519.Verify(_publicKey, message, signature))
@@ -75,6 +78,35 @@ internal sealed class CommandSigner : ISigner
         {
             throw new UpdaterException(ExitCode.Io, $"sign command for key {KeyId}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Writes the bytes to sign and closes stdin. A command that fails early (a wrong PIN, no token) exits without
+    /// reading them, and the write fails with a broken pipe; that is not the error to report, its exit status and
+    /// stderr are.
+    /// </summary>
+    /// <returns>Whether the command took every byte.</returns>
+    private static async Task<bool> WriteInputAsync(Process process, byte[] message, CancellationToken cancellationToken)
+    {
+        bool taken = true;
+        try
+        {
+            await process.StandardInput.BaseStream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            await process.StandardInput.BaseStream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            taken = false;
+        }
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            taken = false;
+        }
+        return taken;
     }
 
     private byte[] Decode(byte[] output)
