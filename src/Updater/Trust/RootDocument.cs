@@ -53,8 +53,9 @@ internal sealed record RoleKeys(
     [property: JsonPropertyName("threshold")] int Threshold,
     [property: JsonPropertyName("keys")] IReadOnlyList<string> Keys);
 
-// Compact, in declaration order; duplicate keys and unknown fields are refused: every reader must see one meaning.
+// Compact, in declaration order (what is signed stays small: pkcs11-tool signs Ed25519 in one part only up to 1024
+// bytes); duplicate keys and unknown fields are refused: every reader must see one meaning.
 [JsonSerializable(typeof(RootDocument))]
-[JsonSourceGenerationOptions(WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+[JsonSourceGenerationOptions(WriteIndented = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     AllowDuplicateProperties = false, MaxDepth = 8)]
 internal sealed partial class RootJsonContext : JsonSerializerContext;
