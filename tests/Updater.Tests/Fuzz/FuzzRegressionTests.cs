@@ -42,4 +42,33 @@ public class FuzzRegressionTests
         Assert.Equal(ExitCode.BadInput, e.ExitCode);
         ShortAndNamed(e, "channel.json");
     }
+
+    /// <summary>
+    /// Redaction of text System.Uri does not parse (a password holding '@', a bad port, an open bracket, no scheme,
+    /// a backslash) kept part of the password or the query; and TryCreate itself may throw. Now the text is cut on
+    /// its own: nothing before the last '@', nothing from the first '?' or '#'.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(UrlInputs))]
+    public void Redacted_url_keeps_no_user_password_or_query(string file)
+    {
+        string text = System.Text.Encoding.UTF8.GetString(Read("url", file));
+        foreach (string candidate in new[] { text, "https://" + text, "http://user:SECRET@" + text, "https://host/p?SECRET" + text })
+        {
+            var e = Record.Exception(() => SafeUrl.Parse(candidate, "url"));
+            Assert.True(e is null or UpdaterException { ExitCode: ExitCode.Usage }, e?.ToString());
+            string redacted = SafeUrl.Redact(candidate);
+            if (candidate.StartsWith("http://user:SECRET@", StringComparison.Ordinal) || candidate.StartsWith("https://host/p?SECRET", StringComparison.Ordinal))
+            {
+                Assert.DoesNotContain("SECRET", redacted.Replace(text, "", StringComparison.Ordinal), StringComparison.Ordinal);
+            }
+            int scheme = redacted.IndexOf("://", StringComparison.Ordinal);
+            string rest = scheme >= 0 ? redacted[(scheme + 3)..] : "";
+            int end = rest.IndexOfAny(['/', '?', '#', '\\']);
+            Assert.DoesNotContain("@", end < 0 ? rest : rest[..end], StringComparison.Ordinal);
+            int query = redacted.IndexOf('?', StringComparison.Ordinal);
+            Assert.True(query < 0 || redacted[query..] == "?(redacted)", redacted);
+            Assert.DoesNotContain("#", redacted, StringComparison.Ordinal);
+        }
+    }
 }
