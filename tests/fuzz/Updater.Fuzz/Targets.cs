@@ -173,7 +173,7 @@ internal static class Targets
             ChunkCount = count,
             Compression = "zstd",
             Index = new IndexLocation(0, count * ChunkIndex.EntrySize, new string('0', 64)),
-            Payload = new PayloadLocation(count * ChunkIndex.EntrySize, input.Length >= 12 ? Math.Abs(BitConverter.ToInt32(input, 8)) : 1, new string('0', 64)),
+            Payload = new PayloadLocation(count * ChunkIndex.EntrySize, input.Length >= 12 ? BitConverter.ToInt32(input, 8) & int.MaxValue : 1, new string('0', 64)),
         };
         try
         {
@@ -296,7 +296,7 @@ internal static class Targets
         {
             ImageInfo.Parse(Check.Utf8(input), Name);
         }
-        catch (UpdaterException e) when (Documented(e))
+        catch (ImageInfoException e)
         {
             Check.Rejection(e, Name);
         }
@@ -346,16 +346,25 @@ internal static class Targets
 
     private static void UBoot(byte[] input, bool redundant)
     {
-        // Sizes as mkenvimage -s 0x4000 (and -r) writes them: a redundant input is two copies back to back.
+        // Sizes as mkenvimage -s 0x4000 (and -r) writes them: a redundant input is two copies back to back. The
+        // copies are decoded and chosen as UBootEnvStore.ReadAsync does, without the file in between (speed).
         const int size = 0x4000;
-        string path = Path.Combine(Scratch.Value, redundant ? "uboot-redundant.env" : "uboot.env");
+        const string path = "/dev/fuzz-env";
         var bytes = new byte[redundant ? 2 * size : size];
         input.AsSpan(0, Math.Min(input.Length, bytes.Length)).CopyTo(bytes);
-        File.WriteAllBytes(path, bytes);
-        var store = new UBootEnvStore(new UBootOptions(path, 0, size, redundant ? size : null));
         try
         {
-            store.ReadAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var first = UBootEnvCopy.Decode(bytes.AsSpan(0, size), redundant, path, 0);
+            if (redundant)
+            {
+                var second = UBootEnvCopy.Decode(bytes.AsSpan(size, size), redundant, path, size);
+                int current = UBootEnvStore.CurrentCopy(first, second);
+                _ = current == 1 ? second.Variables : first.Variables;
+            }
+            else
+            {
+                _ = first.Variables;
+            }
         }
         catch (BootEnvironmentException e)
         {
