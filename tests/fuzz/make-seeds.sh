@@ -62,6 +62,7 @@ cp "$seeds/grubenv/empty" "$seeds/grubenv/slots"
 grub-editenv "$seeds/grubenv/slots" set updater_slot=a updater_trial=1 updater_tries=3 updater_security_floor=2
 printf 'bootcmd=run distro_bootcmd\nupdater_slot=a\nupdater_tries=3\nupdater_security_floor=2\n' > "$work/uboot.txt"
 mkenvimage -s 0x4000 -o "$seeds/uboot/valid" "$work/uboot.txt"
+mkdir -p "$seeds/uboot-crc" && cp "$seeds/uboot/valid" "$seeds/uboot-crc/valid"
 mkenvimage -r -s 0x4000 -o "$work/r1" "$work/uboot.txt"
 printf 'bootcmd=run distro_bootcmd\nupdater_slot=b\nupdater_trial=1\n' > "$work/uboot2.txt"
 mkenvimage -r -s 0x4000 -o "$work/r2" "$work/uboot2.txt"

@@ -41,6 +41,7 @@ internal static class Targets
         ["grubenv"] = Grubenv,
         ["uboot"] = input => UBoot(input, redundant: false),
         ["uboot-redundant"] = input => UBoot(input, redundant: true),
+        ["uboot-crc"] = input => UBoot(input, redundant: false, fixCrc: true),
         ["http"] = Http,
         ["url"] = Url,
         ["bundle-url"] = BundleUrl,
@@ -344,7 +345,8 @@ internal static class Targets
         _ = block.Variables;
     }
 
-    private static void UBoot(byte[] input, bool redundant)
+    /// <param name="fixCrc">The harness writes the right CRC-32 first, so mutations reach the variable parser behind it.</param>
+    private static void UBoot(byte[] input, bool redundant, bool fixCrc = false)
     {
         // Sizes as mkenvimage -s 0x4000 (and -r) writes them: a redundant input is two copies back to back. The
         // copies are decoded and chosen as UBootEnvStore.ReadAsync does, without the file in between (speed).
@@ -352,6 +354,10 @@ internal static class Targets
         const string path = "/dev/fuzz-env";
         var bytes = new byte[redundant ? 2 * size : size];
         input.AsSpan(0, Math.Min(input.Length, bytes.Length)).CopyTo(bytes);
+        if (fixCrc)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes, System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(4, size - 4)));
+        }
         try
         {
             var first = UBootEnvCopy.Decode(bytes.AsSpan(0, size), redundant, path, 0);
