@@ -80,12 +80,13 @@ public static class HttpUrl
 
     private static string RedactText(string location, int maxChars)
     {
+        // Nothing before the last '@' survives, except a scheme that has no '@' in it; then nothing from the first
+        // '?' or '#' (wherever it is: before a "://" too).
         int scheme = location.IndexOf("://", StringComparison.Ordinal);
-        int start = scheme >= 0 ? scheme + 3 : 0;
         int at = location.LastIndexOf('@');
-        string text = at < 0 ? location : (scheme >= 0 && at >= start ? location[..start] : "") + location[(at + 1)..];
-        start = text.StartsWith(location[..start], StringComparison.Ordinal) ? start : 0;
-        int cut = text.IndexOfAny(['?', '#'], start);
+        string text = at < 0 ? location
+            : (scheme >= 0 && location.IndexOf('@') > scheme ? location[..(scheme + 3)] : "") + location[(at + 1)..];
+        int cut = text.IndexOfAny(['?', '#']);
         bool hadQuery = cut >= 0 && text.IndexOf('?', cut) >= 0;
         if (cut >= 0)
         {
