@@ -80,6 +80,8 @@ status=0
 results=()
 for t in "${targets[@]}"; do
   out=$fuzz/out/$t
+  # A smoke starts afresh: crashes left by an earlier campaign are not this run's findings.
+  if [ "$mode" = smoke ]; then out=$fuzz/out/smoke/$t; rm -rf "$out"; fi
   mkdir -p "$out"
   dict=()
   [ -f "$fuzz/dicts/$t.dict" ] && dict=(-x "$fuzz/dicts/$t.dict")
