@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The test command: installs missing Debian packages, restores, builds, runs every test suite, then the
-# QEMU end-to-end scenarios (tests/e2e/run.sh; UPDATER_E2E=0 skips them), and ends with one summary line
+# The test command: installs missing Debian packages, restores, builds, runs every test suite, the fuzzing
+# smoke (tests/fuzz/run.sh --smoke; UPDATER_FUZZ=0 skips it), then the QEMU end-to-end scenarios (tests/e2e/run.sh; UPDATER_E2E=0 skips them), and ends with one summary line
 # "tests: N passed, N failed" that counts both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,18 @@ status=0
 dotnet test Updater.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
+# The fuzzing smoke (tests/fuzz/README.md): the regression inputs, then every AFL++ target for a few seconds.
+# A crash or hang counts as one failure; UPDATER_FUZZ=0 skips it.
+if [ "${UPDATER_FUZZ:-1}" != 0 ]; then
+  fuzz_status=0
+  bash tests/fuzz/run.sh --smoke || fuzz_status=$?
+  if [ "$fuzz_status" -ne 0 ]; then
+    failed=$((failed + 1))
+    status=$fuzz_status
+  else
+    passed=$((passed + 1))
+  fi
+fi
 # Real boots under QEMU after the unit tests, with the binary tests/publish-aot.sh made above. One line per
 # scenario; its "N passed, N failed" line goes into the summary (a run that fails before any scenario
 # counts as one failure).

@@ -176,7 +176,7 @@ internal sealed class CheckSectionBuilder(string name, string file, int line)
     }
 
     private string ValidateUrl(string value, int lineNumber, string key) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        HttpUrl.TryParse(value, out _)
             ? value
             : throw Error(lineNumber, key, $"'{Shown(value)}' is not an absolute http:// or https:// URL");
 

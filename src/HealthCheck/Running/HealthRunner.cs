@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using HealthCheck.Checks;
 using HealthCheck.Definitions;
+using HealthCheck.Parsing;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -175,8 +176,8 @@ public sealed class HealthRunner
                 { Retries: < 0 } => "retries must not be negative",
                 _ when definition.RetryDelay < TimeSpan.Zero || definition.RetryDelay > MaxTimeout =>
                     $"retry delay {definition.RetryDelay} is outside 0 to 1 day",
-                { Kind: HealthCheckKind.Http } when !Uri.TryCreate(definition.Target, UriKind.Absolute, out _) =>
-                    $"'{definition.Target}' is not an absolute URL",
+                { Kind: HealthCheckKind.Http } when !HttpUrl.TryParse(definition.Target, out _) =>
+                    $"'{IniExcerpt.Of(HttpUrl.Redact(definition.Target))}' is not an absolute http:// or https:// URL",
                 _ when names.TryGetValue(definition.Name, out var first) =>
                     $"check '{definition.Name}' is already defined at {first}",
                 _ => null,

@@ -68,7 +68,7 @@ internal sealed record ChannelConfig
         {
             throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' must be an http(s) URL or an absolute path, found '{IniExcerpt.Of(Transport.SafeUrl.Redact(url))}'");
         }
-        if (Transport.SafeUrl.IsHttp(url) && !Uri.TryCreate(url, UriKind.Absolute, out _))
+        if (Transport.SafeUrl.IsHttp(url) && !Transport.SafeUrl.TryParse(url, out _))
         {
             throw new ConfigException($"{reader.Entry("url")!.Where}: key 'url' is not a valid URL: '{IniExcerpt.Of(Transport.SafeUrl.Redact(url))}'");
         }
@@ -87,7 +87,7 @@ internal sealed record ChannelConfig
             throw new ConfigException($"{reader.Entry("group")!.Where}: key 'group' is '{IniExcerpt.Of(group)}', a group name has no spaces");
         }
         string? report = reader.Optional("report-url");
-        if (report is not null && (!Transport.SafeUrl.IsHttp(report) || !Uri.TryCreate(report, UriKind.Absolute, out _)))
+        if (report is not null && !Transport.SafeUrl.TryParse(report, out _))
         {
             throw new ConfigException($"{reader.Entry("report-url")!.Where}: key 'report-url' must be an http(s) URL");
         }

@@ -74,7 +74,7 @@ internal sealed record ChannelIdentity
             {
                 throw new ConfigException($"{reader.Entry("header-file")!.Where}: key 'header-file' needs an http(s) url: its headers go to the channel URL's origin only");
             }
-            headers = new OriginHeaders(Origin.Of(new Uri(url)), Loaded(reader, "header-file", () =>
+            headers = new OriginHeaders(Origin.Of(SafeUrl.Parse(url, "url")), Loaded(reader, "header-file", () =>
             {
                 RequireFile(headerFile, "header file");
                 return Config.HeaderFile.Load(headerFile);

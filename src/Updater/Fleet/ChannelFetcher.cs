@@ -56,7 +56,7 @@ internal sealed class ChannelFetcher
         }
         if (SafeUrl.IsHttp(bundleUrl))
         {
-            return Uri.TryCreate(bundleUrl, UriKind.Absolute, out var parsed) && parsed.Host.Length > 0 ? bundleUrl : throw Refused(bundleUrl, "is not a valid http(s) URL");
+            return SafeUrl.TryParse(bundleUrl, out _) ? bundleUrl : throw Refused(bundleUrl, "is not a valid http(s) URL");
         }
         if (HasScheme(bundleUrl))
         {
@@ -67,17 +67,13 @@ internal sealed class ChannelFetcher
 
     private string ResolveAgainstUrl(Uri channel, string bundleUrl)
     {
-        if (Uri.TryCreate(bundleUrl, UriKind.Absolute, out var absolute) && !bundleUrl.StartsWith('/'))
+        if (SafeUrl.IsHttp(bundleUrl))
         {
-            if (absolute.Scheme != Uri.UriSchemeHttp && absolute.Scheme != Uri.UriSchemeHttps)
-            {
-                throw Refused(bundleUrl, $"is a {ServerText.Cap(absolute.Scheme)}: URL; a channel fetched over HTTP may name only http(s) URLs");
-            }
-            if (absolute.Host.Length == 0)
-            {
-                throw Refused(bundleUrl, "has no host");
-            }
-            return SafeUrl.IsHttp(bundleUrl) ? bundleUrl : absolute.AbsoluteUri;
+            return SafeUrl.TryParse(bundleUrl, out _) ? bundleUrl : throw Refused(bundleUrl, "is not a valid http(s) URL");
+        }
+        if (HasScheme(bundleUrl))
+        {
+            throw Refused(bundleUrl, $"is a {ServerText.Cap(bundleUrl[..bundleUrl.IndexOf(':', StringComparison.Ordinal)])}: URL; a channel fetched over HTTP may name only http(s) URLs");
         }
         if (bundleUrl.StartsWith("//", StringComparison.Ordinal) || bundleUrl.Contains('\\', StringComparison.Ordinal))
         {
@@ -87,7 +83,7 @@ internal sealed class ChannelFetcher
         {
             throw Refused(bundleUrl, $"climbs above the root of {ServerText.Cap(Origin.Of(channel).ToString())} from {ServerText.Cap(channel.AbsolutePath)}");
         }
-        if (!Uri.TryCreate(channel, bundleUrl, out var resolved) || Origin.Of(resolved) != Origin.Of(channel))
+        if (!HealthCheck.Parsing.HttpUrl.TryResolve(channel, bundleUrl, out var resolved) || Origin.Of(resolved) != Origin.Of(channel))
         {
             throw Refused(bundleUrl, "does not resolve to a URL on the channel's server");
         }

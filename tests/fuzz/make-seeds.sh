@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Regenerates tests/fuzz/seeds/TARGET/: small valid inputs made by the project's own writers (updater bundle
+# create, channel create) and the real tools (grub-editenv, mkenvimage, zstd), plus a few hand-written ones.
+# Each signed target's file "valid" is the reference the harness compares accepted inputs with.
+# Needs: dotnet, grub-common, u-boot-tools, zstd, python3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+seeds=$root/tests/fuzz/seeds
+key=$root/fixtures/keys/TEST-ONLY-DO-NOT-SHIP.key
+trust=$root/fixtures/keys/TEST-ONLY-DO-NOT-SHIP.root.json
+dotnet build src/Updater/Updater.csproj -c Release -o "$root/tests/fuzz/.build/updater" >/dev/null
+updater=$root/tests/fuzz/.build/updater/updater
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rm -rf "$seeds"
+mkdir -p "$seeds"/{bundle,bundle-unverified,envelope,chunk-index,chunk-decode,channel,root,update-conf,header-file,image-info,clock,health,grubenv,uboot,uboot-redundant,http,url,bundle-url}
+
+# Bundles: three 4 KiB chunks (the last one short) compressed, and the same stored as is.
+python3 -c 'import sys; sys.stdout.buffer.write((b"rootfs image " * 700)[:4096 * 2 + 1000])' > "$work/rootfs.img"
+"$updater" bundle create rootfs="$work/rootfs.img" -o "$seeds/bundle/valid" --compatible fuzz-board --version 1.0.0 \
+  --security-version 1 --chunk-size 4096 --created 2026-01-01T00:00:00Z -k "$key" >/dev/null
+"$updater" bundle create rootfs="$work/rootfs.img" -o "$seeds/bundle/valid-stored" --compatible fuzz-board --version 1.0.0 \
+  --security-version 1 --chunk-size 4096 --created 2026-01-01T00:00:00Z --no-compress -k "$key" >/dev/null
+cp "$seeds/bundle/valid" "$seeds/bundle/valid-stored" "$seeds/bundle-unverified/"
+# The envelope, the chunk index and one zstd chunk, cut out of the bundle where its header and manifest say.
+python3 - "$seeds/bundle/valid" "$seeds" <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], "rb").read(); out = sys.argv[2]
+mo, ml, so, sl, do = struct.unpack_from("<qqqqq", b, 16)
+open(out + "/envelope/valid", "wb").write(b[so:so + sl])
+m = json.loads(b[mo:mo + ml]); img = m["images"][0]
+idx = b[do + img["index"]["offset"]:do + img["index"]["offset"] + img["index"]["length"]]
+open(out + "/chunk-index/valid", "wb").write(idx)
+off, stored = struct.unpack_from("<qi", idx, 64)
+payload = do + img["payload"]["offset"]
+open(out + "/chunk-decode/zstd", "wb").write(b"\x01" + b[payload + off:payload + off + stored])
+PY
+head -c 4096 "$work/rootfs.img" | zstd -q -19 -c | { printf '\001'; cat; } > "$seeds/chunk-decode/zstd-tool"
+{ printf '\000'; head -c 4096 "$work/rootfs.img"; } > "$seeds/chunk-decode/stored"
+
+# A channel for that bundle, and the fixture root.
+"$updater" channel create -o "$seeds/channel/valid" --channel-version 1 --issued 2026-01-01T00:00:00Z --expires 2125-01-01T00:00:00Z \
+  --compatible fuzz-board --release 1.0.0 --bundle-url bundle.upd --bundle "$seeds/bundle/valid" -k "$key" >/dev/null
+cp "$trust" "$seeds/root/valid"
+
+# update.conf: the test devices' templates and the documented reference.
+cp update.conf "$seeds/update-conf/reference.conf"
+sed -e "s|@DIR@|/var/lib/updater|g; s|@SLOT_A@|/dev/vda2|g; s|@SLOT_B@|/dev/vda3|g; s|@EXTRA_SYSTEM@||" fixtures/config/grub.update.conf > "$seeds/update-conf/grub.conf"
+sed -e "s|@DIR@|/var/lib/updater|g; s|@SLOT_A@|/dev/vda2|g; s|@SLOT_B@|/dev/vda3|g; s|@EXTRA_SYSTEM@||" fixtures/config/uboot.update.conf > "$seeds/update-conf/uboot.conf"
+printf 'Authorization: Bearer abc.def\n# a comment\n\nX-Fleet-Token: 0123456789\n' > "$seeds/header-file/valid"
+printf '[image]\nsecurity-version = 5\nversion = 2.1.0\nbuilt = 2026-11-30T12:00:00Z\n' > "$seeds/image-info/valid"
+printf '{"time":"2026-06-01T00:00:00+00:00","source":"channel stable version 3"}' > "$seeds/clock/valid"
+cp dist/health.d/10-example.conf "$seeds/health/example.conf"
+printf '[check.web]\ntype = http\nurl = http://127.0.0.1:8080/health?x=1\nstatus = 200-204\ntimeout = 500ms\nretries = 2\nrequired = no\n' > "$seeds/health/http.conf"
+printf '[check.sh]\ntype = command\ncommand = test -e /run/ok\n' > "$seeds/health/command.conf"
+
+# Boot environments made by the real tools.
+grub-editenv "$seeds/grubenv/empty" create
+cp "$seeds/grubenv/empty" "$seeds/grubenv/slots"
+grub-editenv "$seeds/grubenv/slots" set updater_slot=a updater_trial=1 updater_tries=3 updater_security_floor=2
+printf 'bootcmd=run distro_bootcmd\nupdater_slot=a\nupdater_tries=3\nupdater_security_floor=2\n' > "$work/uboot.txt"
+mkenvimage -s 0x4000 -o "$seeds/uboot/valid" "$work/uboot.txt"
+mkdir -p "$seeds/uboot-crc" && cp "$seeds/uboot/valid" "$seeds/uboot-crc/valid"
+mkenvimage -r -s 0x4000 -o "$work/r1" "$work/uboot.txt"
+printf 'bootcmd=run distro_bootcmd\nupdater_slot=b\nupdater_trial=1\n' > "$work/uboot2.txt"
+mkenvimage -r -s 0x4000 -o "$work/r2" "$work/uboot2.txt"
+# Two copies back to back, the second one newer (flag 2), as fw_setenv leaves them after one update.
+python3 -c 'import sys; a=open(sys.argv[1],"rb").read(); b=bytearray(open(sys.argv[2],"rb").read()); b[4]=2; sys.stdout.buffer.write(a+bytes(b))' "$work/r1" "$work/r2" > "$seeds/uboot-redundant/valid"
+cat "$work/r1" "$work/r1" > "$seeds/uboot-redundant/same-flag"
+
+# Server answers: status line, then headers.
+printf '206\nContent-Range: bytes 0-63/64\nContent-Length: 64\nETag: "abc"\nLast-Modified: Tue, 01 Dec 2026 10:00:00 GMT\n\n' > "$seeds/http/partial"
+printf '200\nContent-Length: 64\nETag: W/"weak"\n\n' > "$seeds/http/whole"
+printf '503\nRetry-After: 120\n\n' > "$seeds/http/retry-delta"
+printf '429\nRetry-After: Tue, 01 Dec 2026 10:00:00 GMT\n\n' > "$seeds/http/retry-date"
+printf 'https://user:pass@updates.example.com:8443/a/b.upd?token=1#frag' > "$seeds/url/full"
+printf 'http://[::1]:80/x' > "$seeds/url/ipv6"
+printf 'updates.example.com/p' > "$seeds/url/bare"
+printf 'bundle.upd' > "$seeds/bundle-url/relative"
+printf 'https://cdn.example.com/b.upd?sig=1' > "$seeds/bundle-url/absolute"
+printf '/srv/bundles/b.upd' > "$seeds/bundle-url/path"
+echo "seeds: $(find "$seeds" -type f | wc -l) files in $seeds"
