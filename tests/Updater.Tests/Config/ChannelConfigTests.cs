@@ -60,6 +60,13 @@ public sealed class ChannelConfigTests
     }
 
     [Fact]
+    public void A_channel_keyring_is_gone_and_the_error_says_where_channel_keys_are_now()
+    {
+        var e = Assert.Throws<ConfigException>(() => Parse("[channel]\nname = stable\nurl = http://127.0.0.1/stable.channel\nkeyring = /etc/updater/channel-keys\n"));
+        Assert.Contains("key 'keyring' is gone: channel keys are the channel role of the trust root ([system] trust-root, docs/trust.md)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Defaults_are_those_documented()
     {
         var c = Parse("[channel]\nname = stable\nurl = http://127.0.0.1/stable.channel\n").Channel!;

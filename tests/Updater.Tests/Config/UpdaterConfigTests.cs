@@ -59,6 +59,7 @@ public class UpdaterConfigTests
     [InlineData("[slot.rootfs.1]", "[slot.rootfs.0]", "update.conf:13: section [slot.rootfs.0] appears twice (first on line 9)")]
     [InlineData("trust-root = /etc/updater/root.json", "trust-root = /etc/updater/root.json\ndirect-io = maybe", "update.conf:8: key 'direct-io' is 'maybe', expected yes or no")]
     [InlineData("[slot.rootfs.1]", "[slot.rootfs.1]\n= B", "update.conf:14: a line starts with '=' and has no key")]
+    [InlineData("trust-root = /etc/updater/root.json", "keyring = /etc/updater/keyring", "update.conf:7: key 'keyring' is gone: a flat keyring let any trusted key sign anything; name the signed root instead with trust-root = /etc/updater/root.json (docs/trust.md)")]
     [InlineData("[slot.rootfs.1]", "[slot.rootfs.1]\nboot name = B", "update.conf:14: malformed key 'boot name'")]
     public void Each_error_names_file_line_and_key(string find, string replace, string expected)
     {
