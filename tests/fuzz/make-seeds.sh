@@ -24,6 +24,10 @@ python3 -c 'import sys; sys.stdout.buffer.write((b"rootfs image " * 700)[:4096 *
 "$updater" bundle create rootfs="$work/rootfs.img" -o "$seeds/bundle/valid-stored" --compatible fuzz-board --version 1.0.0 \
   --security-version 1 --chunk-size 4096 --created 2026-01-01T00:00:00Z --no-compress -k "$key" >/dev/null
 cp "$seeds/bundle/valid" "$seeds/bundle/valid-stored" "$seeds/bundle-unverified/"
+# The -crc variants fix the header CRC before parsing; same seeds.
+mkdir -p "$seeds/bundle-crc" "$seeds/bundle-unverified-crc"
+cp "$seeds/bundle/valid" "$seeds/bundle/valid-stored" "$seeds/bundle-crc/"
+cp "$seeds/bundle/valid" "$seeds/bundle/valid-stored" "$seeds/bundle-unverified-crc/"
 # The envelope, the chunk index and one zstd chunk, cut out of the bundle where its header and manifest say.
 python3 - "$seeds/bundle/valid" "$seeds" <<'PY'
 import json, struct, sys

@@ -28,6 +28,8 @@ internal static class Targets
     {
         ["bundle"] = Bundle,
         ["bundle-unverified"] = BundleUnverified,
+        ["bundle-crc"] = input => Bundle(FixHeaderCrc(input)),
+        ["bundle-unverified-crc"] = input => BundleUnverified(FixHeaderCrc(input)),
         ["envelope"] = Envelope,
         ["chunk-index"] = ChunkIndexTarget,
         ["chunk-decode"] = ChunkDecode,
@@ -132,6 +134,19 @@ internal static class Targets
                 Check.Rejection(e, Name);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes the right header CRC-32 first (when the input is long enough to hold a header), so mutations of
+    /// the offsets and lengths reach the checks behind the CRC instead of all ending at "header corrupt".
+    /// </summary>
+    private static byte[] FixHeaderCrc(byte[] input)
+    {
+        if (input.Length >= BundleHeader.Size)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(input.AsSpan(BundleHeaderLayout.Crc), System.IO.Hashing.Crc32.HashToUInt32(input.AsSpan(0, BundleHeaderLayout.Crc)));
+        }
+        return input;
     }
 
     private static void BundleUnverified(byte[] input)
