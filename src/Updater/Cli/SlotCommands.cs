@@ -38,6 +38,11 @@ internal static class SlotCommands
         var json = GlobalOptions.Json();
         string name = good ? "mark-good" : "mark-bad";
         var command = new Command(name, good ? "Mark a slot good: it stays bootable, its trial ends" : "Mark a slot bad: the bootloader will not boot it") { which, json };
+        var force = new Option<bool>("--force") { Description = "Mark the last bootable slot bad all the same: the device will then stop at the bootloader" };
+        if (!good)
+        {
+            command.Options.Add(force);
+        }
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
@@ -46,7 +51,7 @@ internal static class SlotCommands
             var marker = new SlotMarker(context);
             var change = good
                 ? await marker.MarkGoodAsync(device, side, ct).ConfigureAwait(false)
-                : await marker.MarkBadAsync(side, ct).ConfigureAwait(false);
+                : await marker.MarkBadByHandAsync(device, side, parse.GetValue(force), ct).ConfigureAwait(false);
             Print(change, parse.GetValue(json), $"slot {change.Bootname} marked {(good ? "good" : "bad")}");
             return 0;
         }, ct));

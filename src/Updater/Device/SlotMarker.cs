@@ -71,7 +71,25 @@ internal sealed class SlotMarker
         return await ChangedAsync(SlotAction.MarkGood, side, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Marks a side bad: the bootloader will not boot it. Always allowed: it can only make the device boot less of what is unknown.</summary>
+    /// <summary>
+    /// An operator's mark-bad. Refused, unless forced, when no other side is committed: the bootloader would, now or
+    /// after a failed trial of the other side,
+    /// find nothing to boot and stop at its prompt (dist/grub.cfg's menu, dist/boot.cmd's "NO BOOTABLE SLOT"),
+    /// which on an unattended device means someone has to go to it.
+    /// </summary>
+    public Task<SlotChange> MarkBadByHandAsync(DeviceState device, Side side, bool force, CancellationToken cancellationToken)
+    {
+        if (!force && side.IsBootable && !device.Sides.Any(s => s != side && s.IsBootable && !s.IsTrial))
+        {
+            var other = device.Sides.First(s => s != side);
+            string why = other.IsBootable ? "only on trial (if that trial fails" : "not bootable (so";
+            throw new UpdaterException(ExitCode.Refused,
+                $"cannot mark slot {side.Bootname} bad: slot {other.Bootname} is {why} nothing would be left to boot and the device would stop at the bootloader); commit {other.Bootname} first, or pass --force to do it anyway");
+        }
+        return MarkBadAsync(side, cancellationToken);
+    }
+
+    /// <summary>Marks a side bad: the bootloader will not boot it. The agent's own calls (a failed verdict, a cancelled staged slot) always leave the other side as it was.</summary>
     public async Task<SlotChange> MarkBadAsync(Side side, CancellationToken cancellationToken)
     {
         await _context.Bootloader.MarkBadAsync(side.Bootname, cancellationToken).ConfigureAwait(false);

@@ -57,6 +57,35 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task Mark_bad_refuses_the_last_bootable_slot_unless_forced(string backend)
+    {
+        // Found by tests/explore: on a fresh device (B never written) `mark-bad booted` left nothing bootable,
+        // and the bootloader stops at its prompt (dist/grub.cfg's menu, dist/boot.cmd's "NO BOOTABLE SLOT").
+        UseBackend(backend);
+        await Ok("status");
+        byte[] before = await File.ReadAllBytesAsync(EnvFile(backend));
+        var (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "mark-bad", "booted");
+        Assert.Equal((int)ExitCode.Refused, code);
+        Assert.Contains("nothing would be left to boot", stderr, StringComparison.Ordinal);
+        Assert.Contains("--force", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(EnvFile(backend)));
+
+        // Nor is a trial a fallback: if it fails, nothing is left (tests/explore: install, then mark-bad booted).
+        await Ok("install", _bundle);
+        (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "mark-bad", "booted");
+        Assert.Equal((int)ExitCode.Refused, code);
+        Assert.Contains("only on trial", stderr, StringComparison.Ordinal);
+
+        // Once the other slot is committed it is allowed; with --force always.
+        await Ok("--booted-slot", "B", "mark-good");
+        await Ok("mark-bad", "booted");
+        await Ok("--booted-slot", "B", "mark-bad", "booted", "--force");
+        var (_, status, _) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "--booted-slot", "B", "status", "--json");
+        Assert.Contains("the bootloader has no bootable slot", status, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task Rollback_refuses_a_pending_trial_and_an_unfinished_install(string backend)
     {
         UseBackend(backend);

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Diagnostics;
+
+namespace Updater.Explore;
+
+/// <summary>
+/// Runs steps from states and checks DESIGN.md's invariants after each one. Every (state, step) pair runs once
+/// against the real code; the result is kept, so a random walk that reaches a known pair replays it instead.
+/// That is sound because a step's outcome depends only on the state as captured (checked: a sample of pairs is
+/// run again and must land on the same state).
+/// </summary>
+internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent> events, TextWriter log)
+{
+    public IReadOnlyList<ExploreEvent> Events => events;
+
+    /// <summary>Print every step run: state, step, exit code, state after, output.</summary>
+    public bool Trace { get; init; }
+
+    private readonly Dictionary<(string, string), Transition> _done = new();
+    private readonly Dictionary<string, DeviceSnapshot> _states = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _statusProblems = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _calls = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+
+    public List<Violation> Violations { get; } = [];
+
+    /// <summary>The invariants each checked transition broke, by (state, step): what a shrunk sequence must still break.</summary>
+    public Dictionary<(string, string), List<string>> Broken { get; } = new();
+
+    public int StatesSeen => _states.Count;
+
+    public IEnumerable<string> StateKeys => _states.Values.Select(v => v.Key.Replace("\n", " ## ", StringComparison.Ordinal));
+
+    public int TransitionsRun { get; private set; }
+
+    public int ReplaysChecked { get; private set; }
+
+    public DeviceSnapshot Initial()
+    {
+        var initial = DeviceSnapshot.Capture(device, "A", new HashSet<string>(StringComparer.Ordinal) { "v1" });
+        Remember(initial);
+        return initial;
+    }
+
+    /// <summary>Every step from <paramref name="state"/>: each event, and each command again cut at each of its writes (both ways).</summary>
+    public IEnumerable<Step> StepsFrom(DeviceSnapshot state)
+    {
+        foreach (var e in events)
+        {
+            yield return new Step(e, null);
+            if (!e.IsCommand)
+            {
+                continue;
+            }
+            long calls = CallsOf(state, e);
+            for (long k = 1; k <= calls; k++)
+            {
+                yield return new Step(e, new PowerCutAt(k, false));
+                yield return new Step(e, new PowerCutAt(k, true));
+            }
+        }
+    }
+
+    /// <summary>How many writes the whole command makes from this state (its uncut run).</summary>
+    public long CallsOf(DeviceSnapshot state, ExploreEvent e)
+    {
+        Run(state, new Step(e, null));
+        return _calls[state.Id + "\n" + e.Name];
+    }
+
+    public Transition? Run(DeviceSnapshot from, Step step)
+    {
+        if (_done.TryGetValue((from.Id, step.ToString()), out var known))
+        {
+            return known;
+        }
+        // A cut runs once for both disks: what was on it at the cut, and that with every unsynced write undone.
+        var results = Execute(from, step);
+        if (results.Count == 0)
+        {
+            return null;
+        }
+        Transition? asked = null;
+        foreach (var result in results)
+        {
+            var t = result;
+            if (t.Step.Cut is null)
+            {
+                _calls[from.Id + "\n" + t.Step.Event.Name] = t.Calls;
+            }
+            TransitionsRun++;
+            bool fresh = !_states.ContainsKey(t.To.Id);
+            t = t with { To = Remember(t.To) };
+            _done[(from.Id, t.Step.ToString())] = t;
+            Check(t, fresh);
+            if (Trace)
+            {
+                log.WriteLine($"{Projection(from)} --[{t.Step}]--> exit {t.Exit}: {Projection(t.To)} | {Excerpt(t.Output)}");
+            }
+            if (t.Step == step)
+            {
+                asked = t;
+            }
+        }
+        return asked;
+    }
+
+    private DeviceSnapshot Remember(DeviceSnapshot state)
+    {
+        if (_states.TryGetValue(state.Id, out var known))
+        {
+            return known;
+        }
+        _states[state.Id] = state;
+        _statusProblems[state.Id] = StatusProblems(state);
+        return state;
+    }
+
+    /// <summary>
+    /// Runs a step from a restored state. Uncut: one transition. Cut: the transitions of both disk models (with
+    /// and without the unsynced writes), or none when the command ended before the cut.
+    /// </summary>
+    private List<Transition> Execute(DeviceSnapshot from, Step step)
+    {
+        from.Restore(device);
+        string booted = from.Booted;
+        var worked = new HashSet<string>(from.Worked, StringComparer.Ordinal);
+        if (step.Event.IsBoot)
+        {
+            string slot = device.Firmware.Boot() ?? "none";
+            return [new Transition(from, step, DeviceSnapshot.Capture(device, slot, worked), 0, "", 0, false, true)];
+        }
+        if (step.Event.Sabotage is { } sabotage)
+        {
+            sabotage(device, booted);
+            return [new Transition(from, step, DeviceSnapshot.Capture(device, booted, worked), 0, "", 0, false, false)];
+        }
+
+        string bootedContent = device.Content(booted);
+        device.PrepareRun(bootedContent, step.Event.ChecksPass);
+        string? vouched = step.Event.VouchedFor(booted);
+        string? vouchedContent = vouched is null ? null : device.Content(vouched);
+        PowerCut.Arm(step.Cut?.Call ?? 0, loseUnsynced: step.Cut is not null);
+        var (code, output) = ExploreDevice.RunCliAsync(["--config", device.ConfigPath, "--booted-slot", booted, .. step.Event.Command]).GetAwaiter().GetResult();
+        output = output.Length > 2000 ? output[..2000] : output;
+        long calls = PowerCut.Count;
+        bool tripped = PowerCut.Tripped;
+        if (step.Cut is not null && !tripped)
+        {
+            PowerCut.Disarm();
+            return [];
+        }
+        if (step.Event.IsHealth && step.Event.ChecksPass)
+        {
+            worked.Add(bootedContent);
+        }
+        if (vouchedContent is not null && (code == 0 || tripped))
+        {
+            worked.Add(vouchedContent);
+        }
+        if (!tripped)
+        {
+            PowerCut.Disarm();
+            bool reboot = File.Exists(device.RebootMarker);
+            string after = reboot ? device.Firmware.Boot() ?? "none" : booted;
+            return [new Transition(from, step, DeviceSnapshot.Capture(device, after, worked), code, output, calls, false, reboot)];
+        }
+        // The disk as the cut left it; then the same with the writes no fsync covered undone.
+        var kept = DeviceSnapshot.Capture(device, booted, worked);
+        PowerCut.Reboot();
+        var lost = DeviceSnapshot.Capture(device, booted, worked);
+        var results = new List<Transition>();
+        foreach (var (disk, lose) in new[] { (kept, false), (lost, true) })
+        {
+            disk.Restore(device);
+            string after = device.Firmware.Boot() ?? "none";
+            var cut = new Step(step.Event, new PowerCutAt(step.Cut!.Call, lose));
+            results.Add(new Transition(from, cut, DeviceSnapshot.Capture(device, after, worked), code, output, calls, true, true));
+        }
+        return results;
+    }
+
+    /// <summary>`updater status` must work in every state: at 3 a.m. it is what an operator runs first.</summary>
+    private List<string> StatusProblems(DeviceSnapshot state)
+    {
+        if (state.Booted == "none")
+        {
+            return [];
+        }
+        state.Restore(device);
+        device.PrepareRun(device.Content(state.Booted), checksPass: true);
+        var (code, output) = ExploreDevice.RunCliAsync("--config", device.ConfigPath, "--booted-slot", state.Booted, "status", "--json").GetAwaiter().GetResult();
+        var after = DeviceSnapshot.Capture(device, state.Booted, state.Worked);
+        var problems = new List<string>();
+        if (code != 0)
+        {
+            problems.Add($"status-works: `updater status` exited {code}: {Excerpt(output)}");
+        }
+        if (!after.SameFiles(state))
+        {
+            problems.Add("status-reads-only: `updater status` changed files on disk");
+        }
+        return problems;
+    }
+
+    private void Check(Transition t, bool freshState)
+    {
+        var problems = new List<string>();
+        string bootedBefore = t.From.Booted;
+        string slotFile = Path.GetFileName(device.SlotPath(bootedBefore));
+        if (t.From.Read(slotFile).AsSpan().SequenceEqual(t.To.Read(slotFile)) is false)
+        {
+            problems.Add($"booted-slot-never-written: slot {bootedBefore}, booted while the step ran, was written");
+        }
+        var current = ReadEnv(t.To);
+        if (t.To.Booted == "none" || device.Firmware.Decide(current).Slot is null)
+        {
+            problems.Add("never-bricked: no slot is bootable");
+        }
+        foreach (string slot in new[] { "A", "B" })
+        {
+            string content = device.ContentOf(t.To.Read(Path.GetFileName(device.SlotPath(slot))));
+            if (device.Firmware.Bootable(current, slot) && !ExploreDevice.IsImage(content))
+            {
+                problems.Add($"only-complete-slots-bootable: slot {slot} is bootable but holds {content}, not a verified image");
+            }
+        }
+        if (FallbackLanding(current) is var (landing, committed) && landing is not null)
+        {
+            string content = device.ContentOf(t.To.Read(Path.GetFileName(device.SlotPath(landing))));
+            if (!committed || !t.To.Worked.Contains(content))
+            {
+                problems.Add($"fallback-to-good: with no verdict the device settles on slot {landing} ({content}, {(committed ? "committed" : "not committed")}), which never worked");
+            }
+        }
+        if (t.Step.Cut is null && t.Step.Event.IsCommand)
+        {
+            if (t.Step.Event.BadInput && (t.Exit == 0 || !t.To.SameFiles(t.From)))
+            {
+                problems.Add(t.Exit == 0 ? "bad-input-refused: a bad bundle was installed" : "bad-input-changes-nothing: the refused bundle changed files on disk");
+            }
+            if (t.Step.Event.Name == "install corrupt" && t.Exit == 0)
+            {
+                problems.Add("bad-input-refused: a bundle with a corrupt chunk was installed");
+            }
+            if (t.Exit == (int)ExitCode.InternalError)
+            {
+                problems.Add($"no-internal-errors: {Excerpt(t.Output)}");
+            }
+        }
+        if (t.Tripped && t.To.Booted == t.From.Booted)
+        {
+            // The same command again, from where the cut left it, must end where the uncut command ends.
+            var whole = Run(t.From, t.Step with { Cut = null })!;
+            var rerun = Run(t.To, t.Step with { Cut = null })!;
+            if (rerun.Exit != whole.Exit || Projection(rerun.To) != Projection(whole.To))
+            {
+                problems.Add($"rerun-completes: after the cut, running it again exits {rerun.Exit} and leaves [{Projection(rerun.To)}]; uncut it exits {whole.Exit} and leaves [{Projection(whole.To)}] ({Excerpt(rerun.Output)})");
+            }
+        }
+        if (freshState)
+        {
+            problems.AddRange(_statusProblems[t.To.Id]);
+        }
+        foreach (var problem in problems)
+        {
+            Violations.Add(new Violation(problem, t));
+            var key = (t.From.Id, t.Step.ToString());
+            if (!Broken.TryGetValue(key, out var list))
+            {
+                Broken[key] = list = [];
+            }
+            string invariant = problem.Split(':')[0];
+            list.Add(invariant);
+            if (_reported.Add(invariant))
+            {
+                log.WriteLine($"first violation of {invariant}: {problem}\n  after: {t.Step} (exit {t.Exit})");
+            }
+        }
+    }
+
+    /// <summary>Boots with no verdict ever given until the environment no longer changes: where the device settles.</summary>
+    private (string? Slot, bool Committed) FallbackLanding(IReadOnlyDictionary<string, string> env)
+    {
+        string? slot = null;
+        for (int boot = 0; boot < 32; boot++)
+        {
+            var (next, after, saves) = device.Firmware.Decide(env);
+            slot = next;
+            env = after;
+            if (!saves)
+            {
+                break;
+            }
+        }
+        return (slot, slot is not null && device.Firmware.Committed(env, slot));
+    }
+
+    private IReadOnlyDictionary<string, string> ReadEnv(DeviceSnapshot state) =>
+        device.Firmware.ReadFrom(state.Read(Path.GetFileName(device.EnvFile)));
+
+    /// <summary>
+    /// What decides the device's future: the booted slot, each slot's content and whether the bootloader would
+    /// boot it (committed or on trial), and which slot it boots next. Not the counters' raw values: a boot in
+    /// between may save defaults or count a try without changing any of that.
+    /// </summary>
+    private string Projection(DeviceSnapshot state)
+    {
+        var env = ReadEnv(state);
+        var sides = new[] { "A", "B" }.Select(slot =>
+            $"{slot}={device.ContentOf(state.Read(Path.GetFileName(device.SlotPath(slot))))}" +
+            (device.Firmware.Committed(env, slot) ? " committed" : device.Firmware.Bootable(env, slot) ? " trial" : " unbootable"));
+        return $"booted {state.Booted}, {string.Join(", ", sides)}, next boot {device.Firmware.Decide(env).Slot ?? "none"}";
+    }
+
+    private static string Excerpt(string output)
+    {
+        string line = string.Join(" | ", output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line.Length > 400 ? line[..400] + "..." : line;
+    }
+
+    /// <summary>Runs a sample of known pairs again from scratch and requires the same resulting state.</summary>
+    public void CheckDeterminism(int sample, Random random)
+    {
+        var pairs = _done.Values.Where(t => t.Step.Event.IsCommand).ToList();
+        foreach (var t in pairs.OrderBy(_ => random.Next()).Take(sample))
+        {
+            var again = Execute(t.From, t.Step).FirstOrDefault(r => r.Step == t.Step);
+            ReplaysChecked++;
+            if (again is null || again.To.Id != t.To.Id || again.Exit != t.Exit)
+            {
+                Violations.Add(new Violation($"deterministic: running it again left a different state (exit {again?.Exit} vs {t.Exit})", t));
+            }
+        }
+    }
+
+    public static string Elapsed(Stopwatch watch) => $"{watch.Elapsed.TotalSeconds:F1} s";
+}
+
+internal sealed record Violation(string Problem, Transition Transition)
+{
+    public string Invariant => Problem.Split(':')[0];
+}

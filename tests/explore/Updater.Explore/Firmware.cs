@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+using Partition.Bootloaders.Grub;
+using Partition.Bootloaders.UBoot;
+
+namespace Updater.Explore;
+
+/// <summary>
+/// What the boot firmware does with the environment at power-on: GRUB's grub.cfg or U-Boot's boot.cmd, as their
+/// rules in Partition model them (and tests check against the scripts). Reads and writes the environment the way
+/// the bootloader does: GRUB rewrites its 1 KiB block in place, U-Boot's saveenv writes the next redundant copy.
+/// </summary>
+internal abstract class Firmware
+{
+    public abstract string Backend { get; }
+
+    /// <summary>The variables as the firmware reads them now.</summary>
+    public abstract IReadOnlyDictionary<string, string> Read();
+
+    /// <summary>The variables as the firmware would read them from these file bytes.</summary>
+    public abstract IReadOnlyDictionary<string, string> ReadFrom(byte[] file);
+
+    /// <summary>One power-on: the slot it boots (null: nothing bootable, a brick) and the variables it saves.</summary>
+    public abstract (string? Slot, IReadOnlyDictionary<string, string> After, bool Saves) Decide(IReadOnlyDictionary<string, string> env);
+
+    /// <summary>Whether the rule would boot <paramref name="slot"/> if it came first in the order.</summary>
+    public abstract bool Bootable(IReadOnlyDictionary<string, string> env, string slot);
+
+    /// <summary>A committed slot: booted without counting a try.</summary>
+    public abstract bool Committed(IReadOnlyDictionary<string, string> env, string slot);
+
+    protected abstract void Save(IReadOnlyDictionary<string, string> variables);
+
+    /// <summary>Sets variables as the firmware would save them (the self test's sabotage).</summary>
+    public void Write(IReadOnlyDictionary<string, string> variables) => Save(variables);
+
+    /// <summary>Powers on: decides, saves what the rule saves, returns the booted slot.</summary>
+    public string? Boot()
+    {
+        var (slot, after, saves) = Decide(Read());
+        if (saves)
+        {
+            Save(after);
+        }
+        return slot;
+    }
+}
+
+internal sealed class GrubFirmware(string envFile) : Firmware
+{
+    public override string Backend => "grub";
+
+    public override IReadOnlyDictionary<string, string> Read() => ReadFrom(File.ReadAllBytes(envFile));
+
+    public override IReadOnlyDictionary<string, string> ReadFrom(byte[] file) => GrubEnvBlock.Parse(file, envFile).Variables;
+
+    public override (string? Slot, IReadOnlyDictionary<string, string> After, bool Saves) Decide(IReadOnlyDictionary<string, string> env)
+    {
+        var decision = GrubBootRule.Decide(env);
+        var after = new Dictionary<string, string>(env, StringComparer.Ordinal);
+        foreach (var (name, value) in decision.Saved)
+        {
+            after[name] = value;
+        }
+        return (decision.Slot, after, decision.Saved.Count > 0);
+    }
+
+    public override bool Bootable(IReadOnlyDictionary<string, string> env, string slot) => GrubBootRule.SlotState(env, slot).Bootable;
+
+    public override bool Committed(IReadOnlyDictionary<string, string> env, string slot) =>
+        GrubBootRule.SlotState(env, slot) is { Bootable: true, Trial: false };
+
+    protected override void Save(IReadOnlyDictionary<string, string> variables)
+    {
+        // save_env: the same block, rewritten in place with the changed values.
+        var block = GrubEnvBlock.Parse(File.ReadAllBytes(envFile), envFile);
+        foreach (var (name, value) in variables)
+        {
+            block.Set(name, value);
+        }
+        using var stream = new FileStream(envFile, FileMode.Open, FileAccess.Write);
+        stream.Write(block.Encode(envFile));
+    }
+
+    public static void Provision(string envFile) => File.WriteAllBytes(envFile, GrubEnvBlock.CreateEmpty().Encode(envFile));
+}
+
+internal sealed class UBootFirmware(UBootOptions options) : Firmware
+{
+    private readonly UBootEnvStore _store = new(options);
+
+    public override string Backend => "uboot";
+
+    public override IReadOnlyDictionary<string, string> Read() => _store.ReadAsync(CancellationToken.None).GetAwaiter().GetResult().Variables;
+
+    public override IReadOnlyDictionary<string, string> ReadFrom(byte[] file)
+    {
+        var first = UBootEnvCopy.Decode(file.AsSpan((int)options.Offset, options.Size), true, options.Device, options.Offset);
+        var second = UBootEnvCopy.Decode(file.AsSpan((int)options.RedundantOffset!.Value, options.Size), true, options.Device, options.RedundantOffset.Value);
+        int current = UBootEnvStore.CurrentCopy(first, second);
+        return current switch
+        {
+            0 => first.Variables!,
+            1 => second.Variables!,
+            _ => throw new Partition.Bootloaders.BootEnvironmentException(options.Device, null, "neither copy has a matching CRC-32"),
+        };
+    }
+
+    public override (string? Slot, IReadOnlyDictionary<string, string> After, bool Saves) Decide(IReadOnlyDictionary<string, string> env)
+    {
+        var decision = UBootBootRule.Decide(env);
+        return (decision.Slot, decision.After, decision.Saved);
+    }
+
+    public override bool Bootable(IReadOnlyDictionary<string, string> env, string slot) => UBootBootRule.SlotState(env, slot).Bootable;
+
+    public override bool Committed(IReadOnlyDictionary<string, string> env, string slot) =>
+        UBootBootRule.SlotState(env, slot) is { Bootable: true, Trial: false };
+
+    protected override void Save(IReadOnlyDictionary<string, string> variables)
+    {
+        var current = _store.ReadAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _store.WriteAsync(current, variables, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    /// <summary>A board's first environment, as `mkenvimage -r` leaves it: copy one valid (flag 1), copy two blank.</summary>
+    public static void Provision(UBootOptions options)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["bootcmd"] = "run distro_bootcmd" };
+        byte[] first = UBootEnvCopy.Encode(variables, options.Size, 1, options.Device);
+        var file = new byte[(options.RedundantOffset ?? 0) + options.Size];
+        first.CopyTo(file, (int)options.Offset);
+        File.WriteAllBytes(options.Device, file);
+    }
+}
