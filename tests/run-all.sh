@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The test command: installs missing Debian packages, restores, builds, runs every test suite, the fuzzing
-# smoke (tests/fuzz/run.sh --smoke; UPDATER_FUZZ=0 skips it), then the QEMU end-to-end scenarios (tests/e2e/run.sh; UPDATER_E2E=0 skips them), and ends with one summary line
+# smoke (tests/fuzz/run.sh --smoke; UPDATER_FUZZ=0 skips it), the state-machine exploration (tests/explore/run.sh
+# --ci; UPDATER_EXPLORE=0 skips it), then the QEMU end-to-end scenarios (tests/e2e/run.sh; UPDATER_E2E=0 skips them), and ends with one summary line
 # "tests: N passed, N failed" that counts both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,18 @@ if [ "${UPDATER_FUZZ:-1}" != 0 ]; then
   if [ "$fuzz_status" -ne 0 ]; then
     failed=$((failed + 1))
     status=$fuzz_status
+  else
+    passed=$((passed + 1))
+  fi
+fi
+# The state machine explored (tests/explore/README.md): the power-cut layer's and the explorer's self tests,
+# then every sequence up to depth 6 for both backends. A violation counts as one failure; UPDATER_EXPLORE=0 skips it.
+if [ "${UPDATER_EXPLORE:-1}" != 0 ]; then
+  explore_status=0
+  bash tests/explore/run.sh --ci || explore_status=$?
+  if [ "$explore_status" -ne 0 ]; then
+    failed=$((failed + 1))
+    status=$explore_status
   else
     passed=$((passed + 1))
   fi

@@ -142,10 +142,12 @@ internal sealed class DeviceState
         : null;
 
     /// <summary>
-    /// The other side when the bootloader boots it next (a fresh install waiting for its trial boot, or a side made
-    /// primary and not yet booted): what a reboot activates. Null when the next boot stays on the running side.
+    /// The other side when the bootloader tries it next as a fresh install waiting for its trial boot: what the
+    /// agent may activate by a reboot, or cancel on a halt. Not a committed side the next boot falls back to (a
+    /// trial marked bad, a manual rollback): cancelling that would leave nothing to boot (found by tests/explore).
+    /// Null when the next boot stays on the running side.
     /// </summary>
-    public Side? Staged => Booted is not null && Boot?.NextBoot == OtherSide.Bootname && OtherSide.IsBootable ? OtherSide : null;
+    public Side? Staged => Booted is not null && Boot?.NextBoot == OtherSide.Bootname && OtherSide.AwaitsTrialBoot ? OtherSide : null;
 
     /// <summary>Resolves what an operator names a side by: booted, other, or a bootname.</summary>
     public Side Resolve(string which) => which switch

@@ -33,6 +33,12 @@ internal sealed class SlotMarker
         {
             throw new UpdaterException(ExitCode.Refused, $"slot {other.Bootname} is marked bad in the bootloader (a failed update or a manual mark-bad): not rolling back onto it; if you are sure, `updater mark-good {other.Bootname}` first");
         }
+        if (other.TrialGivenUp)
+        {
+            // Its trial boots ran out before any verdict: the bootloader fell back because it never got that far.
+            // Committing it would make an image that may not even boot the only one the bootloader tries.
+            throw new UpdaterException(ExitCode.Refused, $"slot {other.Bootname}'s trial ran out of boots without a verdict: its image never passed its health checks, so it is not rolled back onto; if you are sure, `updater mark-good {other.Bootname}` first");
+        }
         // A permanent activation commits the other side: the floor goes with it, and never down (a rollback to an
         // older release keeps the floor the newer one set).
         await CommitAsync(_context, device.CommitFloor(other),

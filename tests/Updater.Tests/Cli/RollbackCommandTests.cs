@@ -86,6 +86,48 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task Rollback_refuses_a_slot_whose_trial_ran_out_without_a_verdict(string backend)
+    {
+        // Found by tests/explore: install, boot, boot (the trial's try used up, the bootloader back on A), then
+        // rollback committed B, which never passed its checks; a B that panics would then boot forever.
+        UseBackend(backend);
+        await Ok("install", _bundle);
+        if (backend == "grub")
+        {
+            ProcessRunner.RunChecked("grub-editenv", _box.GrubEnv, "set", "B_TRY=1");
+        }
+        else
+        {
+            ProcessRunner.RunChecked("fw_setenv", "-c", _box.Path("fw_env.config"), "BOOT_B_LEFT", "0");
+        }
+        byte[] before = await File.ReadAllBytesAsync(EnvFile(backend));
+        var (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "rollback");
+        Assert.Equal((int)ExitCode.Refused, code);
+        Assert.Contains("never passed its health checks", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(EnvFile(backend)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task A_halt_never_cancels_the_committed_side_the_device_falls_back_to(string backend)
+    {
+        // Found by tests/explore: install, boot into B, mark-bad B, then a halted channel: `check --install` took
+        // the committed A (next boot, bootable) for a staged release and marked it bad too, leaving nothing to boot.
+        UseBackend(backend);
+        await Ok("install", _bundle);
+        await Ok("--booted-slot", "B", "mark-bad", "booted");
+        string channel = _box.Path("stable.channel");
+        await Ok("channel", "create", "-o", channel, "--channel-version", "1", "--compatible", TestDevice.Compatible, "--release", "2.0.0",
+            "--bundle-url", _bundle, "--bundle", _bundle, "--halt", "-k", RepositoryPaths.Fixture("keys/TEST-ONLY-DO-NOT-SHIP.key"));
+        _box.AppendConfig($"[channel]\nurl = {channel}\nname = stable");
+        await Ok("--booted-slot", "B", "check", "--install");
+        var (_, status, _) = await Ok("--booted-slot", "B", "status", "--json");
+        Assert.Contains("\"next_boot\": \"A\"", status, StringComparison.Ordinal);
+        Assert.DoesNotContain("no bootable slot", status, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task Rollback_refuses_a_pending_trial_and_an_unfinished_install(string backend)
     {
         UseBackend(backend);

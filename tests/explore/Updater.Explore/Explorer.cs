@@ -43,12 +43,12 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
     }
 
     /// <summary>Every step from <paramref name="state"/>: each event, and each command again cut at each of its writes (both ways).</summary>
-    public IEnumerable<Step> StepsFrom(DeviceSnapshot state)
+    public IEnumerable<Step> StepsFrom(DeviceSnapshot state, bool withCuts)
     {
         foreach (var e in events)
         {
             yield return new Step(e, null);
-            if (!e.IsCommand)
+            if (!e.IsCommand || !withCuts)
             {
                 continue;
             }
@@ -120,9 +120,13 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
     /// Runs a step from a restored state. Uncut: one transition. Cut: the transitions of both disk models (with
     /// and without the unsynced writes), or none when the command ended before the cut.
     /// </summary>
+    public static readonly System.Diagnostics.Stopwatch RestoreTime = new(), CliTime = new(), CaptureTime = new();
+
     private List<Transition> Execute(DeviceSnapshot from, Step step)
     {
+        RestoreTime.Start();
         from.Restore(device);
+        RestoreTime.Stop();
         string booted = from.Booted;
         var worked = new HashSet<string>(from.Worked, StringComparer.Ordinal);
         if (step.Event.IsBoot)
@@ -141,7 +145,9 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
         string? vouched = step.Event.VouchedFor(booted);
         string? vouchedContent = vouched is null ? null : device.Content(vouched);
         PowerCut.Arm(step.Cut?.Call ?? 0, loseUnsynced: step.Cut is not null);
+        CliTime.Start();
         var (code, output) = ExploreDevice.RunCliAsync(["--config", device.ConfigPath, "--booted-slot", booted, .. step.Event.Command]).GetAwaiter().GetResult();
+        CliTime.Stop();
         output = output.Length > 2000 ? output[..2000] : output;
         long calls = PowerCut.Count;
         bool tripped = PowerCut.Tripped;
@@ -163,7 +169,10 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
             PowerCut.Disarm();
             bool reboot = File.Exists(device.RebootMarker);
             string after = reboot ? device.Firmware.Boot() ?? "none" : booted;
-            return [new Transition(from, step, DeviceSnapshot.Capture(device, after, worked), code, output, calls, false, reboot)];
+            CaptureTime.Start();
+            var to = DeviceSnapshot.Capture(device, after, worked);
+            CaptureTime.Stop();
+            return [new Transition(from, step, to, code, output, calls, false, reboot)];
         }
         // The disk as the cut left it; then the same with the writes no fsync covered undone.
         var kept = DeviceSnapshot.Capture(device, booted, worked);

@@ -2,22 +2,24 @@
 using System.Diagnostics;
 using Updater.Explore;
 
-// tests/explore/run.sh [--depth N] [--random N] [--max-length N] [--backend grub|uboot|all] [--self-test] [--seed N] [--trace]
+// tests/explore/run.sh [--depth N] [--cuts last|anywhere] [--cut-depth N] [--random N] [--max-length N] [--backend grub|uboot|all] [--self-test] [--seed N] [--trace]
 // Runs under tests/explore/run.sh, which preloads the power-cut layer and sets POWERCUT_ROOT and POWERCUT_LIB.
-int depth = 6, randomWalks = 0, maxLength = 20, seed = 1;
+int depth = 6, cutDepth = int.MaxValue, randomWalks = 0, maxLength = 20, seed = 1;
 string backends = "all";
-bool selfTest = false, trace = false;
+bool selfTest = false, trace = false, cutsAnywhere = false;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--depth": depth = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--cut-depth": cutDepth = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--random": randomWalks = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--max-length": maxLength = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--seed": seed = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--backend": backends = args[++i]; break;
         case "--self-test": selfTest = true; break;
         case "--trace": trace = true; break;
+        case "--cuts": cutsAnywhere = args[++i] switch { "anywhere" => true, "last" => false, var other => throw new ArgumentException($"--cuts {other}: anywhere or last") }; break;
         default: Console.Error.WriteLine($"explore: unknown argument {args[i]}"); return 2;
     }
 }
@@ -37,10 +39,13 @@ foreach (string backend in backends == "all" ? new[] { "grub", "uboot" } : new[]
     await device.ProvisionAsync();
     var events = selfTest ? ExploreEvent.All(device).Take(2).Concat(ExploreEvent.Sabotages()).ToList() : ExploreEvent.All(device);
     var explorer = new Explorer(device, events, Console.Out) { Trace = trace };
-    var search = new Search(explorer, depth);
+    var search = new Search(explorer, depth, cutsAnywhere, cutDepth);
     search.Exhaustive();
-    Console.WriteLine($"{backend}: depth {depth}: {search.Sequences:N0} event sequences (every sequence of up to {depth} steps over {events.Count} events and the power cuts at each write of each command), " +
+    string cuts = (cutsAnywhere ? "a power cut at any write of any of its commands" : "a power cut at any write of its last command") +
+        (cutDepth < depth ? $" when it is at most {cutDepth} steps long" : "");
+    Console.WriteLine($"{backend}: depth {depth}: {search.Sequences:N0} event sequences (every sequence of up to {depth} steps over {events.Count} events, with or without {cuts}, each cut followed by a boot), " +
         $"{explorer.StatesSeen:N0} distinct states, {explorer.TransitionsRun:N0} steps run, {Explorer.Elapsed(watch)}");
+    Console.WriteLine($"time: restore {Explorer.RestoreTime.Elapsed.TotalSeconds:F1} s, commands {Explorer.CliTime.Elapsed.TotalSeconds:F1} s, capture {Explorer.CaptureTime.Elapsed.TotalSeconds:F1} s");
     if (Environment.GetEnvironmentVariable("EXPLORE_DUMP") is { } dump)
     {
         File.WriteAllLines(dump, explorer.StateKeys);

@@ -9,7 +9,9 @@ namespace Updater.Explore;
 /// same future). The first path found to a state is a shortest one, so a violation found here is already minimal.
 /// Random walks then go deeper; a violation there is shrunk by dropping steps while it still happens.
 /// </summary>
-internal sealed class Search(Explorer explorer, int depth)
+/// <param name="cutsAnywhere">Cuts at any step of a sequence; otherwise only in its last step (a cut state is checked, with its recovery, but not explored further).</param>
+/// <param name="cutDepth">Sequences longer than this have no cut (their steps are the events alone).</param>
+internal sealed class Search(Explorer explorer, int depth, bool cutsAnywhere, int cutDepth)
 {
     private readonly Dictionary<string, (string? Parent, Step? Step, DeviceSnapshot State)> _tree = new(StringComparer.Ordinal);
     private readonly List<(IReadOnlyList<Step> Path, Violation Violation)> _found = [];
@@ -32,7 +34,7 @@ internal sealed class Search(Explorer explorer, int depth)
             foreach (var (key, count) in ways)
             {
                 var state = _tree[key].State;
-                foreach (var step in explorer.StepsFrom(state).ToList())
+                foreach (var step in explorer.StepsFrom(state, withCuts: d < cutDepth).ToList())
                 {
                     int seen = explorer.Violations.Count;
                     var t = explorer.Run(state, step);
@@ -41,6 +43,11 @@ internal sealed class Search(Explorer explorer, int depth)
                         continue;
                     }
                     Collect(seen, PathTo(state.Id).Append(step).ToList());
+                    if (step.Cut is not null && !cutsAnywhere)
+                    {
+                        Sequences += count;
+                        continue;
+                    }
                     if (!_tree.ContainsKey(t.To.Id))
                     {
                         _tree[t.To.Id] = (state.Id, step, t.To);
@@ -85,7 +92,7 @@ internal sealed class Search(Explorer explorer, int depth)
     {
         var events = explorer.Events;
         var e = events[random.Next(events.Count)];
-        if (!e.IsCommand || random.Next(4) != 0)
+        if (!e.IsCommand || random.Next(8) != 0)
         {
             return new Step(e, null);
         }
@@ -103,6 +110,10 @@ internal sealed class Search(Explorer explorer, int depth)
 
     private IEnumerable<Step> PathTo(string key)
     {
+        if (!_tree.ContainsKey(key))
+        {
+            return [];
+        }
         var steps = new List<Step>();
         for (var node = _tree[key]; node.Parent is not null; node = _tree[node.Parent])
         {
