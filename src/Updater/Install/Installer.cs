@@ -62,6 +62,15 @@ internal sealed class Installer
                 $"slot {booted.Bootname} is on its trial boot, awaiting the health verdict: writing slot {target.Bootname} now would destroy the only slot known to work; run `updater health` (or `updater mark-good`) first");
         }
 
+        if (target.IsBootable && !target.IsTrial && !(booted.IsBootable && !booted.IsTrial))
+        {
+            // The running side will not be booted again as it is (marked bad, or a trial out of tries): the other
+            // side is what the next boot falls back to, and an install would turn it into an untried trial.
+            string why = booted.IsGood ? "its trial has no boots left" : "it is marked bad";
+            throw new UpdaterException(ExitCode.Refused,
+                $"slot {booted.Bootname} is running but the bootloader will not boot it again ({why}): slot {target.Bootname} is the only slot the device can fall back to, and writing it would leave nothing to boot; reboot into {target.Bootname} first, or `updater mark-good {booted.Bootname}` if this slot works");
+        }
+
         KeptSlotsCheck.Check(bundle, target, Config);
         var plan = new List<ImagePlan>();
         foreach (var image in manifest.Images)

@@ -128,6 +128,24 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task Install_refuses_to_overwrite_the_only_committed_slot_from_a_slot_marked_bad(string backend)
+    {
+        // Found by tests/explore: install, boot into B, mark-bad B, install again from B: it wrote A, the committed
+        // slot the bootloader was about to fall back to, as a trial; one failed boot later nothing was bootable.
+        UseBackend(backend);
+        await Ok("install", _bundle);
+        await Ok("--booted-slot", "B", "mark-bad", "booted");
+        byte[] before = await File.ReadAllBytesAsync(EnvFile(backend));
+        string slotA = TestDevice.Sha256Of(_box.SlotA);
+        var (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "--booted-slot", "B", "install", _bundle);
+        Assert.Equal((int)ExitCode.Refused, code);
+        Assert.Contains("the only slot the device can fall back to", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(EnvFile(backend)));
+        Assert.Equal(slotA, TestDevice.Sha256Of(_box.SlotA));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task Rollback_refuses_a_pending_trial_and_an_unfinished_install(string backend)
     {
         UseBackend(backend);
