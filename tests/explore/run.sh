@@ -23,9 +23,20 @@ explore() {
 }
 if [ "${1:-}" = --ci ]; then
   bash tests/explore/powercut/selftest.sh | tail -1
-  explore --self-test --depth 2
-  rm -rf "$base/device" "$base/fixed"
-  explore --depth "${EXPLORE_DEPTH:-6}"
+  explore --self-test --depth 2 | grep 'self test'
+  # Both backends at once, one per core, each with its own device directory; both must pass.
+  mkdir -p "$base/grub" "$base/uboot"
+  for backend in grub uboot; do
+    POWERCUT_ROOT=$base/$backend/device POWERCUT_LIB=$build/libpowercut.so EXPLORE_WORK=$base/$backend/fixed EXPLORE_REPOSITORY=$repo \
+      LD_PRELOAD=$build/libpowercut.so dotnet "$build/explore/Updater.Explore.dll" --backend "$backend" \
+      --depth "${EXPLORE_DEPTH:-6}" --cut-depth "${EXPLORE_CUT_DEPTH:-3}" >"$base/$backend.log" 2>&1 &
+    eval "pid_$backend=$!"
+  done
+  status=0
+  wait "$pid_grub" || status=1
+  wait "$pid_uboot" || status=1
+  grep -v '^first violation\|^  after' "$base/grub.log" "$base/uboot.log" | sed 's|^[^:]*/||'
+  exit "$status"
 else
   explore "$@"
 fi

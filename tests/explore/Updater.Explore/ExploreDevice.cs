@@ -68,6 +68,11 @@ internal sealed class ExploreDevice
     /// <summary>Makes the images, bundles, channel and config, and the factory state: A holds v1, B never written.</summary>
     public async Task ProvisionAsync()
     {
+        // A fresh device: nothing of an earlier backend's run in this process may leak into the factory state.
+        if (Directory.Exists(Root))
+        {
+            Directory.Delete(Root, recursive: true);
+        }
         Directory.CreateDirectory(Root);
         Directory.CreateDirectory(HealthDirectory);
         File.Copy(Path.Combine(Repository, "fixtures", "keys", "TEST-ONLY-DO-NOT-SHIP.root.json"), Path.Combine(Fixed, "root.json"), overwrite: true);

@@ -130,7 +130,7 @@ internal sealed class Search(Explorer explorer, int depth, bool cutsAnywhere, in
         foreach (var group in _found.GroupBy(f => f.Violation.Invariant))
         {
             var (path, violation) = group.OrderBy(f => f.Path.Count).ThenBy(f => f.Path.Count(s => s.Cut is not null)).First();
-            var shrunk = Shrink(path, violation.Invariant);
+            var shrunk = Environment.GetEnvironmentVariable("EXPLORE_NO_SHRINK") is null ? Shrink(path, violation.Invariant) : path;
             string output = string.Join(" | ", violation.Transition.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             report.Add((violation.Invariant, violation.Problem, shrunk, output.Length > 600 ? output[..600] + "..." : output));
         }
