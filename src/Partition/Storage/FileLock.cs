@@ -15,6 +15,7 @@ public sealed partial class FileLock : IDisposable
 {
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
+    private const int LockUnlock = 8;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
 
     private int _fd;
@@ -81,6 +82,10 @@ public sealed partial class FileLock : IDisposable
         int fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
         {
+            // Unlock before the close: the lock belongs to the open file, and a child another thread has forked
+            // but not yet exec'd holds a copy of the descriptor (O_CLOEXEC acts only at exec), which would keep
+            // the lock held past this close (seen in CI under load: a flock(1) right after was refused).
+            _ = Flock(fd, LockUnlock);
             _ = Syscall.close(fd);
         }
     }
