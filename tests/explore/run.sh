@@ -29,7 +29,7 @@ if [ "${1:-}" = --ci ]; then
   for backend in grub uboot; do
     POWERCUT_ROOT=$base/$backend/device POWERCUT_LIB=$build/libpowercut.so EXPLORE_WORK=$base/$backend/fixed EXPLORE_REPOSITORY=$repo \
       LD_PRELOAD=$build/libpowercut.so dotnet "$build/explore/Updater.Explore.dll" --backend "$backend" \
-      --depth "${EXPLORE_DEPTH:-6}" --cut-depth "${EXPLORE_CUT_DEPTH:-3}" >"$base/$backend.log" 2>&1 &
+      --depth "${EXPLORE_DEPTH:-6}" ${EXPLORE_RANDOM:+--random "$EXPLORE_RANDOM"} >"$base/$backend.log" 2>&1 &
     eval "pid_$backend=$!"
   done
   status=0

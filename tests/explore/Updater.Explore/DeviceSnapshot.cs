@@ -49,25 +49,104 @@ internal sealed class DeviceSnapshot
 
     public static DeviceSnapshot Capture(ExploreDevice device, string booted, IReadOnlySet<string> worked)
     {
-        var files = new List<(string, string)>();
-        var key = new StringBuilder();
-        key.Append("booted=").Append(booted).Append(";worked=").Append(string.Join(',', worked.Order(StringComparer.Ordinal))).Append('\n');
         var directories = Directory.GetDirectories(device.Root, "*", SearchOption.AllDirectories)
             .Select(d => Path.GetRelativePath(device.Root, d)).Order(StringComparer.Ordinal).ToList();
-        foreach (string full in Directory.GetFiles(device.Root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var files = Directory.GetFiles(device.Root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(full => (Path.GetRelativePath(device.Root, full), ReadUnlocked(full))).ToList();
+        return Build(device, files, directories, booted, worked);
+    }
+
+    /// <summary>
+    /// A file's bytes read with plain open and pread: .NET's own reads take a shared flock, which fails while the
+    /// command under the watch holds its install lock (and would be a lock the command itself never sees).
+    /// </summary>
+    private static byte[] ReadUnlocked(string path)
+    {
+        int fd = Mono.Unix.Native.Syscall.open(path, Mono.Unix.Native.OpenFlags.O_RDONLY | Mono.Unix.Native.OpenFlags.O_CLOEXEC);
+        if (fd < 0)
         {
-            string relative = Path.GetRelativePath(device.Root, full);
-            byte[] bytes = File.ReadAllBytes(full);
+            throw new IOException($"{path}: {Mono.Unix.Native.Stdlib.GetLastError()}");
+        }
+        try
+        {
+            if (Mono.Unix.Native.Syscall.fstat(fd, out var stat) != 0)
+            {
+                throw new IOException($"{path}: {Mono.Unix.Native.Stdlib.GetLastError()}");
+            }
+            var bytes = new byte[stat.st_size];
+            long done = 0;
+            while (done < bytes.LongLength)
+            {
+                long n;
+                unsafe
+                {
+                    fixed (byte* p = &bytes[done])
+                    {
+                        n = Mono.Unix.Native.Syscall.pread(fd, p, (ulong)(bytes.LongLength - done), done);
+                    }
+                }
+                if (n <= 0)
+                {
+                    throw new IOException($"{path}: short read at byte {done}");
+                }
+                done += n;
+            }
+            return bytes;
+        }
+        finally
+        {
+            Mono.Unix.Native.Syscall.close(fd);
+        }
+    }
+
+    /// <summary>
+    /// What a reboot after a cut that loses unsynced data leaves: these files with the undo log put back, newest
+    /// entry first, as powercut_reboot does (a write past the end had extended the file; the old size comes back).
+    /// </summary>
+    public DeviceSnapshot Undone(ExploreDevice device, IReadOnlyList<PowerCut.UndoEntry> undo)
+    {
+        if (undo.Count == 0)
+        {
+            return this;
+        }
+        var files = Files.Select(f => (f.Path, Bytes: Blobs[f.Blob])).ToList();
+        foreach (var entry in undo)
+        {
+            int i = files.FindIndex(f => f.Path == Path.GetRelativePath(device.Root, entry.Path));
+            if (i < 0)
+            {
+                continue;
+            }
+            byte[] bytes = files[i].Bytes;
+            var restored = new byte[Math.Max(bytes.LongLength, entry.Offset + entry.Bytes.LongLength)];
+            bytes.CopyTo(restored, 0);
+            entry.Bytes.CopyTo(restored, entry.Offset);
+            if (entry.OldSize is long oldSize && restored.LongLength > oldSize)
+            {
+                restored = restored[..(int)oldSize];
+            }
+            files[i] = (files[i].Path, restored);
+        }
+        return Build(device, files, Directories, Booted, Worked);
+    }
+
+    private static DeviceSnapshot Build(ExploreDevice device, List<(string Path, byte[] Bytes)> files, IReadOnlyList<string> directories, string booted, IReadOnlySet<string> worked)
+    {
+        var entries = new List<(string, string)>();
+        var key = new StringBuilder();
+        key.Append("booted=").Append(booted).Append(";worked=").Append(string.Join(',', worked.Order(StringComparer.Ordinal))).Append('\n');
+        foreach (var (relative, bytes) in files)
+        {
             string blob = Convert.ToHexString(SHA256.HashData(bytes));
             Blobs.TryAdd(blob, bytes);
-            files.Add((relative, blob));
+            entries.Add((relative, blob));
             if (OutsideKey(relative))
             {
                 continue;
             }
             key.Append(relative).Append('=').Append(device.Describe(relative, bytes) ?? Normalized(bytes, blob)).Append('\n');
         }
-        return new DeviceSnapshot(files, directories, booted, worked, key.ToString());
+        return new DeviceSnapshot(entries, directories, booted, worked, key.ToString());
     }
 
     public void Restore(ExploreDevice device)

@@ -35,6 +35,9 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
 
     public int ReplaysChecked { get; private set; }
 
+    /// <summary>Of <see cref="ReplaysChecked"/>, the cut steps: each cut for real at its write and compared with its recording.</summary>
+    public int CutReplaysChecked { get; private set; }
+
     public DeviceSnapshot Initial()
     {
         var initial = DeviceSnapshot.Capture(device, "A", new HashSet<string>(StringComparer.Ordinal) { "v1" });
@@ -74,35 +77,119 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
         {
             return known;
         }
-        // A cut runs once for both disks: what was on it at the cut, and that with every unsynced write undone.
+        if (step.Cut is { } cut && step.Event.IsCommand)
+        {
+            return RunCut(from, step, cut);
+        }
         var results = Execute(from, step);
         if (results.Count == 0)
         {
             return null;
         }
-        Transition? asked = null;
-        foreach (var result in results)
+        foreach (var t in results)
         {
-            var t = result;
             if (t.Step.Cut is null)
             {
                 _calls[from.Id + "\n" + t.Step.Event.Name] = t.Calls;
             }
-            TransitionsRun++;
-            bool fresh = !_states.ContainsKey(t.To.Id);
-            t = t with { To = Remember(t.To) };
-            _done[(from.Id, t.Step.ToString())] = t;
-            Check(t, fresh);
-            if (Trace)
-            {
-                log.WriteLine($"{Projection(from)} --[{t.Step}]--> exit {t.Exit}: {Projection(t.To)} | {Excerpt(t.Output)}");
-            }
-            if (t.Step == step)
-            {
-                asked = t;
-            }
+            Finish(t);
         }
-        return asked;
+        return _done[(from.Id, step.ToString())];
+    }
+
+    /// <summary>
+    /// A cut step from the command's recording (<see cref="Record"/>): the disk as the cut leaves it, then a boot.
+    /// The same as running the command cut at that call (CheckDeterminism runs a sample both ways), at the cost of
+    /// one run of the command for all its cuts instead of one run per cut.
+    /// </summary>
+    private Transition? RunCut(DeviceSnapshot from, Step step, PowerCutAt cut)
+    {
+        var recording = Record(from, step.Event);
+        if (cut.Call < 1 || cut.Call > recording.Kept.Count)
+        {
+            return null;
+        }
+        var disk = (cut.LoseUnsynced ? recording.Lost : recording.Kept)[(int)cut.Call - 1];
+        if (!_bootedAfterCut.TryGetValue(disk.Id, out var to))
+        {
+            RestoreTime.Start();
+            disk.Restore(device);
+            RestoreTime.Stop();
+            string after = device.Firmware.Boot() ?? "none";
+            CaptureTime.Start();
+            _bootedAfterCut[disk.Id] = to = DeviceSnapshot.Capture(device, after, disk.Worked);
+            CaptureTime.Stop();
+        }
+        var t = new Transition(from, step, to, -1, $"(power cut at write {cut.Call} of {recording.Kept.Count})", recording.Kept.Count, true, true);
+        Finish(t);
+        return _done[(from.Id, step.ToString())];
+    }
+
+    private void Finish(Transition t)
+    {
+        TransitionsRun++;
+        bool fresh = !_states.ContainsKey(t.To.Id);
+        t = t with { To = Remember(t.To) };
+        _done[(t.From.Id, t.Step.ToString())] = t;
+        Check(t, fresh);
+        if (Trace)
+        {
+            log.WriteLine($"{Projection(t.From)} --[{t.Step}]--> exit {t.Exit}: {Projection(t.To)} | {Excerpt(t.Output)}");
+        }
+    }
+
+    private readonly Dictionary<string, DeviceSnapshot> _bootedAfterCut = new(StringComparer.Ordinal);
+
+    /// <summary>Every cut of one command from one state: the disk before each of its writes, kept and with unsynced data lost.</summary>
+    private sealed record Recording(string From, string Event, List<DeviceSnapshot> Kept, List<DeviceSnapshot> Lost);
+
+    private Recording? _recording;
+
+    public int RecordingsMismatched { get; private set; }
+
+    /// <summary>
+    /// Runs the command once, uncut, under the layer's watch, capturing the disk before each of its mutating calls
+    /// (and that with the undo log applied): all the states its cuts leave. The last recording is kept, because
+    /// the steps of one command's cuts are asked for one after another. The run's own end must be the uncut
+    /// step's (counted in <see cref="RecordingsMismatched"/> otherwise).
+    /// </summary>
+    private Recording Record(DeviceSnapshot from, ExploreEvent e)
+    {
+        if (_recording is { } last && last.From == from.Id && last.Event == e.Name)
+        {
+            return last;
+        }
+        from.Restore(device);
+        string booted = from.Booted;
+        string bootedContent = device.Content(booted);
+        device.PrepareRun(bootedContent, e.ChecksPass);
+        var worked = new HashSet<string>(from.Worked, StringComparer.Ordinal);
+        if (e.IsHealth && e.ChecksPass)
+        {
+            worked.Add(bootedContent);
+        }
+        if (e.VouchedFor(booted) is { } vouched)
+        {
+            worked.Add(device.Content(vouched));
+        }
+        var kept = new List<DeviceSnapshot>();
+        var lost = new List<DeviceSnapshot>();
+        CliTime.Start();
+        var (code, _) = PowerCut.Watching(call =>
+        {
+            WatchTime.Start();
+            var disk = DeviceSnapshot.Capture(device, booted, worked);
+            kept.Add(disk);
+            lost.Add(disk.Undone(device, PowerCut.UndoLog()));
+            WatchTime.Stop();
+        }, () => ExploreDevice.RunCliAsync(["--config", device.ConfigPath, "--booted-slot", booted, .. e.Command]).GetAwaiter().GetResult());
+        CliTime.Stop();
+        if (_done.TryGetValue((from.Id, e.Name), out var uncut) && (uncut.Exit != code || uncut.Calls != kept.Count))
+        {
+            RecordingsMismatched++;
+            Violations.Add(new Violation($"deterministic: the recorded run exited {code} after {kept.Count} writes, the uncut step {uncut.Exit} after {uncut.Calls}", uncut));
+        }
+        return _recording = new Recording(from.Id, e.Name, kept, lost);
     }
 
     private DeviceSnapshot Remember(DeviceSnapshot state)
@@ -120,7 +207,7 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
     /// Runs a step from a restored state. Uncut: one transition. Cut: the transitions of both disk models (with
     /// and without the unsynced writes), or none when the command ended before the cut.
     /// </summary>
-    public static readonly System.Diagnostics.Stopwatch RestoreTime = new(), CliTime = new(), CaptureTime = new();
+    public static readonly System.Diagnostics.Stopwatch RestoreTime = new(), CliTime = new(), CaptureTime = new(), WatchTime = new(), StatusTime = new(), CheckTime = new();
 
     private List<Transition> Execute(DeviceSnapshot from, Step step)
     {
@@ -192,6 +279,7 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
     /// <summary>`updater status` must work in every state: at 3 a.m. it is what an operator runs first.</summary>
     private List<string> StatusProblems(DeviceSnapshot state)
     {
+        using var timing = new Timing(StatusTime);
         if (state.Booted == "none")
         {
             return [];
@@ -214,6 +302,7 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
 
     private void Check(Transition t, bool freshState)
     {
+        using var timing = new Timing(CheckTime);
         var problems = new List<string>();
         string bootedBefore = t.From.Booted;
         string slotFile = Path.GetFileName(device.SlotPath(bootedBefore));
@@ -260,9 +349,15 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
         if (t.Tripped && t.To.Booted == t.From.Booted)
         {
             // The same command again, from where the cut left it, must end where the uncut command ends.
+            // Or where it ends after the reboot alone: the boot after the cut counts a try of a trial slot as any boot
+            // does (install, boot, boot, rollback cut before its first write: the boot after the cut uses up B's
+            // last try, so the rerun leaves B unbootable where the uncut rollback left it a trial).
             var whole = Run(t.From, t.Step with { Cut = null })!;
             var rerun = Run(t.To, t.Step with { Cut = null })!;
-            if (rerun.Exit != whole.Exit || Projection(rerun.To) != Projection(whole.To))
+            var rebooted = Run(t.From, new Step(events.First(e => e.IsBoot), null))!;
+            var afterReboot = rebooted.To.Booted == t.From.Booted ? Run(rebooted.To, t.Step with { Cut = null }) : null;
+            bool Same(Transition? expected) => expected is not null && rerun.Exit == expected.Exit && Projection(rerun.To) == Projection(expected.To);
+            if (!Same(whole) && !Same(afterReboot))
             {
                 problems.Add($"rerun-completes: after the cut, running it again exits {rerun.Exit} and leaves [{Projection(rerun.To)}]; uncut it exits {whole.Exit} and leaves [{Projection(whole.To)}] ({Excerpt(rerun.Output)})");
             }
@@ -331,19 +426,36 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
     /// <summary>Runs a sample of known pairs again from scratch and requires the same resulting state.</summary>
     public void CheckDeterminism(int sample, Random random)
     {
-        var pairs = _done.Values.Where(t => t.Step.Event.IsCommand).ToList();
-        foreach (var t in pairs.OrderBy(_ => random.Next()).Take(sample))
+        var uncut = _done.Values.Where(t => t.Step.Event.IsCommand && t.Step.Cut is null).OrderBy(_ => random.Next()).Take(sample);
+        var cut = _done.Values.Where(t => t.Step.Cut is not null).OrderBy(_ => random.Next()).Take(sample);
+        foreach (var t in uncut.Concat(cut).ToList())
         {
             var again = Execute(t.From, t.Step).FirstOrDefault(r => r.Step == t.Step);
             ReplaysChecked++;
-            if (again is null || again.To.Id != t.To.Id || again.Exit != t.Exit)
+            CutReplaysChecked += t.Step.Cut is null ? 0 : 1;
+            if (again is null || again.To.Id != t.To.Id || (t.Step.Cut is null && again.Exit != t.Exit))
             {
-                Violations.Add(new Violation($"deterministic: running it again left a different state (exit {again?.Exit} vs {t.Exit})", t));
+                Violations.Add(new Violation(t.Step.Cut is null
+                    ? $"deterministic: running it again left a different state (exit {again?.Exit} vs {t.Exit})"
+                    : "deterministic: the command cut for real at that write left another state than its recording", t));
             }
         }
     }
 
     public static string Elapsed(Stopwatch watch) => $"{watch.Elapsed.TotalSeconds:F1} s";
+}
+
+internal readonly struct Timing : IDisposable
+{
+    private readonly Stopwatch _watch;
+
+    public Timing(Stopwatch watch)
+    {
+        _watch = watch;
+        _watch.Start();
+    }
+
+    public void Dispose() => _watch.Stop();
 }
 
 internal sealed record Violation(string Problem, Transition Transition)

@@ -18,6 +18,11 @@ internal static class PowerCut
     [DllImport(Library)] private static extern int powercut_tripped();
     [DllImport(Library)] private static extern void powercut_reboot();
     [DllImport(Library)] private static extern void powercut_disarm();
+    [DllImport(Library)] private static extern unsafe void powercut_watch(delegate* unmanaged<long, void> watch);
+    [DllImport(Library)] private static extern long powercut_undo_count();
+    [DllImport(Library)] private static extern unsafe int powercut_undo_entry(long i, byte** path, long* offset, byte** bytes, long* length, long* oldSize, int* sameFile);
+
+    private static Action<long>? _watch;
 
     /// <summary>
     /// LD_PRELOAD catches calls that go through the global symbol lookup (.NET's libSystem.Native, libMonoPosixHelper).
@@ -53,6 +58,56 @@ internal static class PowerCut
 
     /// <summary>The operation ended before the cut: everything it wrote stays; disarmed.</summary>
     public static void Disarm() => powercut_disarm();
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> uncut, calling <paramref name="watch"/> with k before its k-th mutating call
+    /// under ROOT: the files then are what a cut at k leaves, and <see cref="UndoLog"/> what a cut at k that loses
+    /// unsynced data undoes. One run yields every cut of the operation. The watch may only read.
+    /// </summary>
+    public static unsafe T Watching<T>(Action<long> watch, Func<T> operation)
+    {
+        _watch = watch;
+        powercut_arm(0, 1);
+        powercut_watch(&OnCall);
+        try
+        {
+            return operation();
+        }
+        finally
+        {
+            powercut_watch(null);
+            powercut_disarm();
+            _watch = null;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnCall(long call) => _watch?.Invoke(call);
+
+    /// <summary>One write's undo: the bytes it overwrote at Offset, and the file's size before it (null: a block device).</summary>
+    internal sealed record UndoEntry(string Path, long Offset, byte[] Bytes, long? OldSize);
+
+    /// <summary>The undo log inside a watch, newest first (the order a reboot applies it), without the entries a reboot skips.</summary>
+    public static unsafe List<UndoEntry> UndoLog()
+    {
+        var entries = new List<UndoEntry>();
+        long count = powercut_undo_count();
+        for (long i = 0; i < count; i++)
+        {
+            byte* path, bytes;
+            long offset, length, oldSize;
+            int same;
+            if (powercut_undo_entry(i, &path, &offset, &bytes, &length, &oldSize, &same) == 0)
+            {
+                break;
+            }
+            if (same != 0)
+            {
+                entries.Add(new UndoEntry(Marshal.PtrToStringUTF8((nint)path)!, offset, new ReadOnlySpan<byte>(bytes, checked((int)length)).ToArray(), oldSize < 0 ? null : oldSize));
+            }
+        }
+        return entries;
+    }
 
     /// <summary>
     /// Refuses to explore when a route to the disk escapes the layer: a write through .NET, a rename and an fsync

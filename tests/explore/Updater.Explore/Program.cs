@@ -46,19 +46,20 @@ foreach (string backend in backends == "all" ? new[] { "grub", "uboot" } : new[]
     Console.WriteLine($"{backend}: depth {depth}: {search.Sequences:N0} event sequences (every sequence of up to {depth} steps over {events.Count} events, with or without {cuts}, each cut followed by a boot), " +
         $"{explorer.StatesSeen:N0} distinct states, {explorer.TransitionsRun:N0} steps run, {Explorer.Elapsed(watch)}");
     Console.WriteLine($"time: restore {Explorer.RestoreTime.Elapsed.TotalSeconds:F1} s, commands {Explorer.CliTime.Elapsed.TotalSeconds:F1} s, capture {Explorer.CaptureTime.Elapsed.TotalSeconds:F1} s");
-    if (Environment.GetEnvironmentVariable("EXPLORE_DUMP") is { } dump)
-    {
-        File.WriteAllLines(dump, explorer.StateKeys);
-    }
     if (randomWalks > 0)
     {
         var walkWatch = Stopwatch.StartNew();
         int before = explorer.StatesSeen, ran = explorer.TransitionsRun;
         search.RandomWalks(randomWalks, maxLength, new Random(seed));
+        Console.WriteLine($"time: restore {Explorer.RestoreTime.Elapsed.TotalSeconds:F1} s, commands {Explorer.CliTime.Elapsed.TotalSeconds:F1} s, capture {Explorer.CaptureTime.Elapsed.TotalSeconds:F1} s, watch {Explorer.WatchTime.Elapsed.TotalSeconds:F1} s, status {Explorer.StatusTime.Elapsed.TotalSeconds:F1} s, check {Explorer.CheckTime.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"{backend}: {randomWalks:N0} random sequences of 1 to {maxLength} steps: {explorer.StatesSeen - before:N0} new states, {explorer.TransitionsRun - ran:N0} new steps run, {Explorer.Elapsed(walkWatch)}");
     }
+    if (Environment.GetEnvironmentVariable("EXPLORE_DUMP") is { } dump)
+    {
+        File.WriteAllLines(dump, explorer.StateKeys);
+    }
     explorer.CheckDeterminism(selfTest ? 5 : 200, new Random(seed));
-    Console.WriteLine($"{backend}: {explorer.ReplaysChecked} steps run again from scratch: {(explorer.Violations.Any(v => v.Invariant == "deterministic") ? "NOT the same" : "the same states")}");
+    Console.WriteLine($"{backend}: {explorer.ReplaysChecked} steps run again from scratch ({explorer.CutReplaysChecked} of them cut for real at the write their recording captured): {(explorer.Violations.Any(v => v.Invariant == "deterministic") ? "NOT the same" : "the same states")}");
     var report = search.Report();
     if (selfTest)
     {

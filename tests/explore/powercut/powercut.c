@@ -281,6 +281,10 @@ static int g_lose;
 static struct undo *g_log;
 static size_t g_log_bytes;
 static unsigned long g_seq;
+// The watch: called at every mutating call under ROOT before it runs, i.e. with the disk exactly as a cut at that
+// call would leave it. One uncut run with a watch yields every cut state of the operation (see powercut_watch).
+static void (*g_watch)(long call);
+static __thread int t_in_watch;
 
 static void log_clear_locked(void)
 {
@@ -322,6 +326,16 @@ static void log_drop_locked(dev_t dev, ino_t ino, int ino_all, unsigned long bef
 static int gate_locked(void)
 {
     g_count++;
+    if (g_watch != NULL && !g_tripped) {
+        // Under g_lock: the program's other threads wait at their own gates while the watch looks at the disk.
+        if (t_in_watch) {
+            fprintf(stderr, "libpowercut: the watch made a mutating call under ROOT; it may only read\n");
+            abort();
+        }
+        t_in_watch = 1;
+        g_watch(g_count);
+        t_in_watch = 0;
+    }
     if (g_tripped || (g_budget > 0 && g_count >= g_budget)) {
         g_tripped = 1;
         return 0;
@@ -984,6 +998,50 @@ API void powercut_arm(long budget, int lose_unsynced)
     g_budget = budget < 0 ? 0 : budget;
     g_lose = lose_unsynced != 0;
     pthread_mutex_unlock(&g_lock);
+}
+
+// Calls `watch(k)` before the k-th mutating call under ROOT runs (from 1), with the lock held: the files then are
+// what a cut at call k leaves ("kept"), and the undo log (powercut_undo_*) is what a cut at k that loses unsynced
+// data would undo. The watch may read files and the undo log only; NULL removes it. Set it while disarmed or
+// armed with budget 0 (a watched run is never cut), and arm with lose_unsynced to have an undo log to read.
+API void powercut_watch(void (*watch)(long call))
+{
+    pthread_mutex_lock(&g_lock);
+    g_watch = watch;
+    pthread_mutex_unlock(&g_lock);
+}
+
+// The undo log, newest entry first (the order a reboot applies it in). For the watch only (the lock is held).
+API long powercut_undo_count(void)
+{
+    long n = 0;
+    for (struct undo *u = g_log; u != NULL; u = u->prev) {
+        n++;
+    }
+    return n;
+}
+
+// Entry i (0 = newest): its path and saved bytes (valid until the watch returns), where they go, the file's old
+// size (-1: a block device, bytes only) and whether the path still names the file written (a reboot skips it
+// otherwise, as undo_apply does). Returns 0 when there is no entry i.
+API int powercut_undo_entry(long i, const char **path, long long *off, const unsigned char **bytes, long long *len,
+    long long *old_size, int *same_file)
+{
+    struct undo *u = g_log;
+    for (long j = 0; u != NULL && j < i; j++) {
+        u = u->prev;
+    }
+    if (u == NULL || i < 0) {
+        return 0;
+    }
+    struct stat st;
+    *path = u->path;
+    *off = (long long)u->off;
+    *bytes = u->bytes;
+    *len = (long long)u->len;
+    *old_size = u->is_reg ? (long long)u->old_size : -1;
+    *same_file = stat(u->path, &st) == 0 && st.st_dev == u->dev && st.st_ino == u->ino;
+    return 1;
 }
 
 API long powercut_count(void)

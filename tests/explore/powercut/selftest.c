@@ -19,6 +19,9 @@ static long (*pc_count)(void);
 static int (*pc_tripped)(void);
 static void (*pc_reboot)(void);
 static void (*pc_disarm)(void);
+static void (*pc_watch)(void (*)(long));
+static long (*pc_undo_count)(void);
+static int (*pc_undo_entry)(long, const char **, long long *, const unsigned char **, long long *, long long *, int *);
 
 static int failures;
 static int checks;
@@ -339,6 +342,86 @@ static void test_misc(void)
     pc_disarm();
 }
 
+// The watched operation: three rewrites of one file with an fsync between the first two.
+static void watched_operation(void)
+{
+    int fd = open(in_root("w8"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    write(fd, "one", 3);
+    fsync(fd);
+    pwrite(fd, "TWO", 3, 0);
+    pwrite(fd, "three", 5, 0);
+    close(fd);
+}
+
+static char seen_kept[16][16];
+static char seen_lost[16][16];
+static long seen_calls;
+
+// What a reboot after a cut here would leave with unsynced data lost: the file with the undo log applied, newest first.
+static void watch_hook(long call)
+{
+    if (call < 1 || call > 15) {
+        return;
+    }
+    seen_calls = call;
+    char buf[16] = { 0 };
+    long n = slurp(in_root("w8"), buf, sizeof buf);
+    snprintf(seen_kept[call], sizeof seen_kept[call], "%s", n < 0 ? "(none)" : buf);
+    char lost[16] = { 0 };
+    memcpy(lost, buf, sizeof lost);
+    long long size = n < 0 ? 0 : n;
+    for (long i = 0; i < pc_undo_count(); i++) {
+        const char *path;
+        const unsigned char *bytes;
+        long long off, len, old_size;
+        int same;
+        if (pc_undo_entry(i, &path, &off, &bytes, &len, &old_size, &same) && same && off + len <= 15) {
+            memcpy(lost + off, bytes, (size_t)len);
+            if (off + len > size) {
+                size = off + len; // a write past the end extends the file, as the reboot's pwrite does
+            }
+            if (old_size >= 0 && size > old_size) {
+                size = old_size;
+            }
+        }
+    }
+    lost[size < 15 ? size : 15] = '\0';
+    snprintf(seen_lost[call], sizeof seen_lost[call], "%s", n < 0 ? "(none)" : lost);
+}
+
+static void test_watch(void)
+{
+    printf("(8) the watch sees, at every call, what a cut at that call leaves (kept, and with unsynced data lost)\n");
+    int fd = open(in_root("w8"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    write(fd, "old", 3);
+    fsync(fd);
+    close(fd);
+    pc_arm(0, 1);
+    pc_watch(watch_hook);
+    watched_operation();
+    pc_watch(NULL);
+    long calls = pc_count();
+    pc_disarm();
+    CHECK(calls == 5 && seen_calls == 5, "watched at each of the %ld calls (seen %ld)", calls, seen_calls);
+    for (long k = 1; k <= calls; k++) {
+        for (int lose = 0; lose <= 1; lose++) {
+            fd = open(in_root("w8"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            write(fd, "old", 3);
+            fsync(fd);
+            close(fd);
+            pc_arm(k, lose);
+            watched_operation();
+            pc_reboot();
+            char buf[16] = { 0 };
+            long n = slurp(in_root("w8"), buf, sizeof buf);
+            const char *real = n < 0 ? "(none)" : buf;
+            const char *watched = lose ? seen_lost[k] : seen_kept[k];
+            CHECK(strcmp(real, watched) == 0, "cut at call %ld%s: the disk holds \"%s\", the watch saw \"%s\"", k,
+                lose ? " losing unsynced data" : "", real, watched);
+        }
+    }
+}
+
 int main(void)
 {
     root = getenv("POWERCUT_ROOT");
@@ -348,7 +431,11 @@ int main(void)
     pc_tripped = (int (*)(void))dlsym(RTLD_DEFAULT, "powercut_tripped");
     pc_reboot = (void (*)(void))dlsym(RTLD_DEFAULT, "powercut_reboot");
     pc_disarm = (void (*)(void))dlsym(RTLD_DEFAULT, "powercut_disarm");
-    if (root == NULL || outside == NULL || !pc_arm || !pc_count || !pc_tripped || !pc_reboot || !pc_disarm) {
+    pc_watch = (void (*)(void (*)(long)))dlsym(RTLD_DEFAULT, "powercut_watch");
+    pc_undo_count = (long (*)(void))dlsym(RTLD_DEFAULT, "powercut_undo_count");
+    pc_undo_entry = (int (*)(long, const char **, long long *, const unsigned char **, long long *, long long *, int *))dlsym(
+        RTLD_DEFAULT, "powercut_undo_entry");
+    if (root == NULL || outside == NULL || !pc_arm || !pc_count || !pc_tripped || !pc_reboot || !pc_disarm || !pc_watch || !pc_undo_count || !pc_undo_entry) {
         fprintf(stderr, "run under LD_PRELOAD=libpowercut.so with POWERCUT_ROOT and OUTSIDE set\n");
         return 2;
     }
@@ -360,6 +447,7 @@ int main(void)
     test_create_after_trip();
     test_exact_count();
     test_misc();
+    test_watch();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
