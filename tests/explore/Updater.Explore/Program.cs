@@ -50,7 +50,7 @@ foreach (string backend in backends == "all" ? new[] { "grub", "uboot" } : new[]
     {
         var walkWatch = Stopwatch.StartNew();
         int before = explorer.StatesSeen, ran = explorer.TransitionsRun;
-        search.RandomWalks(randomWalks, maxLength, new Random(seed));
+        search.RandomWalks(randomWalks, maxLength, new Random(seed), Console.Out);
         Console.WriteLine($"time: restore {Explorer.RestoreTime.Elapsed.TotalSeconds:F1} s, commands {Explorer.CliTime.Elapsed.TotalSeconds:F1} s, capture {Explorer.CaptureTime.Elapsed.TotalSeconds:F1} s, watch {Explorer.WatchTime.Elapsed.TotalSeconds:F1} s, status {Explorer.StatusTime.Elapsed.TotalSeconds:F1} s, check {Explorer.CheckTime.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"{backend}: {randomWalks:N0} random sequences of 1 to {maxLength} steps: {explorer.StatesSeen - before:N0} new states, {explorer.TransitionsRun - ran:N0} new steps run, {Explorer.Elapsed(walkWatch)}");
     }

@@ -65,10 +65,15 @@ internal sealed class Search(Explorer explorer, int depth, bool cutsAnywhere, in
         }
     }
 
-    public void RandomWalks(int walks, int maxLength, Random random)
+    public void RandomWalks(int walks, int maxLength, Random random, TextWriter progress)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         for (int w = 0; w < walks; w++)
         {
+            if (w > 0 && w % 50_000 == 0)
+            {
+                progress.WriteLine($"  {w:N0} random sequences: {explorer.StatesSeen:N0} states, {explorer.TransitionsRun:N0} steps run, {watch.Elapsed.TotalSeconds:F0} s");
+            }
             var state = _initial!;
             var path = new List<Step>();
             int length = random.Next(1, maxLength + 1);
