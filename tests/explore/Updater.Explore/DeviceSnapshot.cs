@@ -15,6 +15,9 @@ internal sealed class DeviceSnapshot
 {
     private static readonly Dictionary<string, byte[]> Blobs = new(StringComparer.Ordinal);
 
+    /// <summary>A file's part of the key by its path and content: the same bytes are described once (parsing JSON and environments is most of a capture).</summary>
+    private static readonly Dictionary<(string Path, string Blob), string> Descriptions = new();
+
     private DeviceSnapshot(IReadOnlyList<(string Path, string Blob)> files, IReadOnlyList<string> directories, string booted, IReadOnlySet<string> worked, string key)
     {
         Files = files;
@@ -144,7 +147,11 @@ internal sealed class DeviceSnapshot
             {
                 continue;
             }
-            key.Append(relative).Append('=').Append(device.Describe(relative, bytes) ?? Normalized(bytes, blob)).Append('\n');
+            if (!Descriptions.TryGetValue((relative, blob), out var description))
+            {
+                Descriptions[(relative, blob)] = description = device.Describe(relative, bytes) ?? Normalized(bytes, blob);
+            }
+            key.Append(relative).Append('=').Append(description).Append('\n');
         }
         return new DeviceSnapshot(entries, directories, booted, worked, key.ToString());
     }

@@ -143,21 +143,29 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
     /// <summary>Every cut of one command from one state: the disk before each of its writes, kept and with unsynced data lost.</summary>
     private sealed record Recording(string From, string Event, List<DeviceSnapshot> Kept, List<DeviceSnapshot> Lost);
 
-    private Recording? _recording;
+    /// <summary>Recordings by (state, command); bounded, because a random walk asks for cuts of thousands of them.</summary>
+    private readonly Dictionary<(string, string), Recording> _recordings = new();
+
+    private const int RecordingsKept = 4096;
 
     public int RecordingsMismatched { get; private set; }
 
     /// <summary>
     /// Runs the command once, uncut, under the layer's watch, capturing the disk before each of its mutating calls
-    /// (and that with the undo log applied): all the states its cuts leave. The last recording is kept, because
-    /// the steps of one command's cuts are asked for one after another. The run's own end must be the uncut
+    /// (and that with the undo log applied): all the states its cuts leave. Recordings are kept (up to
+    /// <see cref="RecordingsKept"/>): the steps of one command's cuts are asked for one after another, and a walk
+    /// comes back to a state. The run's own end must be the uncut
     /// step's (counted in <see cref="RecordingsMismatched"/> otherwise).
     /// </summary>
     private Recording Record(DeviceSnapshot from, ExploreEvent e)
     {
-        if (_recording is { } last && last.From == from.Id && last.Event == e.Name)
+        if (_recordings.TryGetValue((from.Id, e.Name), out var known))
         {
-            return last;
+            return known;
+        }
+        if (_recordings.Count >= RecordingsKept)
+        {
+            _recordings.Clear();
         }
         from.Restore(device);
         string booted = from.Booted;
@@ -189,7 +197,7 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
             RecordingsMismatched++;
             Violations.Add(new Violation($"deterministic: the recorded run exited {code} after {kept.Count} writes, the uncut step {uncut.Exit} after {uncut.Calls}", uncut));
         }
-        return _recording = new Recording(from.Id, e.Name, kept, lost);
+        return _recordings[(from.Id, e.Name)] = new Recording(from.Id, e.Name, kept, lost);
     }
 
     private DeviceSnapshot Remember(DeviceSnapshot state)
@@ -208,6 +216,9 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
     /// and without the unsynced writes), or none when the command ended before the cut.
     /// </summary>
     public static readonly System.Diagnostics.Stopwatch RestoreTime = new(), CliTime = new(), CaptureTime = new(), WatchTime = new(), StatusTime = new(), CheckTime = new();
+
+    /// <summary>Uncut runs per command: how many, and how long they took together.</summary>
+    public static readonly Dictionary<string, (int Count, TimeSpan Total)> EventTimes = new(StringComparer.Ordinal);
 
     private List<Transition> Execute(DeviceSnapshot from, Step step)
     {
@@ -233,7 +244,10 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
         string? vouchedContent = vouched is null ? null : device.Content(vouched);
         PowerCut.Arm(step.Cut?.Call ?? 0, loseUnsynced: step.Cut is not null);
         CliTime.Start();
+        long started = Stopwatch.GetTimestamp();
         var (code, output) = ExploreDevice.RunCliAsync(["--config", device.ConfigPath, "--booted-slot", booted, .. step.Event.Command]).GetAwaiter().GetResult();
+        var (count, total) = EventTimes.GetValueOrDefault(step.Event.Name);
+        EventTimes[step.Event.Name] = (count + 1, total + Stopwatch.GetElapsedTime(started));
         CliTime.Stop();
         output = output.Length > 2000 ? output[..2000] : output;
         long calls = PowerCut.Count;

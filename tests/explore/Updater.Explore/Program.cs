@@ -58,6 +58,13 @@ foreach (string backend in backends == "all" ? new[] { "grub", "uboot" } : new[]
     {
         File.WriteAllLines(dump, explorer.StateKeys);
     }
+    if (Environment.GetEnvironmentVariable("EXPLORE_TIMES") is not null)
+    {
+        foreach (var (name, (count, total)) in Explorer.EventTimes.OrderByDescending(e => e.Value.Total))
+        {
+            Console.WriteLine($"  {name}: {count} runs, {total.TotalMilliseconds / count:F2} ms each");
+        }
+    }
     explorer.CheckDeterminism(selfTest ? 5 : 200, new Random(seed));
     Console.WriteLine($"{backend}: {explorer.ReplaysChecked} steps run again from scratch ({explorer.CutReplaysChecked} of them cut for real at the write their recording captured): {(explorer.Violations.Any(v => v.Invariant == "deterministic") ? "NOT the same" : "the same states")}");
     var report = search.Report();

@@ -14,6 +14,10 @@
 //   before each data write we save the bytes it is about to overwrite and the file's size; a successful
 //   fsync/fdatasync of the file (or sync/syncfs) drops the file's entries because its data is durable now;
 //   powercut_reboot() puts the saved bytes and sizes back in reverse order.
+// - powercut_watch(fn) calls fn(k) before the k-th mutating call runs, with the lock held: the files are then what a
+//   cut at k leaves, and the undo log (powercut_undo_count/powercut_undo_entry) what a cut at k that loses
+//   unsynced data would put back. One watched run of an operation gives the disk of every cut of it; the
+//   explorer checks a sample against operations really cut at that call.
 // - Namespace operations (rename, unlink, mkdir, link, symlink, creating a file) are treated as durable the
 //   moment they return. On a real filesystem a rename is only durable once its directory is fsync'ed; this
 //   layer does not model losing it (nor losing a created file), only losing unsynced file data.
