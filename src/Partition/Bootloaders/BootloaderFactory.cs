@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Globalization;
 using Partition.Bootloaders.Grub;
+using Partition.Bootloaders.SystemdBoot;
 using Partition.Bootloaders.UBoot;
 
 namespace Partition.Bootloaders;
@@ -19,12 +20,17 @@ public static class BootloaderFactory
     public const string UBootEnvSize = "uboot-env-size";
     public const string UBootEnvRedundantOffset = "uboot-env-redundant-offset";
     public const string UBootTrialTries = "uboot-trial-tries";
+    public const string SystemdBootEsp = "systemd-boot-esp";
+    public const string SystemdBootTrialTries = "systemd-boot-trial-tries";
+    public const string SystemdBootEntryPrefix = "systemd-boot-entry-prefix";
+    public const string SystemdBootEfiVariables = "systemd-boot-efivars";
 
     /// <summary>Backend names accepted in `bootloader=`.</summary>
-    public static IReadOnlyList<string> Backends { get; } = ["grub", "uboot"];
+    public static IReadOnlyList<string> Backends { get; } = ["grub", "uboot", "systemd-boot"];
 
     private static readonly string[] GrubKeys = [GrubEnv, GrubTrialTries];
     private static readonly string[] UBootKeys = [UBootEnv, UBootEnvOffset, UBootEnvSize, UBootEnvRedundantOffset, UBootTrialTries];
+    private static readonly string[] SystemdBootKeys = [SystemdBootEsp, SystemdBootTrialTries, SystemdBootEntryPrefix, SystemdBootEfiVariables];
 
     /// <summary>Checks the keys of <paramref name="backend"/> and builds the backend.</summary>
     /// <exception cref="BootloaderConfigurationException">A key is bad, missing or unknown, or the backend is.</exception>
@@ -38,6 +44,7 @@ public static class BootloaderFactory
         {
             { Grub: { } grub } => new GrubBootloader(grub),
             { UBoot: { } uboot } => new UBootBootloader(uboot),
+            { SystemdBoot: { } systemdBoot } => new SystemdBootloader(systemdBoot),
             _ => throw new ArgumentException($"no options for bootloader \"{options.Backend}\"", nameof(options)),
         };
     }
@@ -51,6 +58,7 @@ public static class BootloaderFactory
         {
             "grub" => BootloaderOptions.For(GrubOptionsFrom(keys)),
             "uboot" => BootloaderOptions.For(UBootOptionsFrom(keys)),
+            "systemd-boot" => BootloaderOptions.For(SystemdBootOptionsFrom(keys)),
             _ => throw UnknownBackend(backend),
         };
     }
@@ -62,7 +70,7 @@ public static class BootloaderFactory
     /// <exception cref="BootloaderConfigurationException">The backend is unknown.</exception>
     public static IReadOnlyList<string> Bootnames(string backend) => backend switch
     {
-        "grub" or "uboot" => EnvironmentBootloader.SupportedBootnames,
+        "grub" or "uboot" or "systemd-boot" => EnvironmentBootloader.SupportedBootnames,
         _ => throw UnknownBackend(backend),
     };
 
@@ -76,6 +84,22 @@ public static class BootloaderFactory
         return new GrubOptions(
             RequiredPath(keys, GrubEnv),
             Tries(keys, GrubTrialTries, GrubOptions.DefaultTrialTries, GrubOptions.MaxTrialTries));
+    }
+
+    public static SystemdBootOptions SystemdBootOptionsFrom(IReadOnlyDictionary<string, string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        RejectUnknown(keys, SystemdBootKeys, "systemd-boot");
+        string prefix = keys.GetValueOrDefault(SystemdBootEntryPrefix, SystemdBootOptions.DefaultEntryPrefix).Trim();
+        if (prefix.Length is 0 or > 32 || !prefix.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+        {
+            throw new BootloaderConfigurationException(SystemdBootEntryPrefix, $"\"{Shown(prefix)}\" is not 1-32 of a-z, 0-9 and _ (systemd-boot lower-cases entry ids; '-' separates the generation)");
+        }
+        return new SystemdBootOptions(
+            RequiredPath(keys, SystemdBootEsp, "the mount point of the EFI system partition, e.g. /efi"),
+            Tries(keys, SystemdBootTrialTries, SystemdBootOptions.DefaultTrialTries, SystemdBootOptions.MaxTrialTries),
+            prefix,
+            keys.ContainsKey(SystemdBootEfiVariables) ? RequiredPath(keys, SystemdBootEfiVariables, "the efivarfs mount, /sys/firmware/efi/efivars") : SystemdBootOptions.DefaultEfiVariables);
     }
 
     public static UBootOptions UBootOptionsFrom(IReadOnlyDictionary<string, string> keys)
@@ -125,19 +149,19 @@ public static class BootloaderFactory
                 continue;
             }
 
-            string other = backend == "grub" ? "uboot" : "grub";
-            bool belongsToOther = key.StartsWith(other + "-", StringComparison.Ordinal);
+            string? other = Backends.FirstOrDefault(b => b != backend && key.StartsWith(b + "-", StringComparison.Ordinal));
+            bool belongsToOther = other is not null;
             throw new BootloaderConfigurationException(key, belongsToOther
                 ? $"is a setting of bootloader={other}, but bootloader={backend}"
                 : $"unknown key for bootloader={backend}; known: {string.Join(", ", known)}");
         }
     }
 
-    private static string RequiredPath(IReadOnlyDictionary<string, string> keys, string key)
+    private static string RequiredPath(IReadOnlyDictionary<string, string> keys, string key, string what = "the path of the environment file or device")
     {
         if (!keys.TryGetValue(key, out var value) || string.IsNullOrWhiteSpace(value))
         {
-            throw new BootloaderConfigurationException(key, "missing; the path of the environment file or device");
+            throw new BootloaderConfigurationException(key, $"missing; {what}");
         }
 
         if (!value.StartsWith('/'))

@@ -2,7 +2,7 @@
 namespace Partition.Storage;
 
 /// <summary>
-/// The two durable writes a bootloader environment store makes: replacing a whole file (<see cref="AtomicFile"/>),
+/// The durable writes a bootloader environment store makes: replacing a whole file (<see cref="AtomicFile"/>),
 /// and overwriting a region of a file or block device in place, then fsync (a redundant U-Boot copy, whose CRC makes
 /// the write atomic to every reader). Stores take one injected, so the torn-write tests can substitute a writer that
 /// stops, as at a power cut, after k bytes, while the production signatures carry no test seam.
@@ -20,5 +20,24 @@ internal class DurableWriter
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.Asynchronous);
         await RandomAccess.WriteAsync(handle, content, offset, cancellationToken).ConfigureAwait(false);
         Fsync.FlushHandle(handle, path);
+    }
+
+    /// <summary>
+    /// Renames <paramref name="from"/> to <paramref name="to"/> in one directory (one rename(2), never link and unlink,
+    /// which would show both names at a cut), refusing to replace an existing file, then flushes the directory.
+    /// </summary>
+    public virtual Task RenameAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (File.Exists(to))
+        {
+            throw new IOException($"{to}: exists already; not replaced by {Path.GetFileName(from)}");
+        }
+        if (Mono.Unix.Native.Syscall.rename(from, to) != 0)
+        {
+            throw new IOException($"{from}: cannot rename to {Path.GetFileName(to)}: {Mono.Unix.Native.Stdlib.strerror(Mono.Unix.Native.Stdlib.GetLastError())}");
+        }
+        Fsync.FlushPath(Path.GetDirectoryName(Path.GetFullPath(to)) ?? "/", directory: true);
+        return Task.CompletedTask;
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
+using Partition.Bootloaders.SystemdBoot;
 using Partition.Bootloaders.UBoot;
 
 namespace Partition.Tests.Bootloaders;
@@ -45,8 +46,25 @@ public sealed class BootloaderFactoryTests
         Assert.Equal(new UBootOptions("/dev/mmcblk0", 0x3e0000, 0x2000, 0x3e2000, 3), uboot.Options);
     }
 
+    [Fact]
+    public void Systemd_boot_keys_build_a_systemd_boot_backend_with_defaults()
+    {
+        var bootloader = BootloaderFactory.Create("systemd-boot", new Dictionary<string, string> { ["systemd-boot-esp"] = "/efi" });
+
+        var backend = Assert.IsType<SystemdBootloader>(bootloader);
+        Assert.Equal("systemd-boot", backend.Name);
+        Assert.Equal(new SystemdBootOptions("/efi", 3, "updater", "/sys/firmware/efi/efivars"), backend.Options);
+        Assert.Equal("/efi/loader/entries", backend.Options.EntriesDirectory);
+    }
+
     public static TheoryData<string, Dictionary<string, string>, string> Bad => new()
     {
+        { "systemd-boot", new(), "systemd-boot-esp" },
+        { "systemd-boot", new() { ["systemd-boot-esp"] = "efi" }, "systemd-boot-esp" },
+        { "systemd-boot", new() { ["systemd-boot-esp"] = "/efi", ["systemd-boot-entry-prefix"] = "My-OS" }, "systemd-boot-entry-prefix" },
+        { "systemd-boot", new() { ["systemd-boot-esp"] = "/efi", ["systemd-boot-trial-tries"] = "10" }, "systemd-boot-trial-tries" },
+        { "systemd-boot", new() { ["systemd-boot-esp"] = "/efi", ["grub-env"] = "/e" }, "grub-env" },
+        { "grub", new() { ["grub-env"] = "/e", ["systemd-boot-esp"] = "/efi" }, "systemd-boot-esp" },
         { "bootloader", new() { ["grub-env"] = "/e" }, "bootloader" },
         { "grub", new(), "grub-env" },
         { "grub", new() { ["grub-env"] = "relative/grubenv" }, "grub-env" },

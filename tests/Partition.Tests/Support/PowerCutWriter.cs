@@ -25,6 +25,16 @@ internal sealed class PowerCutWriter(long bytesWritten) : DurableWriter
         throw new PowerCutException();
     }
 
+    /// <summary>A rename is one step: with <see cref="BytesWritten"/> 0 the cut comes before it, else right after it.</summary>
+    public override async Task RenameAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        if (BytesWritten > 0)
+        {
+            await base.RenameAsync(from, to, cancellationToken);
+        }
+        throw new PowerCutException();
+    }
+
     /// <summary>How many of <paramref name="length"/> bytes reach the disk before the cut.</summary>
     private int Allowed(int length) => (int)Math.Clamp(BytesWritten, 0, length);
 }

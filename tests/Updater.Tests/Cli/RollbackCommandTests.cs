@@ -19,7 +19,7 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _box.Dispose();
 
-    public static TheoryData<string> Backends() => new() { "grub", "uboot" };
+    public static TheoryData<string> Backends() => new() { "grub", "uboot", "systemd-boot" };
 
     [Theory]
     [MemberData(nameof(Backends))]
@@ -95,6 +95,11 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         if (backend == "grub")
         {
             ProcessRunner.RunChecked("grub-editenv", _box.GrubEnv, "set", "B_TRY=1");
+        }
+        else if (backend == "systemd-boot")
+        {
+            // What systemd-boot leaves after booting B three times: +0-3, sorted last.
+            File.Move(_box.Path("esp/loader/entries/updater-2-b+3.conf"), _box.Path("esp/loader/entries/updater-2-b+0-3.conf"));
         }
         else
         {
@@ -189,14 +194,56 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
             ProcessRunner.RunChecked("mkenvimage", "-s", "0x4000", "-o", _box.UBootEnv, empty);
             File.WriteAllText(_box.Path("fw_env.config"), $"{_box.UBootEnv} 0x0 0x4000\n");
         }
+        if (backend == "systemd-boot")
+        {
+            // The ESP as an integrator provisions it: an entry per slot and the kernels they name; A committed at
+            // generation 1, B never written (+0, which systemd-boot sorts last).
+            Directory.CreateDirectory(_box.Path("esp/loader/entries"));
+            Directory.CreateDirectory(_box.Path("efivars"));
+            foreach (string slot in new[] { "a", "b" })
+            {
+                Directory.CreateDirectory(_box.Path($"esp/{slot}"));
+                File.WriteAllText(_box.Path($"esp/{slot}/vmlinuz"), "kernel");
+                File.WriteAllText(_box.Path($"esp/loader/entries/updater-{(slot == "a" ? "1-a" : "0-b+0")}.conf"),
+                    $"title Test device ({slot})\nlinux /{slot}/vmlinuz\noptions updater.slot={slot.ToUpperInvariant()}\n");
+            }
+        }
     }
 
-    private string EnvFile(string backend) => backend == "uboot" ? _box.UBootEnv : _box.GrubEnv;
+    private string EnvFile(string backend) => backend switch
+    {
+        "uboot" => _box.UBootEnv,
+        "systemd-boot" => EntryNames(),
+        _ => _box.GrubEnv,
+    };
+
+    /// <summary>systemd-boot's state is the entries' names: a file listing them, so "the bytes are unchanged" compares them.</summary>
+    private string EntryNames()
+    {
+        string listing = _box.Path("entry-names");
+        File.WriteAllLines(listing, Directory.GetFiles(_box.Path("esp/loader/entries")).Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+        return listing;
+    }
 
     /// <summary>The boot order as the real tool reads it.</summary>
-    private string Order(string backend) => backend == "uboot"
-        ? ProcessRunner.RunChecked("fw_printenv", "-c", _box.Path("fw_env.config"), "-n", "BOOT_ORDER").Stdout.Trim()
-        : new GrubEnvFile(_box.GrubEnv).List()["ORDER"];
+    private string Order(string backend) => backend switch
+    {
+        "uboot" => ProcessRunner.RunChecked("fw_printenv", "-c", _box.Path("fw_env.config"), "-n", "BOOT_ORDER").Stdout.Trim(),
+        "systemd-boot" => BootctlOrder(),
+        _ => new GrubEnvFile(_box.GrubEnv).List()["ORDER"],
+    };
+
+    /// <summary>The entries in the order `bootctl list` sorts them (systemd-boot's: +0 last, then newest name first), as slots.</summary>
+    private string BootctlOrder()
+    {
+        var start = ProcessRunner.StartInfo("bootctl", "list", "--json=short");
+        start.Environment["SYSTEMD_ESP_PATH"] = _box.Path("esp");
+        var result = ProcessRunner.RunAsync(start).GetAwaiter().GetResult();
+        Assert.True(result.ExitCode == 0, result.Output);
+        return string.Join(' ', result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("id").GetString()!)
+            .Select(id => id.Split('-')[2][..1].ToUpperInvariant()));
+    }
 
     private Task<ProcessResult> Ok(params string[] args) => UpdaterProcess.ExpectAsync(0, ["--config", _box.ConfigPath, .. args]);
 }
