@@ -15,7 +15,7 @@ updater=$root/tests/fuzz/.build/updater/updater
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rm -rf "$seeds"
-mkdir -p "$seeds"/{bundle,bundle-unverified,envelope,chunk-index,chunk-decode,channel,root,update-conf,header-file,image-info,clock,health,grubenv,uboot,uboot-redundant,http,url,bundle-url}
+mkdir -p "$seeds"/{bundle,bundle-unverified,envelope,chunk-index,chunk-decode,channel,root,update-conf,header-file,image-info,clock,health,grubenv,systemd-boot,uboot,uboot-redundant,http,url,bundle-url}
 
 # Bundles: three 4 KiB chunks (the last one short) compressed, and the same stored as is.
 python3 -c 'import sys; sys.stdout.buffer.write((b"rootfs image " * 700)[:4096 * 2 + 1000])' > "$work/rootfs.img"
@@ -59,6 +59,13 @@ printf '{"time":"2026-06-01T00:00:00+00:00","source":"channel stable version 3"}
 cp dist/health.d/10-example.conf "$seeds/health/example.conf"
 printf '[check.web]\ntype = http\nurl = http://127.0.0.1:8080/health?x=1\nstatus = 200-204\ntimeout = 500ms\nretries = 2\nrequired = no\n' > "$seeds/health/http.conf"
 printf '[check.sh]\ntype = command\ncommand = test -e /run/ok\n' > "$seeds/health/command.conf"
+
+# systemd-boot: an entry's name on the first line, the entry after it (as the integrator writes them), and an
+# efivarfs string variable (4 attribute bytes, UTF-16LE, NUL) as systemd-boot leaves LoaderBootCountPath.
+printf 'updater-2-b+3.conf\ntitle Device (slot B)\nlinux /b/vmlinuz\ninitrd /b/initrd\noptions root=PARTLABEL=rootfs-b updater.slot=B\n' > "$seeds/systemd-boot/trial"
+printf 'updater-1-a.conf\n# committed\ntitle "Device (slot A)"\nsort-key device\nversion 1.0\nlinux /a/vmlinuz\n' > "$seeds/systemd-boot/committed"
+printf 'updater-2-b+0-3.conf\ntimeout 0\ndefault updater-*\n' > "$seeds/systemd-boot/exhausted"
+python3 -c 'import sys; sys.stdout.buffer.write(b"\x06\x00\x00\x00" + "\\loader\\entries\\updater-2-b+2-1.conf\0".encode("utf-16-le"))' > "$seeds/systemd-boot/efivar"
 
 # Boot environments made by the real tools.
 grub-editenv "$seeds/grubenv/empty" create

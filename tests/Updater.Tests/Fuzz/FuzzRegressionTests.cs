@@ -24,12 +24,14 @@ public class FuzzRegressionTests
 
     public static TheoryData<string> BundleUrlInputs() => Inputs("bundle-url");
 
+    public static TheoryData<string> SystemdBootInputs() => Inputs("systemd-boot");
+
     private static byte[] Read(string target, string name) => File.ReadAllBytes(RepositoryPaths.Fixture(Path.Combine("fuzz", target, name)));
 
     private static void ShortAndNamed(Exception e, string name)
     {
         Assert.Contains(name, e.Message, StringComparison.Ordinal);
-        Assert.True(e.Message.Length <= MaxMessageChars, $"{e.Message.Length} chars: {e.Message[..200]}");
+        Assert.True(e.Message.Length <= MaxMessageChars, $"{e.Message.Length} chars: {e.Message[..Math.Min(200, e.Message.Length)]}");
     }
 
     /// <summary>JSON errors quoted a hostile property name or value in full (kilobytes): now escaped and bounded.</summary>
@@ -41,6 +43,23 @@ public class FuzzRegressionTests
         var e = Assert.Throws<UpdaterException>(() => VerifiedChannel.Open(Read("channel", file), root, "channel.json"));
         Assert.Equal(ExitCode.BadInput, e.ExitCode);
         ShortAndNamed(e, "channel.json");
+    }
+
+    /// <summary>
+    /// An entry name with leading zeros (updater-0000-a.conf, +083) was taken for a slot's entry and written back
+    /// without them, so the backend's rename would have missed the file. Now it is refused, naming the file and the
+    /// name to rename it to.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SystemdBootInputs))]
+    public void Systemd_boot_entry_name_is_ours_exactly_as_written_or_refused(string file)
+    {
+        byte[] input = Read("systemd-boot", file);
+        int newline = Array.IndexOf(input, (byte)'\n');
+        string name = System.Text.Encoding.UTF8.GetString(input, 0, newline < 0 ? input.Length : newline);
+        var e = Assert.Throws<Partition.Bootloaders.BootEnvironmentException>(() => Partition.Bootloaders.SystemdBoot.SystemdBootEntryName.Parse(name, "updater", "/efi/loader/entries"));
+        ShortAndNamed(e, "/efi/loader/entries/" + name);
+        Assert.Contains("leading zeros; rename it to updater-", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>

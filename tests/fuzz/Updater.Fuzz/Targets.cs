@@ -5,6 +5,7 @@ using System.Text;
 using HealthCheck.Parsing;
 using Partition.Bootloaders;
 using Partition.Bootloaders.Grub;
+using Partition.Bootloaders.SystemdBoot;
 using Partition.Bootloaders.UBoot;
 using Updater.Bundles;
 using Updater.Config;
@@ -41,6 +42,7 @@ internal static class Targets
         ["clock"] = Clock,
         ["health"] = Health,
         ["grubenv"] = Grubenv,
+        ["systemd-boot"] = SystemdBoot,
         ["uboot"] = input => UBoot(input, redundant: false),
         ["uboot-redundant"] = input => UBoot(input, redundant: true),
         ["uboot-crc"] = input => UBoot(input, redundant: false, fixCrc: true),
@@ -358,6 +360,45 @@ internal static class Targets
             return;
         }
         _ = block.Variables;
+    }
+
+    /// <summary>
+    /// systemd-boot's inputs: the first line as an entry's file name (a name the backend takes as one of its slots
+    /// must be the name it would write back, or its rename would miss the file), the rest as the entry file, and
+    /// the whole input as an efivarfs string variable.
+    /// </summary>
+    private static void SystemdBoot(byte[] input)
+    {
+        int newline = Array.IndexOf(input, (byte)'\n');
+        string name = Encoding.UTF8.GetString(input, 0, newline < 0 ? input.Length : newline);
+        try
+        {
+            if (SystemdBootEntryName.Parse(name, "updater", "/fuzz/loader/entries") is { } entry && entry.FileName != name)
+            {
+                throw new FindingException($"entry name '{Check.Cap(name)}' is read as slot {entry.Bootname} but written back as '{entry.FileName}'");
+            }
+        }
+        catch (BootEnvironmentException e)
+        {
+            Check.Rejection(e, "/fuzz/loader/entries");
+        }
+        try
+        {
+            var file = BlsFile.Parse(input.AsSpan(newline < 0 ? input.Length : newline + 1), Name);
+            _ = file.Last("linux");
+        }
+        catch (BootEnvironmentException e)
+        {
+            Check.Rejection(e, Name);
+        }
+        try
+        {
+            _ = EfiVariable.Decode(input, Name);
+        }
+        catch (BootEnvironmentException e)
+        {
+            Check.Rejection(e, Name);
+        }
     }
 
     /// <param name="fixCrc">The harness writes the right CRC-32 first, so mutations reach the variable parser behind it.</param>

@@ -57,7 +57,14 @@ public sealed partial record SystemdBootEntryName(string Prefix, long Generation
         long generation = long.Parse(match.Groups["generation"].Value, NumberStyles.None, CultureInfo.InvariantCulture);
         int? left = Counter(match.Groups["left"], fileName, directory, "tries left");
         int? done = Counter(match.Groups["done"], fileName, directory, "tries done");
-        return new SystemdBootEntryName(prefix, generation, match.Groups["slot"].Value.ToUpperInvariant(), left, done);
+        var name = new SystemdBootEntryName(prefix, generation, match.Groups["slot"].Value.ToUpperInvariant(), left, done);
+        if (name.FileName != fileName)
+        {
+            // Leading zeros: systemd-boot reads the numbers the same, but a rename from the name the updater would
+            // write would miss this file (found by tests/fuzz).
+            throw new BootEnvironmentException(Path.Combine(directory, fileName), null, $"has leading zeros; rename it to {name.FileName}, the form the updater writes");
+        }
+        return name;
     }
 
     private static int? Counter(Group group, string fileName, string directory, string what)
