@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-#   tests/explore/run.sh [--depth N] [--random N] [--max-length N] [--backend grub|uboot|all] [--seed N]
+#   tests/explore/run.sh [--depth N] [--random N] [--max-length N] [--backend grub|uboot|systemd-boot|all] [--seed N]
 #   tests/explore/run.sh --ci      CI: the power-cut layer's self test, the explorer's self test (sabotage it must
-#                                  catch), then every sequence up to depth 6 for both backends
+#                                  catch), then every sequence up to depth 6 for the three backends
 # Explores the update state machine with the real commands in-process (tests/explore/Updater.Explore) under the
 # power-cut layer (tests/explore/powercut), on a tmpfs; exit 1 on any invariant violated (printed as the
 # shortest sequence of steps that breaks it).
@@ -24,18 +24,19 @@ explore() {
 if [ "${1:-}" = --ci ]; then
   bash tests/explore/powercut/selftest.sh | tail -1
   explore --self-test --depth 2 | grep 'self test'
-  # Both backends at once, one per core, each with its own device directory; both must pass.
-  mkdir -p "$base/grub" "$base/uboot"
-  for backend in grub uboot; do
+  # The backends at once, each with its own device directory; all must pass.
+  backends=(grub uboot systemd-boot)
+  pids=()
+  for backend in "${backends[@]}"; do
+    mkdir -p "$base/$backend"
     POWERCUT_ROOT=$base/$backend/device POWERCUT_LIB=$build/libpowercut.so EXPLORE_WORK=$base/$backend/fixed EXPLORE_REPOSITORY=$repo \
       LD_PRELOAD=$build/libpowercut.so dotnet "$build/explore/Updater.Explore.dll" --backend "$backend" \
       --depth "${EXPLORE_DEPTH:-6}" ${EXPLORE_RANDOM:+--random "$EXPLORE_RANDOM"} >"$base/$backend.log" 2>&1 &
-    eval "pid_$backend=$!"
+    pids+=($!)
   done
   status=0
-  wait "$pid_grub" || status=1
-  wait "$pid_uboot" || status=1
-  grep -v '^first violation\|^  after' "$base/grub.log" "$base/uboot.log" | sed 's|^[^:]*/||'
+  for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+  for backend in "${backends[@]}"; do grep -v '^first violation\|^  after' "$base/$backend.log" | sed "s|^|$backend.log:|"; done
   exit "$status"
 else
   explore "$@"

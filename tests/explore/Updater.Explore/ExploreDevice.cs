@@ -28,9 +28,15 @@ internal sealed class ExploreDevice
         Fixed = fixedDirectory;
         Repository = repository;
         Directory.CreateDirectory(Fixed);
-        EnvFile = Path.Combine(Root, backend == "grub" ? "grubenv" : "uboot.env");
+        EnvFile = Path.Combine(Root, backend switch { "grub" => "grubenv", "uboot" => "uboot.env", _ => "esp/loader/entries" });
         UBoot = new UBootOptions(EnvFile, 0, 0x4000, 0x4000);
-        Firmware = backend == "grub" ? new GrubFirmware(EnvFile) : new UBootFirmware(UBoot);
+        Firmware = backend switch
+        {
+            "grub" => new GrubFirmware(EnvFile),
+            "uboot" => new UBootFirmware(UBoot),
+            "systemd-boot" => new SystemdBootFirmware(EnvFile),
+            _ => throw new ArgumentException($"no backend {backend}: grub, uboot or systemd-boot", nameof(backend)),
+        };
     }
 
     public string Backend { get; }
@@ -106,7 +112,12 @@ internal sealed class ExploreDevice
             [system]
             compatible = {Board}
             bootloader = {Backend}
-            {(Backend == "grub" ? $"grub-env = {EnvFile}" : $"uboot-env = {EnvFile}\nuboot-env-size = 0x4000\nuboot-env-redundant-offset = 0x4000")}
+            {Backend switch
+            {
+                "grub" => $"grub-env = {EnvFile}",
+                "uboot" => $"uboot-env = {EnvFile}\nuboot-env-size = 0x4000\nuboot-env-redundant-offset = 0x4000",
+                _ => $"systemd-boot-esp = {Path.Combine(Root, "esp")}\nsystemd-boot-efivars = {Path.Combine(Fixed, "efivars")}",
+            }}
             state-dir = {Path.Combine(Root, "state")}
             trust-root = {Path.Combine(Fixed, "root.json")}
             image-info = {ImageInfoPath}
@@ -135,9 +146,13 @@ internal sealed class ExploreDevice
         {
             GrubFirmware.Provision(EnvFile);
         }
-        else
+        else if (Backend == "uboot")
         {
             UBootFirmware.Provision(UBoot);
+        }
+        else
+        {
+            SystemdBootFirmware.Provision(Path.Combine(Root, "esp"));
         }
     }
 

@@ -415,7 +415,7 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
     }
 
     private IReadOnlyDictionary<string, string> ReadEnv(DeviceSnapshot state) =>
-        device.Firmware.ReadFrom(state.Read(Path.GetFileName(device.EnvFile)));
+        device.Firmware.ReadFrom(state, device);
 
     /// <summary>
     /// What decides the device's future: the booted slot, each slot's content and whether the bootloader would

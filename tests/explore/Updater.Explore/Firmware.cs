@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using Partition.Bootloaders.Grub;
+using Partition.Bootloaders.SystemdBoot;
 using Partition.Bootloaders.UBoot;
 
 namespace Updater.Explore;
@@ -18,6 +19,10 @@ internal abstract class Firmware
 
     /// <summary>The variables as the firmware would read them from these file bytes.</summary>
     public abstract IReadOnlyDictionary<string, string> ReadFrom(byte[] file);
+
+    /// <summary>The variables as the firmware would read them from a captured state (the environment file's bytes there).</summary>
+    public virtual IReadOnlyDictionary<string, string> ReadFrom(DeviceSnapshot state, ExploreDevice device) =>
+        ReadFrom(state.Read(Path.GetRelativePath(device.Root, device.EnvFile)));
 
     /// <summary>One power-on: the slot it boots (null: nothing bootable, a brick) and the variables it saves.</summary>
     public abstract (string? Slot, IReadOnlyDictionary<string, string> After, bool Saves) Decide(IReadOnlyDictionary<string, string> env);
@@ -130,5 +135,85 @@ internal sealed class UBootFirmware(UBootOptions options) : Firmware
         var file = new byte[(options.RedundantOffset ?? 0) + options.Size];
         first.CopyTo(file, (int)options.Offset);
         File.WriteAllBytes(options.Device, file);
+    }
+}
+
+/// <summary>
+/// systemd-boot: the "variables" are the slots' entry names in loader/entries/ (A=updater-1-a.conf), which it
+/// sorts, boots the first of, and renames when counted (<see cref="SystemdBootRule"/>); a save is that rename.
+/// </summary>
+internal sealed class SystemdBootFirmware(string entries) : Firmware
+{
+    private const string Prefix = SystemdBootOptions.DefaultEntryPrefix;
+
+    public override string Backend => "systemd-boot";
+
+    public override IReadOnlyDictionary<string, string> Read() => Variables(Directory.GetFiles(entries).Select(Path.GetFileName)!);
+
+    public override IReadOnlyDictionary<string, string> ReadFrom(byte[] file) => throw new NotSupportedException("systemd-boot keeps its state in file names");
+
+    public override IReadOnlyDictionary<string, string> ReadFrom(DeviceSnapshot state, ExploreDevice device)
+    {
+        string directory = Path.GetRelativePath(device.Root, entries);
+        return Variables(state.Files.Where(f => Path.GetDirectoryName(f.Path) == directory).Select(f => Path.GetFileName(f.Path)));
+    }
+
+    private IReadOnlyDictionary<string, string> Variables(IEnumerable<string> names)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            if (SystemdBootEntryName.Parse(name, Prefix, entries) is { } entry)
+            {
+                // Two names for one slot would be a torn rename; the backend refuses those, the firmware boots one.
+                variables[entry.Bootname] = variables.TryGetValue(entry.Bootname, out var other) ? other + " " + name : name;
+            }
+        }
+        return variables;
+    }
+
+    private List<SystemdBootEntryName> Entries(IReadOnlyDictionary<string, string> env) =>
+        env.Values.SelectMany(v => v.Split(' ')).Select(n => SystemdBootEntryName.Parse(n, Prefix, entries)!).ToList();
+
+    public override (string? Slot, IReadOnlyDictionary<string, string> After, bool Saves) Decide(IReadOnlyDictionary<string, string> env)
+    {
+        var (slot, before, after) = SystemdBootRule.Decide(Entries(env));
+        if (slot is null || before == after)
+        {
+            return (slot, env, false);
+        }
+        var next = new Dictionary<string, string>(env, StringComparer.Ordinal) { [slot] = env[slot].Replace(before!.FileName, after!.FileName, StringComparison.Ordinal) };
+        return (slot, next, true);
+    }
+
+    public override bool Bootable(IReadOnlyDictionary<string, string> env, string slot) =>
+        env.TryGetValue(slot, out var names) && names.Split(' ').Any(n => SystemdBootRule.SlotState(SystemdBootEntryName.Parse(n, Prefix, entries)!).Bootable);
+
+    public override bool Committed(IReadOnlyDictionary<string, string> env, string slot) =>
+        env.TryGetValue(slot, out var names) && names.Split(' ').Any(n => SystemdBootEntryName.Parse(n, Prefix, entries)!.Committed);
+
+    /// <summary>Renames every entry whose name differs, as systemd-boot's SetInfo does for the one it boots.</summary>
+    protected override void Save(IReadOnlyDictionary<string, string> variables)
+    {
+        var current = Read();
+        foreach (var (slot, name) in variables)
+        {
+            if (current.TryGetValue(slot, out var old) && old != name)
+            {
+                File.Move(Path.Combine(entries, old), Path.Combine(entries, name));
+            }
+        }
+    }
+
+    /// <summary>The ESP an integrator provisions: an entry per slot and the kernels they name; A committed, B never written.</summary>
+    public static void Provision(string esp)
+    {
+        Directory.CreateDirectory(Path.Combine(esp, "loader", "entries"));
+        foreach (var (slot, name) in new[] { ("a", "updater-1-a.conf"), ("b", "updater-0-b+0.conf") })
+        {
+            Directory.CreateDirectory(Path.Combine(esp, slot));
+            File.WriteAllText(Path.Combine(esp, slot, "vmlinuz"), "kernel");
+            File.WriteAllText(Path.Combine(esp, "loader", "entries", name), $"title Explore ({slot})\nlinux /{slot}/vmlinuz\noptions updater.slot={slot.ToUpperInvariant()}\n");
+        }
     }
 }

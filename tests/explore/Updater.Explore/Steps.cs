@@ -55,10 +55,14 @@ internal sealed record ExploreEvent(string Name, string[] Command, bool ChecksPa
                 variables[other + "_OK"] = "1";
                 variables[other + "_TRIAL"] = "0";
             }
-            else
+            else if (device.Backend == "uboot")
             {
                 variables["BOOT_ORDER"] = $"{other} {booted}";
                 variables[$"BOOT_{other}_LEFT"] = "3";
+            }
+            else
+            {
+                variables[other] = $"updater-999-{other.ToLowerInvariant()}.conf";
             }
             device.Firmware.Write(variables);
         }),
