@@ -85,7 +85,13 @@ public abstract class EnvironmentBootloader : IBootloader
         new(
             SplitOrder(Effective(variables)[OrderVariable]),
             SupportedBootnames.Select(bootname => SlotState(variables, bootname)).ToList(),
-            variables);
+            variables)
+        {
+            ReportedBoot = ReportedBoot(variables),
+        };
+
+    /// <summary>The slot the bootloader reports it started, when it reports one (<see cref="BootState.ReportedBoot"/>).</summary>
+    private protected virtual string? ReportedBoot(IReadOnlyDictionary<string, string> variables) => null;
 
     /// <summary>
     /// Decodes environment text strictly: a byte sequence that is not UTF-8 is an error naming the offset, never a

@@ -64,6 +64,12 @@ public sealed record BootState(
 
     public SlotBootState? Slot(string bootname) => Slots.FirstOrDefault(s => s.Bootname == bootname);
 
+    /// <summary>
+    /// The slot the bootloader says it started this boot (systemd-boot's LoaderEntrySelected), or null when it does
+    /// not say: a second witness beside the kernel command line.
+    /// </summary>
+    public string? ReportedBoot { get; init; }
+
     /// <summary>The raw <see cref="SecurityFloorVariable"/> value, null when unset; <see cref="SecurityFloorVariable.Read"/> parses it.</summary>
     public string? SecurityFloorText => Variables.TryGetValue(SecurityFloorVariable.Name, out var value) ? value : null;
 }

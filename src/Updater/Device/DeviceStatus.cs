@@ -68,6 +68,10 @@ internal static class DeviceStatus
         {
             problems.Add($"anti-rollback floor: {floorProblem}");
         }
+        if (device.Boot?.ReportedBoot is { } reported && device.Booted is { } booted && reported != booted.Bootname)
+        {
+            problems.Add($"the bootloader reports it started slot {reported}, but the booted slot is {booted.Bootname} ({booted.Evidence}): check the kernel command line (updater.slot=) of slot {reported}'s boot entry");
+        }
         if (device.Boot is not null && device.Booted is not null && device.Boot.NextBoot is null)
         {
             problems.Add("the bootloader has no bootable slot: the next boot will fail");

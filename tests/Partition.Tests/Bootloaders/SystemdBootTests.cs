@@ -193,6 +193,7 @@ public sealed class SystemdBootTests : IDisposable
         var state = await Backend().ReadStateAsync(CancellationToken.None);
         Assert.Equal("updater-2-b+3.conf", state.Variables["LoaderEntrySelected"]);
         Assert.Equal(@"\loader\entries\updater-2-b+2-1.conf", state.Variables["LoaderBootCountPath"]);
+        Assert.Equal("B", state.ReportedBoot);
     }
 
     [Theory]

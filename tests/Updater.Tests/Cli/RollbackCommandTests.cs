@@ -183,6 +183,22 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         Assert.Contains("grub-envv", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Status_names_a_boot_entry_that_started_another_slot_than_its_command_line_says()
+    {
+        // systemd-boot's LoaderEntrySelected says which entry it started; a slot detected otherwise means an entry
+        // whose options carry the wrong updater.slot=.
+        UseBackend("systemd-boot");
+        await File.WriteAllBytesAsync(_box.Path($"efivars/LoaderEntrySelected-{Partition.Bootloaders.SystemdBoot.EfiVariable.LoaderVendor}"),
+            Partition.Bootloaders.SystemdBoot.EfiVariable.Encode("updater-0-b+0.conf"));
+        var (_, stdout, _) = await Ok("status");
+        Assert.Contains("the bootloader reports it started slot B, but the booted slot is A", stdout, StringComparison.Ordinal);
+        await File.WriteAllBytesAsync(_box.Path($"efivars/LoaderEntrySelected-{Partition.Bootloaders.SystemdBoot.EfiVariable.LoaderVendor}"),
+            Partition.Bootloaders.SystemdBoot.EfiVariable.Encode("updater-1-a.conf"));
+        (_, stdout, _) = await Ok("status");
+        Assert.DoesNotContain("reports it started", stdout, StringComparison.Ordinal);
+    }
+
     private void UseBackend(string backend)
     {
         File.WriteAllText(_box.ConfigPath, _box.ConfigText(backend: backend));

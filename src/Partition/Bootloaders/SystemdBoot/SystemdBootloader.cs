@@ -253,6 +253,26 @@ public sealed class SystemdBootloader : EnvironmentBootloader
 
     private static string Shown(string? value) => value is null ? "unset" : $"'{string.Concat(value.Take(80).Select(c => char.IsControl(c) ? '?' : c))}'";
 
+    /// <summary>
+    /// LoaderEntrySelected is the id systemd-boot booted: the entry's file name, lower-cased, before this boot's
+    /// rename (updater-2-b+3.conf). Null when it is not one of the updater's entries or not set.
+    /// </summary>
+    private protected override string? ReportedBoot(IReadOnlyDictionary<string, string> variables)
+    {
+        if (!variables.TryGetValue("LoaderEntrySelected", out var id))
+        {
+            return null;
+        }
+        try
+        {
+            return SystemdBootEntryName.Parse(id, Options.EntryPrefix, Options.EntriesDirectory)?.Bootname;
+        }
+        catch (BootEnvironmentException)
+        {
+            return null;
+        }
+    }
+
     private protected override Dictionary<string, string> Effective(IReadOnlyDictionary<string, string> variables) =>
         new(variables, StringComparer.Ordinal);
 
