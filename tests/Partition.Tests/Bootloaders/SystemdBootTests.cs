@@ -196,6 +196,19 @@ public sealed class SystemdBootTests : IDisposable
         Assert.Equal("B", state.ReportedBoot);
     }
 
+    [Fact]
+    public async Task An_undecodable_efi_variable_is_shown_as_such_and_a_garbled_default_still_refuses_a_change()
+    {
+        File.WriteAllBytes(_dir.Path($"efivars/LoaderEntrySelected-{EfiVariable.LoaderVendor}"), [6, 0, 0, 0, 0x41]);
+        File.WriteAllBytes(_dir.Path($"efivars/LoaderEntryDefault-{EfiVariable.LoaderVendor}"), [6, 0, 0, 0, 0x00, 0xd8, 0, 0]);
+        var state = await Backend().ReadStateAsync(CancellationToken.None);
+        Assert.StartsWith("unreadable: ", state.Variables["LoaderEntrySelected"], StringComparison.Ordinal);
+        Assert.Null(state.ReportedBoot);
+        var e = await Assert.ThrowsAsync<BootEnvironmentException>(() => Backend().ActivateAsync("B", BootActivation.Trial, CancellationToken.None));
+        Assert.Contains("EFI variable LoaderEntryDefault is 'unreadable: ", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["updater-0-b+0.conf", "updater-1-a.conf"], Names());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

@@ -106,7 +106,7 @@ public sealed class SystemdBootloader : EnvironmentBootloader
         variables[OrderName] = string.Join(' ', PreferenceOrder(entries.Values.Select(e => e.Item1)));
         if (others.Count > 0)
         {
-            variables["other_entries"] = string.Join(' ', others);
+            variables["other_entries"] = string.Join(' ', others.Select(n => string.Concat(n.Take(80).Select(c => char.IsControl(c) ? '?' : c))));
         }
         if (File.Exists(Options.SecurityFloorFile))
         {
@@ -114,9 +114,18 @@ public sealed class SystemdBootloader : EnvironmentBootloader
         }
         foreach (string efi in new[] { "LoaderEntrySelected", "LoaderBootCountPath", "LoaderEntryDefault", "LoaderEntryOneShot" })
         {
-            if (EfiVariable.ReadString(Options.EfiVariables, efi) is { } value)
+            // What systemd-boot left is shown, not trusted: one that does not decode is shown as such (and, for a
+            // pinned default, refuses a change), but never stops the updater from reading its own entries.
+            try
             {
-                variables[efi] = value;
+                if (EfiVariable.ReadString(Options.EfiVariables, efi) is { } value)
+                {
+                    variables[efi] = value;
+                }
+            }
+            catch (BootEnvironmentException e)
+            {
+                variables[efi] = "unreadable: " + e.Message;
             }
         }
         BlsFile? loaderConf = File.Exists(Options.LoaderConf) ? ReadBls(Options.LoaderConf) : null;
