@@ -5,7 +5,7 @@
 # unpacks it into /var/cache/updater-e2e (E2E_CACHE).
 set -euo pipefail
 pkgs=(qemu-system-x86 ovmf grub-efi-amd64-bin grub-common gdisk dosfstools mtools e2fsprogs
-      busybox-static jq xz-utils)
+      busybox-static jq xz-utils systemd-boot-efi)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

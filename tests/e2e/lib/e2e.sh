@@ -7,6 +7,7 @@ _e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_e2e_lib/rootfs.sh"
 . "$_e2e_lib/disk.sh"
 . "$_e2e_lib/grubenv.sh"
+. "$_e2e_lib/sdboot.sh"
 . "$_e2e_lib/serial.sh"
 . "$_e2e_lib/qemu.sh"
 . "$_e2e_lib/http.sh"

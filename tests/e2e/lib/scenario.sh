@@ -69,6 +69,12 @@ scenario_hook() {
   echo "$SCEN_DIR/$1.sh"
 }
 
+# The bootloader state the host records before and after each boot ($LOG.env-before, $LOG.env-after; what
+# assert_env_unchanged compares): SCEN_STATE_SUMMARY DISK prints it on one line, SCEN_STATE_NAME names it in logs.
+# The GRUB disks' grubenv by default; a scenario booting another bootloader sets both (e.g. scenarios/sdboot.sh).
+SCEN_STATE_SUMMARY=grubenv_summary
+SCEN_STATE_NAME=grubenv
+
 # scenario_boot DISK TIMEOUT [HOOK]: one boot, logged to $SCEN_LOGS/boot-N.log. Sets LOG (that log),
 # BOOT_RC, BOOT_MS, BOOTED_SLOT (from the guest's E2E-BOOT marker, "-" when none). Returns 0 also
 # when the boot timed out or failed: scenarios assert on BOOT_RC.
@@ -77,7 +83,7 @@ scenario_boot() {
   local disk=$1 tmo=$2 hook=${3:-}
   SCEN_BOOTS=$((SCEN_BOOTS + 1))
   LOG="$SCEN_LOGS/boot-$SCEN_BOOTS.log"
-  grubenv_summary "$disk" > "$LOG.env-before" 2>/dev/null || true
+  "$SCEN_STATE_SUMMARY" "$disk" > "$LOG.env-before" 2>/dev/null || true
   boot_start "$disk" "$LOG" "$tmo" "$hook"
   boot_wait
   _qemu_keep_warm_vars "$disk"
@@ -91,7 +97,7 @@ scenario_boot_start() {
   SCEN_BOOTS=$((SCEN_BOOTS + 1))
   LOG="$SCEN_LOGS/boot-$SCEN_BOOTS.log"
   SCEN_DISK=$disk
-  grubenv_summary "$disk" > "$LOG.env-before" 2>/dev/null || true
+  "$SCEN_STATE_SUMMARY" "$disk" > "$LOG.env-before" 2>/dev/null || true
   boot_start "$disk" "$LOG" "$tmo" "$hook"
 }
 scenario_boot_kill() {
@@ -103,7 +109,7 @@ _scenario_after_boot() {
   local disk=$1 how
   BOOTED_SLOT=$(serial_markers "$LOG" BOOT | sed -n 's/^slot=\([^ ]*\).*/\1/p' | sed -n '$p')
   BOOTED_SLOT=${BOOTED_SLOT:--}
-  grubenv_summary "$disk" > "$LOG.env-after" 2>/dev/null || true
+  "$SCEN_STATE_SUMMARY" "$disk" > "$LOG.env-after" 2>/dev/null || true
   case "$BOOT_RC" in
     0) how=$(serial_marker "$LOG" END 2>/dev/null || echo "exited") ;;
     124) how="timeout" ;;
@@ -122,7 +128,7 @@ _scenario_after_boot() {
   fi
   printf 'boot %d: slot %s, %s, %s%s\n' "$SCEN_BOOTS" "$BOOTED_SLOT" "$how" "$(e2e_fmt_ms "$BOOT_MS")" "$parts" \
     | tee -a "$SCEN_DIR/boots" >&2
-  printf 'grubenv after boot %d: %s\n' "$SCEN_BOOTS" "$(cat "$LOG.env-after")" >&2
+  printf '%s after boot %d: %s\n' "$SCEN_STATE_NAME" "$SCEN_BOOTS" "$(cat "$LOG.env-after")" >&2
 }
 
 # --- assertions (each names what it checked when it fails) ---
@@ -176,8 +182,8 @@ assert_grubenv_block() {
   assert_eq "$head" "# GRUB Environment Block" "header of $E2E_GRUBENV_ON_ESP"
 }
 
-# assert_env_unchanged: the last boot left the grubenv as it found it.
+# assert_env_unchanged: the last boot left the grubenv (SCEN_STATE_NAME) as it found it.
 assert_env_unchanged() {
   [ "$(cat "$LOG.env-before")" = "$(cat "$LOG.env-after")" ] \
-    || e2e_fail "boot $SCEN_BOOTS changed grubenv: '$(cat "$LOG.env-before")' -> '$(cat "$LOG.env-after")'"
+    || e2e_fail "boot $SCEN_BOOTS changed $SCEN_STATE_NAME: '$(cat "$LOG.env-before")' -> '$(cat "$LOG.env-after")'"
 }
