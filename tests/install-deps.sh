@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the tests use when they are missing (needs root).
 set -euo pipefail
-pkgs=(grub-common libubootenv-tool u-boot-tools systemd-boot e2fsprogs time zstd python3 openssl nginx-light faketime softhsm2 opensc afl++)
+pkgs=(grub-common libubootenv-tool u-boot-tools systemd-boot efibootmgr e2fsprogs time zstd python3 openssl nginx-light faketime softhsm2 opensc afl++)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Globalization;
+using Partition.Bootloaders.Efi;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.SystemdBoot;
 using Partition.Bootloaders.UBoot;
@@ -24,13 +25,17 @@ public static class BootloaderFactory
     public const string SystemdBootTrialTries = "systemd-boot-trial-tries";
     public const string SystemdBootEntryPrefix = "systemd-boot-entry-prefix";
     public const string SystemdBootEfiVariables = "systemd-boot-efivars";
+    public const string EfiBootA = "efi-boot-a";
+    public const string EfiBootB = "efi-boot-b";
+    public const string EfiEfiVariables = "efi-efivars";
 
     /// <summary>Backend names accepted in `bootloader=`.</summary>
-    public static IReadOnlyList<string> Backends { get; } = ["grub", "uboot", "systemd-boot"];
+    public static IReadOnlyList<string> Backends { get; } = ["grub", "uboot", "systemd-boot", "efi"];
 
     private static readonly string[] GrubKeys = [GrubEnv, GrubTrialTries];
     private static readonly string[] UBootKeys = [UBootEnv, UBootEnvOffset, UBootEnvSize, UBootEnvRedundantOffset, UBootTrialTries];
     private static readonly string[] SystemdBootKeys = [SystemdBootEsp, SystemdBootTrialTries, SystemdBootEntryPrefix, SystemdBootEfiVariables];
+    private static readonly string[] EfiKeys = [EfiBootA, EfiBootB, EfiEfiVariables];
 
     /// <summary>Checks the keys of <paramref name="backend"/> and builds the backend.</summary>
     /// <exception cref="BootloaderConfigurationException">A key is bad, missing or unknown, or the backend is.</exception>
@@ -45,6 +50,7 @@ public static class BootloaderFactory
             { Grub: { } grub } => new GrubBootloader(grub),
             { UBoot: { } uboot } => new UBootBootloader(uboot),
             { SystemdBoot: { } systemdBoot } => new SystemdBootloader(systemdBoot),
+            { Efi: { } efi } => new EfiBootloader(efi),
             _ => throw new ArgumentException($"no options for bootloader \"{options.Backend}\"", nameof(options)),
         };
     }
@@ -59,6 +65,7 @@ public static class BootloaderFactory
             "grub" => BootloaderOptions.For(GrubOptionsFrom(keys)),
             "uboot" => BootloaderOptions.For(UBootOptionsFrom(keys)),
             "systemd-boot" => BootloaderOptions.For(SystemdBootOptionsFrom(keys)),
+            "efi" => BootloaderOptions.For(EfiOptionsFrom(keys)),
             _ => throw UnknownBackend(backend),
         };
     }
@@ -70,7 +77,7 @@ public static class BootloaderFactory
     /// <exception cref="BootloaderConfigurationException">The backend is unknown.</exception>
     public static IReadOnlyList<string> Bootnames(string backend) => backend switch
     {
-        "grub" or "uboot" or "systemd-boot" => EnvironmentBootloader.SupportedBootnames,
+        "grub" or "uboot" or "systemd-boot" or "efi" => EnvironmentBootloader.SupportedBootnames,
         _ => throw UnknownBackend(backend),
     };
 
@@ -100,6 +107,29 @@ public static class BootloaderFactory
             Tries(keys, SystemdBootTrialTries, SystemdBootOptions.DefaultTrialTries, SystemdBootOptions.MaxTrialTries),
             prefix,
             keys.ContainsKey(SystemdBootEfiVariables) ? RequiredPath(keys, SystemdBootEfiVariables, "the efivarfs mount, /sys/firmware/efi/efivars") : SystemdBootOptions.DefaultEfiVariables);
+    }
+
+    public static EfiOptions EfiOptionsFrom(IReadOnlyDictionary<string, string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        RejectUnknown(keys, EfiKeys, "efi");
+        ushort a = BootNumber(keys, EfiBootA, "A"), b = BootNumber(keys, EfiBootB, "B");
+        if (a == b)
+        {
+            throw new BootloaderConfigurationException(EfiBootB, $"Boot{EfiBootNumbers.Format(b)} is slot A's boot option too ({EfiBootA}); each slot needs its own");
+        }
+        return new EfiOptions(a, b,
+            keys.ContainsKey(EfiEfiVariables) ? RequiredPath(keys, EfiEfiVariables, "the efivarfs mount, /sys/firmware/efi/efivars") : EfiOptions.DefaultEfiVariables);
+    }
+
+    private static ushort BootNumber(IReadOnlyDictionary<string, string> keys, string key, string slot)
+    {
+        if (!keys.TryGetValue(key, out var text) || string.IsNullOrWhiteSpace(text))
+        {
+            throw new BootloaderConfigurationException(key, $"missing; the number of slot {slot}'s firmware boot option, as efibootmgr lists it (Boot0001 or 0001)");
+        }
+        return EfiBootNumbers.TryParse(text.Trim())
+            ?? throw new BootloaderConfigurationException(key, $"\"{Shown(text)}\" is not a boot option number: 1-4 hexadecimal digits, as in Boot0001 or 0001");
     }
 
     public static UBootOptions UBootOptionsFrom(IReadOnlyDictionary<string, string> keys)

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Partition.Devices;
 
-/// <summary>The few libc calls Mono.Posix lacks: ioctl for a block device's size, open with O_DIRECT.</summary>
+/// <summary>The few libc calls Mono.Posix lacks: ioctl for a block device's size and an inode's flags, open with O_DIRECT, statfs.</summary>
 internal static partial class NativeMethods
 {
     /// <summary>_IOR(0x12, 114, size_t): the size of a block device in bytes.</summary>
@@ -21,4 +21,26 @@ internal static partial class NativeMethods
 
     [LibraryImport("libc", SetLastError = true, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Open(string path, int flags);
+
+    /// <summary>_IOR('f', 1, long) and _IOW('f', 2, long): an inode's flags (chattr), of which efivarfs sets immutable.</summary>
+    internal const ulong FS_IOC_GETFLAGS = 0x80086601;
+    internal const ulong FS_IOC_SETFLAGS = 0x40086602;
+    internal const int FS_IMMUTABLE_FL = 0x10;
+
+    /// <summary>statfs(2)'s f_type of efivarfs.</summary>
+    internal const long EFIVARFS_MAGIC = 0xde5e81e4;
+
+    [LibraryImport("libc", SetLastError = true, EntryPoint = "ioctl")]
+    internal static partial int IoctlInt(int fd, ulong request, ref int value);
+
+    [LibraryImport("libc", SetLastError = true, EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int StatFs(string path, out StatFsBuffer buffer);
+
+    /// <summary>struct statfs on 64-bit Linux (120 bytes; f_type first), with room to spare.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct StatFsBuffer
+    {
+        public long Type;
+        public long Rest1, Rest2, Rest3, Rest4, Rest5, Rest6, Rest7, Rest8, Rest9, Rest10, Rest11, Rest12, Rest13, Rest14, Rest15;
+    }
 }

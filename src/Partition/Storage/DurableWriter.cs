@@ -40,4 +40,16 @@ internal class DurableWriter
         Fsync.FlushPath(Path.GetDirectoryName(Path.GetFullPath(to)) ?? "/", directory: true);
         return Task.CompletedTask;
     }
+
+    /// <summary>Removes <paramref name="path"/> when it is there, then flushes its directory.</summary>
+    public virtual Task DeleteAsync(string path, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+            Fsync.FlushPath(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/", directory: true);
+        }
+        return Task.CompletedTask;
+    }
 }

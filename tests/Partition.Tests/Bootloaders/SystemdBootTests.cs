@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Text.Json;
 using Partition.Bootloaders;
+using Partition.Bootloaders.Efi;
 using Partition.Bootloaders.SystemdBoot;
 using Partition.Storage;
 using Partition.Tests.Support;

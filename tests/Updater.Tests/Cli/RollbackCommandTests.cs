@@ -189,12 +189,12 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         // systemd-boot's LoaderEntrySelected says which entry it started; a slot detected otherwise means an entry
         // whose options carry the wrong updater.slot=.
         UseBackend("systemd-boot");
-        await File.WriteAllBytesAsync(_box.Path($"efivars/LoaderEntrySelected-{Partition.Bootloaders.SystemdBoot.EfiVariable.LoaderVendor}"),
-            Partition.Bootloaders.SystemdBoot.EfiVariable.Encode("updater-0-b+0.conf"));
+        await File.WriteAllBytesAsync(_box.Path($"efivars/LoaderEntrySelected-{Partition.Bootloaders.Efi.EfiVariable.LoaderVendor}"),
+            Partition.Bootloaders.Efi.EfiVariable.Encode("updater-0-b+0.conf"));
         var (_, stdout, _) = await Ok("status");
         Assert.Contains("the bootloader reports it started slot B, but the booted slot is A", stdout, StringComparison.Ordinal);
-        await File.WriteAllBytesAsync(_box.Path($"efivars/LoaderEntrySelected-{Partition.Bootloaders.SystemdBoot.EfiVariable.LoaderVendor}"),
-            Partition.Bootloaders.SystemdBoot.EfiVariable.Encode("updater-1-a.conf"));
+        await File.WriteAllBytesAsync(_box.Path($"efivars/LoaderEntrySelected-{Partition.Bootloaders.Efi.EfiVariable.LoaderVendor}"),
+            Partition.Bootloaders.Efi.EfiVariable.Encode("updater-1-a.conf"));
         (_, stdout, _) = await Ok("status");
         Assert.DoesNotContain("reports it started", stdout, StringComparison.Ordinal);
     }

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using HealthCheck.Parsing;
 using Partition.Bootloaders;
+using Partition.Bootloaders.Efi;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.SystemdBoot;
 using Partition.Bootloaders.UBoot;

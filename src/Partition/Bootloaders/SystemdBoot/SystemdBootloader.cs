@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Globalization;
+using Partition.Bootloaders.Efi;
 using Partition.Storage;
 
 namespace Partition.Bootloaders.SystemdBoot;
