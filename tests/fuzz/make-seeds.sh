@@ -15,7 +15,7 @@ updater=$root/tests/fuzz/.build/updater/updater
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rm -rf "$seeds"
-mkdir -p "$seeds"/{bundle,bundle-unverified,envelope,chunk-index,chunk-decode,channel,root,update-conf,header-file,image-info,clock,health,grubenv,systemd-boot,uboot,uboot-redundant,http,url,bundle-url}
+mkdir -p "$seeds"/{bundle,bundle-unverified,envelope,chunk-index,chunk-decode,channel,root,update-conf,header-file,image-info,clock,health,grubenv,systemd-boot,efi,uboot,uboot-redundant,http,url,bundle-url}
 
 # Bundles: three 4 KiB chunks (the last one short) compressed, and the same stored as is.
 python3 -c 'import sys; sys.stdout.buffer.write((b"rootfs image " * 700)[:4096 * 2 + 1000])' > "$work/rootfs.img"
@@ -66,6 +66,24 @@ printf 'updater-2-b+3.conf\ntitle Device (slot B)\nlinux /b/vmlinuz\ninitrd /b/i
 printf 'updater-1-a.conf\n# committed\ntitle "Device (slot A)"\nsort-key device\nversion 1.0\nlinux /a/vmlinuz\n' > "$seeds/systemd-boot/committed"
 printf 'updater-2-b+0-3.conf\ntimeout 0\ndefault updater-*\n' > "$seeds/systemd-boot/exhausted"
 python3 -c 'import sys; sys.stdout.buffer.write(b"\x06\x00\x00\x00" + "\\loader\\entries\\updater-2-b+2-1.conf\0".encode("utf-16-le"))' > "$seeds/systemd-boot/efivar"
+
+# efi: variables as efivarfs shows them, written by the real efibootmgr (EFIVARFS_PATH): BootOrder, BootNext,
+# and Boot#### load options (one from the test's own builder, one that efibootmgr deactivated).
+efi="$work/efivars"; mkdir -p "$efi"; G=8be4df61-93ca-11d2-aa0d-00e098032b8c
+python3 - "$efi/Boot0001-$G" <<'PY'
+import struct, sys
+fp = "\\EFI\\a\\grubx64.efi\0".encode("utf-16-le")
+dp = bytes([4, 4]) + struct.pack("<H", 4 + len(fp)) + fp + bytes([0x7f, 0xff, 4, 0])
+open(sys.argv[1], "wb").write(struct.pack("<IIH", 7, 1, len(dp)) + "updater A\0".encode("utf-16-le") + dp + b"root=PARTLABEL=rootfs-a")
+PY
+cp "$efi/Boot0001-$G" "$efi/Boot0002-$G"
+EFIVARFS_PATH="$efi/" efibootmgr -o 0002,0001 >/dev/null
+EFIVARFS_PATH="$efi/" efibootmgr -n 0002 >/dev/null
+EFIVARFS_PATH="$efi/" efibootmgr -b 0002 -A >/dev/null
+cp "$efi/BootOrder-$G" "$seeds/efi/bootorder"
+cp "$efi/BootNext-$G" "$seeds/efi/bootnext"
+cp "$efi/Boot0001-$G" "$seeds/efi/load-option"
+cp "$efi/Boot0002-$G" "$seeds/efi/load-option-inactive"
 
 # Boot environments made by the real tools.
 grub-editenv "$seeds/grubenv/empty" create

@@ -57,8 +57,24 @@ public sealed class BootloaderFactoryTests
         Assert.Equal("/efi/loader/entries", backend.Options.EntriesDirectory);
     }
 
+    [Fact]
+    public void Efi_keys_build_an_efi_backend_with_the_boot_numbers_as_efibootmgr_spells_them()
+    {
+        var bootloader = BootloaderFactory.Create("efi", new Dictionary<string, string> { ["efi-boot-a"] = "Boot0001", ["efi-boot-b"] = "000a" });
+
+        var backend = Assert.IsType<Partition.Bootloaders.Efi.EfiBootloader>(bootloader);
+        Assert.Equal("efi", backend.Name);
+        Assert.Equal(new Partition.Bootloaders.Efi.EfiOptions(1, 10, "/sys/firmware/efi/efivars"), backend.Options);
+    }
+
     public static TheoryData<string, Dictionary<string, string>, string> Bad => new()
     {
+        { "efi", new() { ["efi-boot-b"] = "0002" }, "efi-boot-a" },
+        { "efi", new() { ["efi-boot-a"] = "0001", ["efi-boot-b"] = "10002" }, "efi-boot-b" },
+        { "efi", new() { ["efi-boot-a"] = "0001", ["efi-boot-b"] = "Boot0001" }, "efi-boot-b" },
+        { "efi", new() { ["efi-boot-a"] = "0001", ["efi-boot-b"] = "0002", ["efi-efivars"] = "efivars" }, "efi-efivars" },
+        { "efi", new() { ["efi-boot-a"] = "0001", ["efi-boot-b"] = "0002", ["efi-bootnext"] = "1" }, "efi-bootnext" },
+        { "efi", new() { ["efi-boot-a"] = "0001", ["efi-boot-b"] = "0002", ["systemd-boot-esp"] = "/efi" }, "systemd-boot-esp" },
         { "systemd-boot", new(), "systemd-boot-esp" },
         { "systemd-boot", new() { ["systemd-boot-esp"] = "efi" }, "systemd-boot-esp" },
         { "systemd-boot", new() { ["systemd-boot-esp"] = "/efi", ["systemd-boot-entry-prefix"] = "My-OS" }, "systemd-boot-entry-prefix" },

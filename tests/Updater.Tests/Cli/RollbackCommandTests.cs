@@ -5,7 +5,7 @@ namespace Updater.Tests.Cli;
 
 /// <summary>
 /// `updater rollback`, `mark-good`, `mark-bad` and `status` through the real executable, with both backends,
-/// checked with the real tools (grub-editenv, fw_printenv) that the bootloader's side would read.
+/// checked with the real tools (grub-editenv, fw_printenv, bootctl, efibootmgr) that the bootloader's side would read.
 /// </summary>
 public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
 {
@@ -19,7 +19,7 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _box.Dispose();
 
-    public static TheoryData<string> Backends() => new() { "grub", "uboot", "systemd-boot" };
+    public static TheoryData<string> Backends() => new() { "grub", "uboot", "systemd-boot", "efi" };
 
     [Theory]
     [MemberData(nameof(Backends))]
@@ -100,6 +100,11 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         {
             // What systemd-boot leaves after booting B three times: +0-3, sorted last.
             File.Move(_box.Path("esp/loader/entries/updater-2-b+3.conf"), _box.Path("esp/loader/entries/updater-2-b+0-3.conf"));
+        }
+        else if (backend == "efi")
+        {
+            // What the firmware leaves after B's one boot: BootNext deleted.
+            Efibootmgr("-N");
         }
         else
         {
@@ -224,12 +229,36 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
                     $"title Test device ({slot})\nlinux /{slot}/vmlinuz\noptions updater.slot={slot.ToUpperInvariant()}\n");
             }
         }
+        if (backend == "efi")
+        {
+            // The NVRAM as an integrator provisions it: one boot option per slot; A in BootOrder, B not (never written).
+            Directory.CreateDirectory(_box.Path("efivars"));
+            WriteLoadOption(1, "updater A");
+            WriteLoadOption(2, "updater B");
+            Efibootmgr("-o", "0001");
+        }
+    }
+
+    /// <summary>A Boot#### load option as efibootmgr --create writes it: active, a description, a file path.</summary>
+    private void WriteLoadOption(ushort number, string description)
+    {
+        byte[] file = System.Text.Encoding.Unicode.GetBytes($"\\EFI\\{description[^1]}\\grubx64.efi\0");
+        var path = new List<byte> { 4, 4 };
+        path.AddRange(BitConverter.GetBytes((ushort)(4 + file.Length)));
+        path.AddRange(file);
+        path.AddRange(new byte[] { 0x7f, 0xff, 4, 0 });
+        var option = new List<byte> { 7, 0, 0, 0, 1, 0, 0, 0 };
+        option.AddRange(BitConverter.GetBytes((ushort)path.Count));
+        option.AddRange(System.Text.Encoding.Unicode.GetBytes(description + "\0"));
+        option.AddRange(path);
+        File.WriteAllBytes(_box.Path($"efivars/Boot{number:X4}-{Partition.Bootloaders.Efi.EfiVariable.GlobalVendor}"), option.ToArray());
     }
 
     private string EnvFile(string backend) => backend switch
     {
         "uboot" => _box.UBootEnv,
         "systemd-boot" => EntryNames(),
+        "efi" => Variables(),
         _ => _box.GrubEnv,
     };
 
@@ -241,11 +270,40 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         return listing;
     }
 
+    /// <summary>The firmware's state is a directory of variables: a file of their names and bytes, so "unchanged" compares them.</summary>
+    private string Variables()
+    {
+        string listing = _box.Path("efi-variables");
+        File.WriteAllLines(listing, Directory.GetFiles(_box.Path("efivars")).Order(StringComparer.Ordinal)
+            .Select(p => $"{Path.GetFileName(p)} {Convert.ToHexString(File.ReadAllBytes(p))}"));
+        return listing;
+    }
+
+    /// <summary>The slots in the order the firmware tries them, as efibootmgr reads it: BootNext, then BootOrder.</summary>
+    private string EfibootmgrOrder()
+    {
+        var lines = Efibootmgr().Split('\n');
+        string next = lines.FirstOrDefault(l => l.StartsWith("BootNext: ", StringComparison.Ordinal))?[10..] ?? "";
+        string order = lines.FirstOrDefault(l => l.StartsWith("BootOrder: ", StringComparison.Ordinal))?[11..] ?? "";
+        var slots = (next + "," + order).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(n => n.Trim() switch { "0001" => "A", "0002" => "B", _ => null }).OfType<string>();
+        return string.Join(' ', slots.Distinct());
+    }
+
+    private string Efibootmgr(params string[] args)
+    {
+        var start = ProcessRunner.StartInfo("efibootmgr", args);
+        start.Environment["EFIVARFS_PATH"] = _box.Path("efivars") + "/";
+        var result = ProcessRunner.RunAsync(start).GetAwaiter().GetResult();
+        Assert.True(result.ExitCode == 0, result.Output);
+        return result.Stdout;
+    }
+
     /// <summary>The boot order as the real tool reads it.</summary>
     private string Order(string backend) => backend switch
     {
         "uboot" => ProcessRunner.RunChecked("fw_printenv", "-c", _box.Path("fw_env.config"), "-n", "BOOT_ORDER").Stdout.Trim(),
         "systemd-boot" => BootctlOrder(),
+        "efi" => EfibootmgrOrder(),
         _ => new GrubEnvFile(_box.GrubEnv).List()["ORDER"],
     };
 

@@ -21,6 +21,7 @@ public class ReferenceConfigTests
     [Theory]
     [InlineData("uboot")]
     [InlineData("systemd-boot")]
+    [InlineData("efi")]
     public void The_reference_keys_of_the_other_backends_parse(string backend)
     {
         var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, "update.conf"))

@@ -28,14 +28,15 @@ internal sealed class ExploreDevice
         Fixed = fixedDirectory;
         Repository = repository;
         Directory.CreateDirectory(Fixed);
-        EnvFile = Path.Combine(Root, backend switch { "grub" => "grubenv", "uboot" => "uboot.env", _ => "esp/loader/entries" });
+        EnvFile = Path.Combine(Root, backend switch { "grub" => "grubenv", "uboot" => "uboot.env", "efi" => "efivars", _ => "esp/loader/entries" });
         UBoot = new UBootOptions(EnvFile, 0, 0x4000, 0x4000);
         Firmware = backend switch
         {
             "grub" => new GrubFirmware(EnvFile),
             "uboot" => new UBootFirmware(UBoot),
             "systemd-boot" => new SystemdBootFirmware(EnvFile),
-            _ => throw new ArgumentException($"no backend {backend}: grub, uboot or systemd-boot", nameof(backend)),
+            "efi" => new EfiFirmware(EnvFile),
+            _ => throw new ArgumentException($"no backend {backend}: grub, uboot, systemd-boot or efi", nameof(backend)),
         };
     }
 
@@ -116,6 +117,7 @@ internal sealed class ExploreDevice
             {
                 "grub" => $"grub-env = {EnvFile}",
                 "uboot" => $"uboot-env = {EnvFile}\nuboot-env-size = 0x4000\nuboot-env-redundant-offset = 0x4000",
+                "efi" => $"efi-boot-a = 0001\nefi-boot-b = 0002\nefi-efivars = {EnvFile}",
                 _ => $"systemd-boot-esp = {Path.Combine(Root, "esp")}\nsystemd-boot-efivars = {Path.Combine(Fixed, "efivars")}",
             }}
             state-dir = {Path.Combine(Root, "state")}
@@ -149,6 +151,10 @@ internal sealed class ExploreDevice
         else if (Backend == "uboot")
         {
             UBootFirmware.Provision(UBoot);
+        }
+        else if (Backend == "efi")
+        {
+            EfiFirmware.Provision(EnvFile);
         }
         else
         {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+using Partition.Bootloaders;
+using Partition.Bootloaders.Efi;
 using Partition.Bootloaders.Grub;
 using Partition.Bootloaders.SystemdBoot;
 using Partition.Bootloaders.UBoot;
@@ -215,5 +217,126 @@ internal sealed class SystemdBootFirmware(string entries) : Firmware
             File.WriteAllText(Path.Combine(esp, slot, "vmlinuz"), "kernel");
             File.WriteAllText(Path.Combine(esp, "loader", "entries", name), $"title Explore ({slot})\nlinux /{slot}/vmlinuz\noptions updater.slot={slot.ToUpperInvariant()}\n");
         }
+    }
+}
+
+/// <summary>
+/// UEFI firmware's boot manager: the "variables" are BootOrder, BootNext, BootCurrent and the backend's
+/// UpdaterTrial marker as efivarfs shows them in efivars/; at power-on it deletes BootNext, boots that option or
+/// else BootOrder's first (<see cref="EfiBootRule"/>), and sets BootCurrent. Boot0000 is a firmware shell that is
+/// no slot: booting it is a brick as far as the updater is concerned.
+/// </summary>
+internal sealed class EfiFirmware(string efivars) : Firmware
+{
+    public const ushort Shell = 0, BootA = 1, BootB = 2;
+
+    public override string Backend => "efi";
+
+    private static string Name(string variable) => $"{variable}-{EfiVariable.GlobalVendor}";
+
+    private static readonly string Marker = $"UpdaterTrial-{EfiVariable.UpdaterVendor}";
+
+    public override IReadOnlyDictionary<string, string> Read() =>
+        Variables(Directory.GetFiles(efivars).Select(p => (Path.GetFileName(p), File.ReadAllBytes(p))));
+
+    public override IReadOnlyDictionary<string, string> ReadFrom(byte[] file) => throw new NotSupportedException("the firmware keeps one file per variable");
+
+    public override IReadOnlyDictionary<string, string> ReadFrom(DeviceSnapshot state, ExploreDevice device)
+    {
+        string directory = Path.GetRelativePath(device.Root, efivars);
+        return Variables(state.Files.Where(f => Path.GetDirectoryName(f.Path) == directory).Select(f => (Path.GetFileName(f.Path), state.Read(f.Path))));
+    }
+
+    private static Dictionary<string, string> Variables(IEnumerable<(string Name, byte[] Bytes)> files)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, bytes) in files)
+        {
+            if (name == Name("BootOrder"))
+            {
+                variables["BootOrder"] = EfiBootNumbers.FormatOrder(EfiBootNumbers.ParseOrder(bytes, name));
+            }
+            else if (name == Name("BootNext") || name == Name("BootCurrent"))
+            {
+                variables[name[..name.IndexOf('-', StringComparison.Ordinal)]] = EfiBootNumbers.Format(EfiBootNumbers.ParseOne(bytes, name));
+            }
+            else if (name == Marker)
+            {
+                variables["UpdaterTrial"] = EfiVariable.Decode(bytes, name);
+            }
+        }
+        return variables;
+    }
+
+    private static IReadOnlyList<ushort> Order(IReadOnlyDictionary<string, string> env) =>
+        env.TryGetValue("BootOrder", out var text) && text.Length > 0 ? text.Split(',').Select(n => EfiBootNumbers.TryParse(n)!.Value).ToList() : [];
+
+    private static ushort? Next(IReadOnlyDictionary<string, string> env) =>
+        env.TryGetValue("BootNext", out var text) ? EfiBootNumbers.TryParse(text) : null;
+
+    private static ushort BootOf(string slot) => slot == "A" ? BootA : BootB;
+
+    public override (string? Slot, IReadOnlyDictionary<string, string> After, bool Saves) Decide(IReadOnlyDictionary<string, string> env)
+    {
+        ushort? booted = EfiBootRule.Decide(Next(env), Order(env), n => n is Shell or BootA or BootB);
+        var after = new Dictionary<string, string>(env, StringComparer.Ordinal);
+        after.Remove("BootNext");
+        if (booted is { } b)
+        {
+            after["BootCurrent"] = EfiBootNumbers.Format(b);
+        }
+        bool saves = !after.OrderBy(v => v.Key, StringComparer.Ordinal).SequenceEqual(env.OrderBy(v => v.Key, StringComparer.Ordinal));
+        return (booted switch { BootA => "A", BootB => "B", _ => null }, after, saves);
+    }
+
+    private static SlotBootState State(IReadOnlyDictionary<string, string> env, string slot) =>
+        EfiBootRule.SlotState(slot, BootOf(slot), Order(env), Next(env), env.GetValueOrDefault("UpdaterTrial"));
+
+    public override bool Bootable(IReadOnlyDictionary<string, string> env, string slot) => State(env, slot).Bootable;
+
+    public override bool Committed(IReadOnlyDictionary<string, string> env, string slot) => State(env, slot) is { Bootable: true, Trial: false };
+
+    /// <summary>What the boot manager itself writes: BootNext deleted, BootCurrent set (the self test may set more).</summary>
+    protected override void Save(IReadOnlyDictionary<string, string> variables)
+    {
+        foreach (string variable in new[] { "BootNext", "BootCurrent", "BootOrder" })
+        {
+            string path = Path.Combine(efivars, Name(variable));
+            if (!variables.TryGetValue(variable, out var text))
+            {
+                if (variable == "BootNext")
+                {
+                    File.Delete(path);
+                }
+                continue;
+            }
+            var numbers = text.Length == 0 ? [] : text.Split(',').Select(n => EfiBootNumbers.TryParse(n)!.Value).ToArray();
+            File.WriteAllBytes(path, [7, 0, 0, 0, .. EfiBootNumbers.EncodeOrder(numbers)]);
+        }
+        if (variables.TryGetValue("UpdaterTrial", out var marker))
+        {
+            File.WriteAllBytes(Path.Combine(efivars, Marker), EfiVariable.Encode(marker, EfiVariable.NonVolatileAttributes));
+        }
+    }
+
+    /// <summary>The NVRAM an integrator provisions: a firmware shell and one option per slot; A committed first, B never written.</summary>
+    public static void Provision(string efivars)
+    {
+        Directory.CreateDirectory(efivars);
+        foreach (var (number, description) in new[] { (Shell, "UEFI Shell"), (BootA, "updater A"), (BootB, "updater B") })
+        {
+            byte[] file = System.Text.Encoding.Unicode.GetBytes($"\\EFI\\{description[^1]}\\grubx64.efi\0");
+            var path = new List<byte> { 4, 4 };
+            path.AddRange(BitConverter.GetBytes((ushort)(4 + file.Length)));
+            path.AddRange(file);
+            path.AddRange(new byte[] { 0x7f, 0xff, 4, 0 });
+            var option = new List<byte> { 7, 0, 0, 0, 1, 0, 0, 0 };
+            option.AddRange(BitConverter.GetBytes((ushort)path.Count));
+            option.AddRange(System.Text.Encoding.Unicode.GetBytes(description + "\0"));
+            option.AddRange(path);
+            File.WriteAllBytes(Path.Combine(efivars, Name("Boot" + EfiBootNumbers.Format(number))), option.ToArray());
+        }
+        File.WriteAllBytes(Path.Combine(efivars, Name("BootOrder")), [7, 0, 0, 0, .. EfiBootNumbers.EncodeOrder([BootA, Shell])]);
+        File.WriteAllBytes(Path.Combine(efivars, Name("BootCurrent")), [7, 0, 0, 0, .. EfiBootNumbers.EncodeOne(BootA)]);
     }
 }

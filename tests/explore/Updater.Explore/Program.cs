@@ -32,7 +32,7 @@ Directory.CreateDirectory(root);
 PowerCut.SelfCheck(root);
 
 int status = 0;
-foreach (string backend in backends == "all" ? new[] { "grub", "uboot", "systemd-boot" } : new[] { backends })
+foreach (string backend in backends == "all" ? new[] { "grub", "uboot", "systemd-boot", "efi" } : new[] { backends })
 {
     var watch = Stopwatch.StartNew();
     var device = new ExploreDevice(backend, root, Path.Combine(work, backend), repository);

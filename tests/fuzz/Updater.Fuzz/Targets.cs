@@ -44,6 +44,7 @@ internal static class Targets
         ["health"] = Health,
         ["grubenv"] = Grubenv,
         ["systemd-boot"] = SystemdBoot,
+        ["efi"] = Efi,
         ["uboot"] = input => UBoot(input, redundant: false),
         ["uboot-redundant"] = input => UBoot(input, redundant: true),
         ["uboot-crc"] = input => UBoot(input, redundant: false, fixCrc: true),
@@ -395,6 +396,51 @@ internal static class Targets
         try
         {
             _ = EfiVariable.Decode(input, Name);
+        }
+        catch (BootEnvironmentException e)
+        {
+            Check.Rejection(e, Name);
+        }
+    }
+
+    /// <summary>
+    /// The efi backend's inputs, the whole input as an efivarfs variable: a Boot#### load option, BootOrder (which
+    /// must encode back to the bytes it was read from, or a rewrite would change the firmware's order), and
+    /// BootNext; a description may be shown only without control characters.
+    /// </summary>
+    private static void Efi(byte[] input)
+    {
+        try
+        {
+            var option = EfiLoadOption.Parse(input, Name);
+            if (option.Shown.Any(char.IsControl))
+            {
+                throw new FindingException("a load option's description is shown with a control character");
+            }
+        }
+        catch (BootEnvironmentException e)
+        {
+            Check.Rejection(e, Name);
+        }
+        try
+        {
+            var order = EfiBootNumbers.ParseOrder(input, Name);
+            if (!EfiBootNumbers.EncodeOrder(order).AsSpan().SequenceEqual(input.AsSpan(4)))
+            {
+                throw new FindingException($"BootOrder {EfiBootNumbers.FormatOrder(order.Take(16))} does not encode back to the bytes it was read from");
+            }
+        }
+        catch (BootEnvironmentException e)
+        {
+            Check.Rejection(e, Name);
+        }
+        try
+        {
+            ushort next = EfiBootNumbers.ParseOne(input, Name);
+            if (EfiBootNumbers.TryParse(EfiBootNumbers.Format(next)) != next)
+            {
+                throw new FindingException($"Boot{EfiBootNumbers.Format(next)} does not read back as itself");
+            }
         }
         catch (BootEnvironmentException e)
         {
