@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-#   tests/explore/run.sh [--depth N] [--random N] [--max-length N] [--backend grub|uboot|systemd-boot|all] [--seed N]
+#   tests/explore/run.sh [--depth N] [--random N] [--max-length N] [--backend grub|uboot|systemd-boot|efi|all] [--seed N]
 #   tests/explore/run.sh --ci      CI: the power-cut layer's self test, the explorer's self test (sabotage it must
-#                                  catch), then every sequence up to depth 6 for the three backends
+#                                  catch), then every sequence up to depth 6 for the four backends
 # Explores the update state machine with the real commands in-process (tests/explore/Updater.Explore) under the
 # power-cut layer (tests/explore/powercut), on a tmpfs; exit 1 on any invariant violated (printed as the
 # shortest sequence of steps that breaks it).
@@ -25,7 +25,7 @@ if [ "${1:-}" = --ci ]; then
   bash tests/explore/powercut/selftest.sh | tail -1
   explore --self-test --depth 2 | grep 'self test'
   # The backends at once, each with its own device directory; all must pass.
-  backends=(grub uboot systemd-boot)
+  backends=(grub uboot systemd-boot efi)
   pids=()
   for backend in "${backends[@]}"; do
     mkdir -p "$base/$backend"

@@ -19,6 +19,7 @@ internal static class CliApp
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(InstallCommand.Create());
         root.Subcommands.Add(HealthCommand.Create());
+        root.Subcommands.Add(HealthCommand.CreateCommit());
         root.Subcommands.Add(SlotCommands.Rollback());
         root.Subcommands.Add(SlotCommands.Mark(good: true));
         root.Subcommands.Add(SlotCommands.Mark(good: false));

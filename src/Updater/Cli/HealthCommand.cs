@@ -13,22 +13,53 @@ using Updater.Text;
 namespace Updater.Cli;
 
 /// <summary>
-/// `updater health [--json] [--no-reboot]`: the post-boot verdict (run by dist/updater-health.service). Exit 0 on
-/// pass, 7 on fail; on a failed trial the slot is marked bad and the reboot command runs.
+/// `updater health [--json] [--no-reboot] [--defer-commit]`: the post-boot verdict (run by
+/// dist/updater-health.service, before boot-complete.target). Exit 0 on pass, 7 on fail; on a failed trial the
+/// slot is marked bad and the reboot command runs. With --defer-commit a trial's pass is recorded for this boot
+/// and `updater commit` (dist/updater-commit.service, after boot-complete.target) commits it.
 /// </summary>
 internal static class HealthCommand
 {
+    /// <summary>The target whose being reached vetoes or allows the commit (systemd's boot assessment).</summary>
+    public const string BootCompleteTarget = "boot-complete.target";
+
     public static Command Create()
     {
         var json = GlobalOptions.Json();
-        var noReboot = new Option<bool>("--no-reboot") { Description = "After a failed verdict, record it and mark the slot bad, but do not reboot" };
-        var command = new Command("health", "Run the health checks; on a trial boot commit the slot, or mark it bad and reboot into the other one") { json, noReboot };
-        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        var noReboot = NoReboot();
+        var defer = new Option<bool>("--defer-commit") { Description = "On a trial boot that passes, record the pass and leave the commit to `updater commit` after boot-complete.target" };
+        var command = new Command("health", "Run the health checks; on a trial boot commit the slot, or mark it bad and reboot into the other one") { json, noReboot, defer };
+        command.SetAction((parse, ct) => RunAsync(parse, json, noReboot, parse.GetValue(defer) ? VerdictStage.Checks : VerdictStage.Whole, null, ct));
+        return command;
+    }
+
+    /// <summary>`updater commit [--json] [--no-reboot] [--target UNIT]`: the second half of a deferred verdict.</summary>
+    public static Command CreateCommit()
+    {
+        var json = GlobalOptions.Json();
+        var noReboot = NoReboot();
+        var target = new Option<string>("--target") { Description = "The unit that must be active for the commit", DefaultValueFactory = _ => BootCompleteTarget };
+        var command = new Command("commit", "After boot-complete.target: commit a trial that passed its checks in this boot, or, if the target was not reached (a unit it requires failed), mark it bad and reboot") { json, noReboot, target };
+        command.SetAction((parse, ct) => RunAsync(parse, json, noReboot, VerdictStage.Commit, parse.GetValue(target), ct));
+        return command;
+    }
+
+    private static Option<bool> NoReboot() => new("--no-reboot") { Description = "After a failed verdict, record it and mark the slot bad, but do not reboot" };
+
+    private static Task<int> RunAsync(ParseResult parse, Option<bool> json, Option<bool> noReboot, VerdictStage stage, string? target, CancellationToken ct) =>
+        CliRunner.RunAsync(async () =>
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
-            var checks = await LoadChecksAsync(context.Config, ct).ConfigureAwait(false);
+            var checks = stage == VerdictStage.Commit ? [TargetReached(target!)] : await LoadChecksAsync(context.Config, ct).ConfigureAwait(false);
             var device = await context.ReadAsync(ct).ConfigureAwait(false);
-            var outcome = await new VerdictAgent(context).JudgeAsync(device, checks, parse.GetValue(noReboot), ct).ConfigureAwait(false);
+            if (stage == VerdictStage.Commit && !(device.Booted is not null && device.BootedSide.AwaitsVerdict))
+            {
+                // Committed already, or judged by `updater health` (marked bad, rebooting): nothing is left to do,
+                // and a failed unit here would only add noise to a boot that is fine or already being undone.
+                Console.WriteLine(SafeText.Escape($"commit: {(device.Booted is null ? "the booted slot is not known" : $"{device.BootedSide.Describe()} is not on a trial boot awaiting its verdict")}; nothing to commit"));
+                return (int)ExitCode.Success;
+            }
+            var outcome = await new VerdictAgent(context).JudgeAsync(device, checks, parse.GetValue(noReboot), ct, stage).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(outcome, VerdictJsonContext.Default.VerdictOutcome));
@@ -60,8 +91,22 @@ internal static class HealthCommand
                 await VerdictReport.PostAsync(context.Config, context.State, outcome, warn, ct).ConfigureAwait(false);
             }
             return outcome.Verdict == HealthVerdict.Pass ? (int)ExitCode.Success : (int)ExitCode.HealthFailed;
-        }, ct));
-        return command;
+        }, ct);
+
+    /// <summary>
+    /// The commit's one check: the target is active. `updater commit` runs after it (After=), so it is settled:
+    /// not active means its job failed, because a unit it requires failed or timed out.
+    /// </summary>
+    private static HealthCheckDefinition TargetReached(string target)
+    {
+        if (target.Length is 0 or > 256 || !target.Contains('.', StringComparison.Ordinal) || target.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '/'))
+        {
+            throw new UpdaterException(ExitCode.Usage, $"--target: '{SafeText.Escape(string.Concat(target.Take(80)))}' is not a unit name");
+        }
+        return new HealthCheckDefinition(target, HealthCheckKind.SystemdUnit, target, "updater commit --target")
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
     }
 
     private static async Task<IReadOnlyList<HealthCheck.Definitions.HealthCheckDefinition>> LoadChecksAsync(UpdaterConfig config, CancellationToken ct)

@@ -50,6 +50,8 @@ internal sealed class StateDirectory
 
     private string HealthFailurePath => System.IO.Path.Combine(Path, "health-failure.json");
 
+    private string HealthPassPath => System.IO.Path.Combine(Path, "health-pass.json");
+
     private string RollbackPath => System.IO.Path.Combine(Path, "rollback.json");
 
     /// <summary>security-floor: the committed anti-rollback floor, one decimal line (docs/anti-rollback.md).</summary>
@@ -147,6 +149,24 @@ internal sealed class StateDirectory
     {
         EnsureExists();
         return Guard(() => AtomicFile.WriteAsync(HealthFailurePath, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.HealthFailureRecord), cancellationToken));
+    }
+
+    public HealthPassRecord? ReadHealthPass() => ReadJson(HealthPassPath, StateJsonContext.Default.HealthPassRecord);
+
+    public Task WriteHealthPassAsync(HealthPassRecord record, CancellationToken cancellationToken)
+    {
+        EnsureExists();
+        return Guard(() => AtomicFile.WriteAsync(HealthPassPath, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.HealthPassRecord), cancellationToken));
+    }
+
+    /// <summary>Forgets a deferred pass once it is committed or judged otherwise: it is about one boot only.</summary>
+    public void DeleteHealthPass()
+    {
+        if (File.Exists(HealthPassPath))
+        {
+            File.Delete(HealthPassPath);
+            AtomicFile.SyncDirectory(Path);
+        }
     }
 
     public SignedTimeRecord? ReadSignedTime() => ReadJson(SignedTimePath, StateJsonContext.Default.SignedTimeRecord);

@@ -7,6 +7,7 @@ namespace Updater.State;
 [JsonSerializable(typeof(SlotRecord))]
 [JsonSerializable(typeof(InstallJournal))]
 [JsonSerializable(typeof(HealthFailureRecord))]
+[JsonSerializable(typeof(HealthPassRecord))]
 [JsonSerializable(typeof(RollbackRecord))]
 [JsonSerializable(typeof(SignedTimeRecord))]
 [JsonSourceGenerationOptions(WriteIndented = true)]

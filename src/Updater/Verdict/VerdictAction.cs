@@ -14,6 +14,10 @@ internal enum VerdictAction
     [JsonStringEnumMemberName("committed")]
     Committed,
 
+    /// <summary>Pass on a trial boot with the commit deferred: recorded for this boot, committed once boot-complete.target is reached.</summary>
+    [JsonStringEnumMemberName("passed-awaiting-commit")]
+    Deferred,
+
     /// <summary>Fail on a trial boot (or a committed one with on-committed-failure = rollback): marked bad, the other slot boots next.</summary>
     [JsonStringEnumMemberName("marked-bad")]
     MarkedBad,

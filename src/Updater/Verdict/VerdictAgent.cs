@@ -27,7 +27,12 @@ internal sealed class VerdictAgent
     /// <param name="device">The device as the command read it.</param>
     /// <param name="checks">The checks to run (from the checks directory).</param>
     /// <param name="noReboot">Record and mark, but leave the reboot to the operator.</param>
-    public async Task<VerdictOutcome> JudgeAsync(DeviceState device, IReadOnlyList<HealthCheckDefinition> checks, bool noReboot, CancellationToken cancellationToken)
+    /// <param name="stage">
+    /// <see cref="VerdictStage.Whole"/>: a pass commits. <see cref="VerdictStage.Checks"/>: a pass on a trial is
+    /// recorded for this boot and the commit left to <see cref="VerdictStage.Commit"/>, whose checks are the
+    /// target's (boot-complete.target reached) and which commits only a pass recorded in this boot.
+    /// </param>
+    public async Task<VerdictOutcome> JudgeAsync(DeviceState device, IReadOnlyList<HealthCheckDefinition> checks, bool noReboot, CancellationToken cancellationToken, VerdictStage stage = VerdictStage.Whole)
     {
         var config = _context.Config;
         var bootloader = _context.Bootloader;
@@ -39,6 +44,11 @@ internal sealed class VerdictAgent
             // Recording it may have marked the other side bad: what follows decides on the device as it is now.
             device = await _context.ReadAsync(cancellationToken).ConfigureAwait(false);
             booted = device.BootedSide;
+        }
+
+        if (stage == VerdictStage.Commit && booted.AwaitsVerdict)
+        {
+            RequirePassOfThisBoot(booted);
         }
 
         var runner = new HealthRunner(new HealthRunnerOptions { SystemBusAddress = config.Health.BusAddress, OverallTimeout = config.Health.Timeout }, _time);
@@ -74,9 +84,25 @@ internal sealed class VerdictAgent
             {
                 return Outcome(VerdictAction.None, $"{what} is committed; nothing to do");
             }
+            if (stage == VerdictStage.Checks)
+            {
+                await _context.State.WriteHealthPassAsync(new HealthPassRecord
+                {
+                    Bootname = booted.Bootname,
+                    BootId = BootId.Current(),
+                    Version = booted.Version,
+                    ManifestSha256 = installed?.ManifestSha256,
+                    PassedAt = _time.GetUtcNow(),
+                }, cancellationToken).ConfigureAwait(false);
+                return Outcome(VerdictAction.Deferred, $"{what} passed its checks; the commit waits for boot-complete.target (updater commit, updater-commit.service)");
+            }
             await CommitAsync(device, booted, cancellationToken).ConfigureAwait(false);
-            return Outcome(VerdictAction.Committed, $"{what} passed its trial boot and is committed");
+            _context.State.DeleteHealthPass();
+            return Outcome(VerdictAction.Committed, stage == VerdictStage.Commit
+                ? $"{what} passed its trial boot, boot-complete.target was reached, and it is committed"
+                : $"{what} passed its trial boot and is committed");
         }
+        _context.State.DeleteHealthPass();
 
         bool rollBack = trial || (config.Health.OnCommittedFailure == CommittedFailurePolicy.Rollback && booted.IsGood);
         if (!rollBack)
@@ -115,6 +141,22 @@ internal sealed class VerdictAgent
         await bootloader.MarkBadAsync(booted.Bootname, cancellationToken).ConfigureAwait(false);
         return Outcome(VerdictAction.MarkedBad,
             $"{what} marked bad; slot {other.Bootname} boots next{(noReboot ? " (not rebooting: --no-reboot)" : "")}", reboot: !noReboot);
+    }
+
+    /// <summary>
+    /// The commit after boot-complete.target needs the checks' pass of this boot: without it the target was reached
+    /// without the checks (a unit file that lost its ordering), and committing would skip them.
+    /// </summary>
+    private void RequirePassOfThisBoot(Side booted)
+    {
+        var pass = _context.State.ReadHealthPass();
+        string boot = BootId.Current();
+        if (pass is null || pass.Bootname != booted.Bootname || pass.BootId != boot)
+        {
+            string found = pass is null ? "none is recorded" : $"the one recorded is of slot {pass.Bootname} in boot {pass.BootId}";
+            throw new UpdaterException(ExitCode.Refused,
+                $"{booted.Describe()} has no passing health verdict in this boot ({boot}): {found}; `updater health --defer-commit` (updater-health.service) must pass before `updater commit`");
+        }
     }
 
     /// <summary>

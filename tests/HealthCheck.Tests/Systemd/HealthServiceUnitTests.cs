@@ -6,9 +6,10 @@ using TestSupport.Systemd;
 namespace HealthCheck.Tests.Systemd;
 
 /// <summary>
-/// dist/updater-health.service, as shipped, in a real boot: enabled the way `systemctl enable` does, with a stand-in
-/// for /usr/bin/updater that records when it ran. It must run once the default target's units are up, before
-/// boot-complete.target, and hold that target back when it fails.
+/// dist/updater-health.service and updater-commit.service, as shipped, in a real boot: enabled the way `systemctl
+/// enable` does, with a stand-in for /usr/bin/updater that records when it ran. The checks must run once the
+/// default target's units are up, before boot-complete.target, and hold that target back when they fail; the
+/// commit must run after the target, whether it was reached or not (a target that failed is its to roll back).
 /// </summary>
 [SupportedOSPlatform("linux")]
 public sealed class HealthServiceUnitTests : IDisposable
@@ -22,7 +23,7 @@ public sealed class HealthServiceUnitTests : IDisposable
     {
         await using var container = await BootWithUnitAsync(exitCode: 0);
 
-        Assert.Equal("health\nactive\ninactive\n", await File.ReadAllTextAsync(InContainer(container, Log)));
+        Assert.Equal("health --defer-commit\nactive\ninactive\ncommit\nactive\nactive\n", await File.ReadAllTextAsync(InContainer(container, Log)));
         Assert.Equal("active\nactive", await ActiveStatesAsync(container));
     }
 
@@ -31,7 +32,7 @@ public sealed class HealthServiceUnitTests : IDisposable
     {
         await using var container = await BootWithUnitAsync(exitCode: 1);
 
-        Assert.StartsWith("health\n", await File.ReadAllTextAsync(InContainer(container, Log)), StringComparison.Ordinal);
+        Assert.Equal("health --defer-commit\nactive\ninactive\ncommit\nactive\ninactive\n", await File.ReadAllTextAsync(InContainer(container, Log)));
         Assert.Equal("failed\ninactive", await ActiveStatesAsync(container));
     }
 
@@ -57,7 +58,7 @@ public sealed class HealthServiceUnitTests : IDisposable
         var standIn = Path.Combine(_directory.Root, "updater");
         await File.WriteAllTextAsync(standIn, $$"""
             #!/bin/sh
-            { echo "$*"; systemctl is-active multi-user.target boot-complete.target; } > {{Log}} 2>&1
+            { echo "$*"; systemctl is-active multi-user.target boot-complete.target; } >> {{Log}} 2>&1
             exit {{exitCode}}
 
             """);

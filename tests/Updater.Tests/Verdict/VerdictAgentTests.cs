@@ -178,13 +178,67 @@ public sealed class VerdictAgentTests : IDisposable
     }
 
     private Task<VerdictOutcome> JudgeAsync(string booted, HealthCheckDefinition[] checks, bool noReboot = false,
-        CommittedFailurePolicy policy = CommittedFailurePolicy.Report)
+        CommittedFailurePolicy policy = CommittedFailurePolicy.Report, VerdictStage stage = VerdictStage.Whole)
     {
         var config = _box.Config with { Health = new HealthConfig { OnCommittedFailure = policy, Timeout = TimeSpan.FromSeconds(30) } };
         var device = new DeviceContext(config, _grub, bootedOverride: booted, detector: new BootedSlotDetector(config.Slots, _box.Path("no-cmdline")));
-        return JudgeOnAsync(device, checks, noReboot);
+        return JudgeOnAsync(device, checks, noReboot, stage);
     }
 
-    private static async Task<VerdictOutcome> JudgeOnAsync(DeviceContext device, HealthCheckDefinition[] checks, bool noReboot) =>
-        await new VerdictAgent(device).JudgeAsync(await device.ReadAsync(CancellationToken.None), checks, noReboot, CancellationToken.None);
+    private static async Task<VerdictOutcome> JudgeOnAsync(DeviceContext device, HealthCheckDefinition[] checks, bool noReboot, VerdictStage stage = VerdictStage.Whole) =>
+        await new VerdictAgent(device).JudgeAsync(await device.ReadAsync(CancellationToken.None), checks, noReboot, CancellationToken.None, stage);
+
+    // The commit stage's check is boot-complete.target's state in `updater commit`; here a command stands in for it.
+    private static readonly HealthCheckDefinition TargetReached = new("boot-complete.target", HealthCheckKind.Command, "true", "updater commit --target");
+    private static readonly HealthCheckDefinition TargetFailed = new("boot-complete.target", HealthCheckKind.Command, "echo vendor-check.service failed; false", "updater commit --target");
+
+    [Fact]
+    public async Task A_deferred_pass_commits_nothing_until_the_commit_after_boot_complete()
+    {
+        await StartTrialOfBAsync();
+
+        var checks = await JudgeAsync("B", [Passing], stage: VerdictStage.Checks);
+        Assert.Equal((HealthVerdict.Pass, VerdictAction.Deferred, false), (checks.Verdict, checks.Action, checks.Reboot));
+        Assert.Equal("1 0 1", _env.SlotState("B"));
+        var pass = _state.ReadHealthPass()!;
+        Assert.Equal(("B", File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim()), (pass.Bootname, pass.BootId));
+
+        var commit = await JudgeAsync("B", [TargetReached], stage: VerdictStage.Commit);
+        Assert.Equal((HealthVerdict.Pass, VerdictAction.Committed), (commit.Verdict, commit.Action));
+        Assert.Equal("1 0 0", _env.SlotState("B"));
+        Assert.Null(_state.ReadHealthPass());
+    }
+
+    [Fact]
+    public async Task A_boot_complete_target_that_was_not_reached_vetoes_the_commit_and_rolls_back()
+    {
+        await StartTrialOfBAsync();
+        await JudgeAsync("B", [Passing], stage: VerdictStage.Checks);
+
+        var commit = await JudgeAsync("B", [TargetFailed], stage: VerdictStage.Commit);
+
+        Assert.Equal((HealthVerdict.Fail, VerdictAction.MarkedBad, true), (commit.Verdict, commit.Action, commit.Reboot));
+        Assert.Equal("0 0 0", _env.SlotState("B"));
+        var check = Assert.Single(_state.ReadHealthFailure()!.FailedChecks);
+        Assert.Equal("boot-complete.target", check.Name);
+        Assert.Contains("vendor-check.service failed", check.Reason, StringComparison.Ordinal);
+        Assert.Null(_state.ReadHealthPass());
+    }
+
+    [Fact]
+    public async Task The_commit_refuses_without_a_pass_of_this_very_boot_and_changes_nothing()
+    {
+        await StartTrialOfBAsync();
+        byte[] before = File.ReadAllBytes(_env.Path);
+
+        var none = await Assert.ThrowsAsync<UpdaterException>(() => JudgeAsync("B", [TargetReached], stage: VerdictStage.Commit));
+        Assert.Equal(ExitCode.Refused, none.ExitCode);
+        Assert.Contains("none is recorded", none.Message, StringComparison.Ordinal);
+
+        // A pass of an earlier boot of B (the checks passed, then the power went before boot-complete.target).
+        await _state.WriteHealthPassAsync(new HealthPassRecord { Bootname = "B", BootId = Guid.NewGuid().ToString(), PassedAt = DateTimeOffset.UnixEpoch }, default);
+        var earlier = await Assert.ThrowsAsync<UpdaterException>(() => JudgeAsync("B", [TargetReached], stage: VerdictStage.Commit));
+        Assert.Contains("the one recorded is of slot B in boot", earlier.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(_env.Path));
+    }
 }
