@@ -48,21 +48,8 @@ public sealed class EfiTests : IDisposable
         File.WriteAllBytes(Global(name), bytes);
     }
 
-    /// <summary>An EFI_LOAD_OPTION as efibootmgr --create writes it: active, a description, a file path, the end node.</summary>
-    private void WriteLoadOption(ushort number, string description, string loader, bool active = true)
-    {
-        var path = new List<byte> { 4, 4 };
-        byte[] file = Encoding.Unicode.GetBytes(loader + "\0");
-        path.AddRange(BitConverter.GetBytes((ushort)(4 + file.Length)));
-        path.AddRange(file);
-        path.AddRange(new byte[] { 0x7f, 0xff, 4, 0 });
-        var bytes = new List<byte> { 7, 0, 0, 0 };
-        bytes.AddRange(BitConverter.GetBytes(active ? 1u : 0u));
-        bytes.AddRange(BitConverter.GetBytes((ushort)path.Count));
-        bytes.AddRange(Encoding.Unicode.GetBytes(description + "\0"));
-        bytes.AddRange(path);
-        File.WriteAllBytes(Global($"Boot{number:X4}"), bytes.ToArray());
-    }
+    private void WriteLoadOption(ushort number, string description, string loader, bool active = true) =>
+        File.WriteAllBytes(Global($"Boot{number:X4}"), EfiLoadOption.Encode(description, loader, active));
 
     private ushort[] Read(string name) =>
         File.Exists(Global(name)) ? EfiBootNumbers.ParseOrder(File.ReadAllBytes(Global(name)), name).ToArray() : [];

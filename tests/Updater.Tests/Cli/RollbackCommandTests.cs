@@ -239,20 +239,9 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         }
     }
 
-    /// <summary>A Boot#### load option as efibootmgr --create writes it: active, a description, a file path.</summary>
-    private void WriteLoadOption(ushort number, string description)
-    {
-        byte[] file = System.Text.Encoding.Unicode.GetBytes($"\\EFI\\{description[^1]}\\grubx64.efi\0");
-        var path = new List<byte> { 4, 4 };
-        path.AddRange(BitConverter.GetBytes((ushort)(4 + file.Length)));
-        path.AddRange(file);
-        path.AddRange(new byte[] { 0x7f, 0xff, 4, 0 });
-        var option = new List<byte> { 7, 0, 0, 0, 1, 0, 0, 0 };
-        option.AddRange(BitConverter.GetBytes((ushort)path.Count));
-        option.AddRange(System.Text.Encoding.Unicode.GetBytes(description + "\0"));
-        option.AddRange(path);
-        File.WriteAllBytes(_box.Path($"efivars/Boot{number:X4}-{Partition.Bootloaders.Efi.EfiVariable.GlobalVendor}"), option.ToArray());
-    }
+    private void WriteLoadOption(ushort number, string description) =>
+        File.WriteAllBytes(_box.Path($"efivars/Boot{number:X4}-{Partition.Bootloaders.Efi.EfiVariable.GlobalVendor}"),
+            Partition.Bootloaders.Efi.EfiLoadOption.Encode(description, $"\\EFI\\{description[^1]}\\grubx64.efi"));
 
     private string EnvFile(string backend) => backend switch
     {

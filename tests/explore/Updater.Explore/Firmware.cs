@@ -325,16 +325,7 @@ internal sealed class EfiFirmware(string efivars) : Firmware
         Directory.CreateDirectory(efivars);
         foreach (var (number, description) in new[] { (Shell, "UEFI Shell"), (BootA, "updater A"), (BootB, "updater B") })
         {
-            byte[] file = System.Text.Encoding.Unicode.GetBytes($"\\EFI\\{description[^1]}\\grubx64.efi\0");
-            var path = new List<byte> { 4, 4 };
-            path.AddRange(BitConverter.GetBytes((ushort)(4 + file.Length)));
-            path.AddRange(file);
-            path.AddRange(new byte[] { 0x7f, 0xff, 4, 0 });
-            var option = new List<byte> { 7, 0, 0, 0, 1, 0, 0, 0 };
-            option.AddRange(BitConverter.GetBytes((ushort)path.Count));
-            option.AddRange(System.Text.Encoding.Unicode.GetBytes(description + "\0"));
-            option.AddRange(path);
-            File.WriteAllBytes(Path.Combine(efivars, Name("Boot" + EfiBootNumbers.Format(number))), option.ToArray());
+            File.WriteAllBytes(Path.Combine(efivars, Name("Boot" + EfiBootNumbers.Format(number))), EfiLoadOption.Encode(description, $"\\EFI\\{description[^1]}\\grubx64.efi"));
         }
         File.WriteAllBytes(Path.Combine(efivars, Name("BootOrder")), [7, 0, 0, 0, .. EfiBootNumbers.EncodeOrder([BootA, Shell])]);
         File.WriteAllBytes(Path.Combine(efivars, Name("BootCurrent")), [7, 0, 0, 0, .. EfiBootNumbers.EncodeOne(BootA)]);

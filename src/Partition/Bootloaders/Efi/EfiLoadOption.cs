@@ -65,6 +65,29 @@ public sealed record EfiLoadOption(uint Attributes, string Description, int File
         return new EfiLoadOption(attributes, description, pathLength);
     }
 
+    /// <summary>
+    /// The efivarfs bytes of a load option as `efibootmgr --create --loader PATH` writes one without its disk: the
+    /// variable's attributes, the option's, the description, and a file path media node (type 4, subtype 4) and
+    /// the end node as its device path. What provisioning and the tests write; the firmware would also want the
+    /// hard drive node before the file path, which efibootmgr adds from the disk.
+    /// </summary>
+    public static byte[] Encode(string description, string loaderPath, bool active = true)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        ArgumentNullException.ThrowIfNull(loaderPath);
+        byte[] file = StrictUtf16.GetBytes(loaderPath + "\0");
+        var path = new List<byte> { 4, 4 };
+        path.AddRange(BitConverter.GetBytes(checked((ushort)(4 + file.Length))));
+        path.AddRange(file);
+        path.AddRange(new byte[] { 0x7f, 0xff, 4, 0 });
+        var bytes = new List<byte>(BitConverter.GetBytes(EfiVariable.NonVolatileAttributes));
+        bytes.AddRange(BitConverter.GetBytes(active ? LoadOptionActive : 0u));
+        bytes.AddRange(BitConverter.GetBytes(checked((ushort)path.Count)));
+        bytes.AddRange(StrictUtf16.GetBytes(description + "\0"));
+        bytes.AddRange(path);
+        return bytes.ToArray();
+    }
+
     /// <summary>The description as a message may show it: control characters replaced, long ones cut.</summary>
     public string Shown => string.Concat(Description.Take(64).Select(c => char.IsControl(c) ? '?' : c)) + (Description.Length > 64 ? "..." : "");
 }
