@@ -7,12 +7,16 @@
 #   UPDATER_SYSTEMD_ROOT   where the root lives (default /var/cache/updater-tests/systemd-root); the tests
 #                          read the same variable
 #   UPDATER_DEBIAN_MIRROR  Debian mirror for debootstrap (default: the bookworm mirror apt already uses)
+#   UPDATER_SYSTEMD_ROOT_EXTRA  more packages, comma-separated (the QEMU guests of tests/e2e add udev,
+#                          systemd-boot, efibootmgr to a root of their own)
 set -euo pipefail
 
 root="${UPDATER_SYSTEMD_ROOT:-/var/cache/updater-tests/systemd-root}"
 suite=bookworm
 # Bump when the content of the root changes, so cached roots built by an older script are rebuilt.
-stamp_content="updater-systemd-root v1 $suite minbase systemd systemd-sysv dbus"
+extra="${UPDATER_SYSTEMD_ROOT_EXTRA:-}"
+case "$extra" in *[!a-z0-9.+,-]*) echo "systemd-root.sh: UPDATER_SYSTEMD_ROOT_EXTRA is not a comma-separated package list: $extra" >&2; exit 2 ;; esac
+stamp_content="updater-systemd-root v1 $suite minbase systemd systemd-sysv dbus${extra:+ $extra}"
 stamp="$root/.updater-systemd-root"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -70,7 +74,7 @@ rm -rf "$work"
 mkdir -p "$(dirname "$root")"
 echo "systemd-root.sh: debootstrap $suite from $mirror into $work"
 start=$(date +%s)
-debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus "$suite" "$work" "$mirror"
+debootstrap --variant=minbase --include="systemd,systemd-sysv,dbus${extra:+,$extra}" "$suite" "$work" "$mirror"
 
 # A container that boots in under a second and stays quiet: no consoles to log in on, nothing that waits
 # for a network, no periodic jobs that would start while a test looks at unit states.

@@ -55,13 +55,15 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
         await File.WriteAllTextAsync(Path.Combine(etc, "hostile.channel"),
             $$"""{"payload":"{{payload}}","signatures":[{"key_id":"{{keyId}}","algorithm":"ed25519","signature":"{{new string('0', 128)}}"}]}""");
 
-        // /var/lib/updater: slots as files, grubenv with A committed and booted, the state directory.
+        // /var/lib/updater: slots as files and the state directory; the ESP at /boot/efi: grubenv with A committed and booted.
         var var = Directory.CreateDirectory(Host("var")).FullName;
+        var esp = Directory.CreateDirectory(Host("esp")).FullName;
+        Directory.CreateDirectory(Host("esp/EFI/debian"));
         foreach (var slot in new[] { "slot-a.img", "slot-b.img" })
         {
             await File.WriteAllBytesAsync(Path.Combine(var, slot), new byte[1 << 20]);
         }
-        GrubEnvFile.Create(Path.Combine(var, "grubenv")).Set("ORDER=A B", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=0", "B_TRIAL=0");
+        GrubEnvFile.Create(Host(GrubEnv)).Set("ORDER=A B", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=0", "B_TRIAL=0");
         var image = new byte[1 << 20];
         new Random(7).NextBytes(image);
         await File.WriteAllBytesAsync(Host("rootfs.img"), image);
@@ -73,7 +75,8 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
             $"--bind-ro={_units}:/etc/systemd/system.control",
             $"--bind-ro={HostRequirements.UpdaterBinaryDirectory}:/usr/lib/updater",
             $"--bind-ro={etc}:/etc/updater",
-            $"--bind={var}:/var/lib/updater");
+            $"--bind={var}:/var/lib/updater",
+            $"--bind={esp}:/boot/efi");
     }
 
     public async Task DisposeAsync()
@@ -155,17 +158,17 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
         await DropInAsync("updater-check.service", "[Service]\nExecStart=\nExecStart=/usr/lib/updater/updater --booted-slot A install /var/lib/updater/release.bundle\n");
         await StartOneshotAsync("updater-check.service");
         Assert.Equal(await File.ReadAllBytesAsync(Host("rootfs.img")), await File.ReadAllBytesAsync(Host("var/slot-b.img")));
-        Assert.Equal("B A", new GrubEnvFile(Host("var/grubenv")).List()["ORDER"]);
+        Assert.Equal("B A", new GrubEnvFile(Host(GrubEnv)).List()["ORDER"]);
 
         // The trial boot of B: the health service commits it (grubenv and state written from its sandbox).
         await DropInAsync("updater-health.service", "[Service]\nExecStart=\nExecStart=/usr/lib/updater/updater --booted-slot B health\n");
         await StartOneshotAsync("updater-health.service");
-        Assert.Equal("1 0 0", new GrubEnvFile(Host("var/grubenv")).SlotState("B"));
+        Assert.Equal("1 0 0", new GrubEnvFile(Host(GrubEnv)).SlotState("B"));
 
         // A person rolls back to A, again inside the agent's sandbox.
         await DropInAsync("updater-check.service", "[Service]\nExecStart=\nExecStart=/usr/lib/updater/updater --booted-slot B rollback\n");
         await StartOneshotAsync("updater-check.service");
-        Assert.StartsWith("A", new GrubEnvFile(Host("var/grubenv")).List()["ORDER"], StringComparison.Ordinal);
+        Assert.StartsWith("A", new GrubEnvFile(Host(GrubEnv)).List()["ORDER"], StringComparison.Ordinal);
     }
 
     private async Task StartOneshotAsync(string unit)
@@ -193,8 +196,11 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
         return string.Join("\n", values);
     }
 
+    // The grubenv where a device keeps it: on the ESP, mounted at /boot/efi, under ProtectSystem='s /boot.
     private static string Config(string channel) => ContainerUpdateConf.Text("A", "trust-root = /etc/updater/root.json\nimage-info = /etc/updater/image-info",
-        $"[channel]\nname = stable\nurl = {channel}\npoll-interval = 10s\npoll-jitter = 0s\n");
+        $"[channel]\nname = stable\nurl = {channel}\npoll-interval = 10s\npoll-jitter = 0s\n", grubEnv: "/boot/efi/EFI/debian/grubenv");
+
+    private const string GrubEnv = "esp/EFI/debian/grubenv";
 
     private static string Json(string text) => System.Text.Json.JsonSerializer.Serialize(text)[1..^1];
 

@@ -8,7 +8,7 @@
 #   tests/e2e/run.sh --list          names and descriptions
 #
 # Prints one line per scenario with its result and time; exits 1 when any scenario fails, 2 on bad
-# usage. Serial logs stay in tests/e2e/work/logs/<scenario>/ (E2E_LOGS), disks in
+# usage. E2E_JOBS=N runs N scenarios at a time (default 2 on two or more cores). Serial logs stay in tests/e2e/work/logs/<scenario>/ (E2E_LOGS), disks in
 # tests/e2e/work/scenarios/<scenario>/. E2E_VERBOSE=1 streams each scenario's log to stderr.
 # E2E_TIMEOUT_SCALE=2 doubles every boot timeout.
 # Needs the Debian packages lib/common.sh names (e2e_require_tools) and, on a cold cache,
@@ -49,7 +49,6 @@ flock -n 9 || e2e_die "another run.sh is using $E2E_WORK"
 # Interrupted: end this run's QEMU guests (by their pid files) and helper servers, nothing else.
 export E2E_RUN_PIDS="$E2E_WORK/.run-pids"
 : > "$E2E_RUN_PIDS"
-scen_pid=
 e2e_abort() {
   local f pid
   trap - INT TERM
@@ -61,7 +60,6 @@ e2e_abort() {
   while read -r pid; do
     [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
   done < "$E2E_RUN_PIDS"
-  [ -z "$scen_pid" ] || kill "$scen_pid" 2>/dev/null || true
   echo "run.sh: interrupted" >&2
   exit 130
 }
@@ -75,20 +73,26 @@ rc=$?
 set -e
 if [ $rc -ne 0 ]; then
   cat "$E2E_LOGS/prepare.log" >&2
-  printf 'FAIL  %-22s %8s  (see %s)\n' prepare "$(e2e_fmt_ms $(( $(e2e_now_ms) - t0 )))" "$E2E_LOGS/prepare.log"
+  printf 'FAIL  %-24s %8s  (see %s)\n' prepare "$(e2e_fmt_ms $(( $(e2e_now_ms) - t0 )))" "$E2E_LOGS/prepare.log"
   exit 1
 fi
-printf 'ok    %-22s %8s  (grub.cfg: %s)\n' prepare "$(e2e_fmt_ms $(( $(e2e_now_ms) - t0 )))" \
+printf 'ok    %-24s %8s  (grub.cfg: %s)\n' prepare "$(e2e_fmt_ms $(( $(e2e_now_ms) - t0 )))" \
   "$(e2e_grub_cfg_source | sed "s|^$E2E_REPO/||")"
 
+# E2E_JOBS scenarios run at a time, each its own single-vCPU guest (default: one per core, at most 2; the guests
+# are CPU-bound under TCG). Results are printed as scenarios end.
+jobs=${E2E_JOBS:-$(( $(nproc) >= 2 ? 2 : 1 ))}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: E2E_JOBS must be a positive number, not '$jobs'" >&2; exit 2; }
+declare -A scen_of=() t0_of=()
 passed=0 failed=0
-for name in "${selected[@]}"; do
+
+# _scenario_start NAME: runs scenario_NAME in its own subshell in the background.
+_scenario_start() {
+  local name=$1
   SCEN_DIR="$E2E_WORK/scenarios/$name"
   SCEN_LOGS="$E2E_LOGS/$name"
   rm -rf "$SCEN_DIR" "$SCEN_LOGS"
   mkdir -p "$SCEN_DIR" "$SCEN_LOGS"
-  t0=$(e2e_now_ms)
-  set +e
   (
     set -eEuo pipefail
     shopt -s inherit_errexit
@@ -96,28 +100,44 @@ for name in "${selected[@]}"; do
     e2e_log "scenario $name: ${E2E_SCENARIO_DESC[$name]}"
     "scenario_$name"
   ) > "$SCEN_LOGS/scenario.log" 2>&1 &
-  scen_pid=$!
+  scen_of[$!]=$name
+  t0_of[$!]=$(e2e_now_ms)
+  echo "$!" >> "$E2E_RUN_PIDS"
   if [ "${E2E_VERBOSE:-0}" = 1 ]; then
-    tail -n +1 -f --pid="$scen_pid" "$SCEN_LOGS/scenario.log" >&2 &
+    tail -n +1 -f --pid="$!" "$SCEN_LOGS/scenario.log" >&2 &
   fi
-  wait "$scen_pid"
+}
+
+# _scenario_reap: waits for one running scenario to end and prints its line.
+_scenario_reap() {
+  local pid rc name took boots dir
+  set +e
+  wait -n -p pid "${!scen_of[@]}"
   rc=$?
-  wait 2>/dev/null
   set -e
-  took=$(e2e_fmt_ms $(( $(e2e_now_ms) - t0 )))
+  name=${scen_of[$pid]}
+  unset "scen_of[$pid]"
+  dir="$E2E_WORK/scenarios/$name"
+  took=$(e2e_fmt_ms $(( $(e2e_now_ms) - ${t0_of[$pid]} )))
   boots=
-  [ ! -f "$SCEN_DIR/boots" ] \
-    || boots=$(sed -n 's/^boot [0-9]*: slot \([^,]*\), \([^,]*\), \([^ ]*\).*$/\1:\3/p' "$SCEN_DIR/boots" | tr '\n' ' ')
+  [ ! -f "$dir/boots" ] \
+    || boots=$(sed -n 's/^boot [0-9]*: slot \([^,]*\), \([^,]*\), \([^ ]*\).*$/\1:\3/p' "$dir/boots" | tr '\n' ' ')
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1))
-    printf 'PASS  %-22s %8s  boots: %s\n' "$name" "$took" "${boots:-none}"
+    printf 'PASS  %-24s %8s  boots: %s\n' "$name" "$took" "${boots:-none}"
   else
     failed=$((failed + 1))
-    printf 'FAIL  %-22s %8s  boots: %s\n' "$name" "$took" "${boots:-none}"
-    printf '      %s\n' "$(cat "$SCEN_DIR/failure" 2>/dev/null || echo "exit status $rc")"
-    printf '      log: %s\n' "$SCEN_LOGS/scenario.log"
+    printf 'FAIL  %-24s %8s  boots: %s\n' "$name" "$took" "${boots:-none}"
+    printf '      %s\n' "$(cat "$dir/failure" 2>/dev/null || echo "exit status $rc")"
+    printf '      log: %s\n' "$E2E_LOGS/$name/scenario.log"
   fi
+}
+
+for name in "${selected[@]}"; do
+  while [ ${#scen_of[@]} -ge "$jobs" ]; do _scenario_reap; done
+  _scenario_start "$name"
 done
+while [ ${#scen_of[@]} -gt 0 ]; do _scenario_reap; done
 
 printf '%d passed, %d failed, %s in all; serial logs in %s\n' "$passed" "$failed" \
   "$(e2e_fmt_ms $(( $(e2e_now_ms) - t_all )))" "$E2E_LOGS"

@@ -88,7 +88,11 @@ public abstract class EnvironmentBootloader : IBootloader
             variables)
         {
             ReportedBoot = ReportedBoot(variables),
+            Problems = Problems(variables),
         };
+
+    /// <summary>What the bootloader would do otherwise than <paramref name="variables"/> say (<see cref="BootState.Problems"/>).</summary>
+    private protected virtual IReadOnlyList<string> Problems(IReadOnlyDictionary<string, string> variables) => [];
 
     /// <summary>The slot the bootloader reports it started, when it reports one (<see cref="BootState.ReportedBoot"/>).</summary>
     private protected virtual string? ReportedBoot(IReadOnlyDictionary<string, string> variables) => null;

@@ -70,6 +70,12 @@ public sealed record BootState(
     /// </summary>
     public string? ReportedBoot { get; init; }
 
+    /// <summary>
+    /// Where the bootloader would not do what the environment says (a systemd-boot entry it would hide), for
+    /// `updater status` to name; empty when there is nothing to say.
+    /// </summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+
     /// <summary>The raw <see cref="SecurityFloorVariable"/> value, null when unset; <see cref="SecurityFloorVariable.Read"/> parses it.</summary>
     public string? SecurityFloorText => Variables.TryGetValue(SecurityFloorVariable.Name, out var value) ? value : null;
 }

@@ -24,7 +24,7 @@ internal class DurableWriter
 
     /// <summary>
     /// Renames <paramref name="from"/> to <paramref name="to"/> in one directory (one rename(2), never link and unlink,
-    /// which would show both names at a cut), refusing to replace an existing file, then flushes the directory.
+    /// which would show both names at a cut), refusing to replace an existing file, then flushes the file under its new name and the directory.
     /// </summary>
     public virtual Task RenameAsync(string from, string to, CancellationToken cancellationToken)
     {
@@ -37,7 +37,10 @@ internal class DurableWriter
         {
             throw new IOException($"{from}: cannot rename to {Path.GetFileName(to)}: {Mono.Unix.Native.Stdlib.strerror(Mono.Unix.Native.Stdlib.GetLastError())}");
         }
-        Fsync.FlushPath(Path.GetDirectoryName(Path.GetFullPath(to)) ?? "/", directory: true);
+        // The file under its new name, then the directory (AtomicFile.SyncRenamed): on FAT the new entry's start
+        // cluster and size are written with the file's inode, so a directory flush alone leaves, at a power cut, the new
+        // name on an empty file (seen on the ESP at a cut right after an install's activation rename).
+        AtomicFile.SyncRenamed(to);
         return Task.CompletedTask;
     }
 

@@ -21,7 +21,7 @@ internal sealed class DeviceState
 
     private DeviceState(UpdaterConfig config, BootedSlot? booted, Exception? bootedError, BootState? boot, Exception? bootError,
         IReadOnlyDictionary<string, SlotRecord?> records, InstallJournal? journal, RollbackRecord? rollback, HealthFailureRecord? healthFailure,
-        ImageInfo? imageInfo, FloorReading floors)
+        HealthPassRecord? healthPass, ImageInfo? imageInfo, FloorReading floors)
     {
         Config = config;
         Booted = booted;
@@ -38,7 +38,8 @@ internal sealed class DeviceState
             booted?.Bootname == bootname,
             journal,
             rollback,
-            healthFailure)).ToList();
+            healthFailure,
+            healthPass)).ToList();
         ImageInfo = imageInfo;
         SecurityFloor = FloorOf(floors);
     }
@@ -229,7 +230,7 @@ internal sealed class DeviceState
             problems.Add(e.Message);
         }
         return new DeviceState(config, booted, bootedError, boot, bootError, records, state.ReadJournal(), state.ReadRollback(), state.ReadHealthFailure(),
-            imageInfo, new FloorReading(envFloor, stateFloor, state.SecurityFloorPath, problems));
+            state.ReadHealthPass(), imageInfo, new FloorReading(envFloor, stateFloor, state.SecurityFloorPath, problems));
     }
 
     private SecurityFloor FloorOf(FloorReading floors)

@@ -20,6 +20,7 @@ internal static class DeviceStatus
         {
             problems.Add($"bootloader environment unreadable: {bootProblem}");
         }
+        problems.AddRange(device.Boot?.Problems ?? []);
 
         var slots = new List<SlotStatus>();
         foreach (var slot in device.Config.Slots.All)

@@ -43,8 +43,12 @@ internal static class RollbackDetector
             Explanation = failureIsAboutIt
                 ? $"{what} failed its health checks on a {(failure!.Trial ? "trial" : "committed")} boot: " +
                   string.Join("; ", failure.FailedChecks.Select(c => $"{c.Name}: {c.Reason}"))
-                : $"{what} never reached a health verdict: the bootloader used up its tries (a boot that hung, " +
-                  $"crashed, rebooted or could not load its kernel) and booted slot {booted.Bootname}",
+                : other.HealthPass is { } pass
+                    ? $"{what} passed its health checks on its trial boot at {pass.PassedAt:u}, but that boot never reached " +
+                      $"boot-complete.target and its commit (a unit the target requires hung or failed, or the boot stopped " +
+                      $"first); the bootloader used up its tries and booted slot {booted.Bootname}"
+                    : $"{what} never reached a health verdict: the bootloader used up its tries (a boot that hung, " +
+                      $"crashed, rebooted or could not load its kernel) and booted slot {booted.Bootname}",
             FailedChecks = failureIsAboutIt ? failure!.FailedChecks : [],
             FailedAt = failureIsAboutIt ? failure!.FailedAt : null,
             DetectedAt = now,

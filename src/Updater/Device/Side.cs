@@ -13,7 +13,7 @@ namespace Updater.Device;
 internal sealed class Side
 {
     public Side(string bootname, IReadOnlyList<SideSlot> slots, SlotBootState? boot, bool booted, InstallJournal? journal,
-        RollbackRecord? rollback, HealthFailureRecord? failure)
+        RollbackRecord? rollback, HealthFailureRecord? failure, HealthPassRecord? pass = null)
     {
         Bootname = bootname;
         Slots = slots;
@@ -27,6 +27,7 @@ internal sealed class Side
         // never wrote, e.g. a factory image rolled back under on-committed-failure = rollback).
         HealthFailure = failure is not null && failure.Bootname == bootname &&
                         failure.ManifestSha256 == last?.ManifestSha256 && failure.InstalledAt == last?.InstalledAt ? failure : null;
+        HealthPass = pass is not null && pass.Bootname == bootname && last is not null && pass.ManifestSha256 == last.ManifestSha256 ? pass : null;
         Rollback = rollback is not null && rollback.FromSlot == bootname &&
                    rollback.ManifestSha256 == last?.ManifestSha256 && rollback.InstalledAt == last?.InstalledAt ? rollback : null;
     }
@@ -46,6 +47,12 @@ internal sealed class Side
 
     /// <summary>The failed verdict recorded about this side's last install, if any.</summary>
     public HealthFailureRecord? HealthFailure { get; }
+
+    /// <summary>
+    /// A trial boot of this side's last install that passed its checks and was waiting for boot-complete.target and
+    /// the commit (`updater health --defer-commit`), if any: a rollback after it is a boot that passed but never completed.
+    /// </summary>
+    public HealthPassRecord? HealthPass { get; }
 
     /// <summary>The recorded rollback away from this side's last install, if any.</summary>
     public RollbackRecord? Rollback { get; }

@@ -179,6 +179,28 @@ public sealed class SystemdBootTests : IDisposable
     }
 
     [Fact]
+    public async Task An_entry_systemd_boot_would_hide_is_named_as_a_problem_and_refused_as_a_target()
+    {
+        // What a power cut right after an activation rename left on FAT when the renamed file was not flushed: the
+        // new name on an empty file, which systemd-boot skips (it booted A) while the name says B is on trial.
+        var backend = Backend();
+        await backend.ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
+        string trial = Assert.Single(Names(), n => n.StartsWith("updater-2-b+", StringComparison.Ordinal));
+        File.WriteAllBytes(Path.Combine(Entries, trial), []);
+        var state = await backend.ReadStateAsync(CancellationToken.None);
+        var problem = Assert.Single(state.Problems);
+        Assert.Contains($"{trial} has no 'linux' or 'efi' line", problem, StringComparison.Ordinal);
+        Assert.Contains("systemd-boot will not boot slot B", problem, StringComparison.Ordinal);
+
+        // A kernel missing from the ESP hides it as well; the healthy entry of A is no problem.
+        WriteEntry(trial, "b");
+        Assert.Empty((await backend.ReadStateAsync(CancellationToken.None)).Problems);
+        File.Delete(_dir.Path("b/vmlinuz"));
+        Assert.Contains("/b/vmlinuz is not on the ESP", Assert.Single((await backend.ReadStateAsync(CancellationToken.None)).Problems), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<BootEnvironmentException>(() => backend.ActivateAsync("B", BootActivation.Permanent, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_slot_without_an_entry_is_an_error_that_says_what_to_create()
     {
         File.Delete(Path.Combine(Entries, "updater-0-b+0.conf"));

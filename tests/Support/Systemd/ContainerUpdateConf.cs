@@ -11,11 +11,12 @@ public static class ContainerUpdateConf
     /// <param name="bootedSlot">The slot the device runs: the container has no kernel command line of its own.</param>
     /// <param name="extraSystem">More [system] lines (a trust root, say).</param>
     /// <param name="extraSections">Whole sections after the slots ([channel], ...).</param>
-    public static string Text(string bootedSlot, string extraSystem = "", string extraSections = "") => $"""
+    /// <param name="grubEnv">Where the grubenv is: on a device, on the ESP or in /boot, which the units protect.</param>
+    public static string Text(string bootedSlot, string extraSystem = "", string extraSections = "", string grubEnv = "/var/lib/updater/grubenv") => $"""
         [system]
         compatible = container-test
         bootloader = grub
-        grub-env = /var/lib/updater/grubenv
+        grub-env = {grubEnv}
         state-dir = /var/lib/updater/state
         booted-slot = {bootedSlot}
         {extraSystem}

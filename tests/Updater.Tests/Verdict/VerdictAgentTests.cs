@@ -210,6 +210,21 @@ public sealed class VerdictAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_trial_that_passed_its_checks_and_never_completed_its_boot_is_reported_as_such_on_A()
+    {
+        await StartTrialOfBAsync();
+        await JudgeAsync("B", [Passing], stage: VerdictStage.Checks);
+        // boot-complete.target never came (a unit it requires hung): the commit's job timeout rebooted, GRUB counted the try.
+        _env.Set("B_TRY=1");
+
+        var onA = await JudgeAsync("A", [Passing]);
+
+        Assert.Equal(RollbackReason.NoVerdict, onA.RollbackRecorded!.Reason);
+        Assert.Contains("passed its health checks on its trial boot at", onA.RollbackRecorded.Explanation, StringComparison.Ordinal);
+        Assert.Contains("never reached boot-complete.target and its commit", onA.RollbackRecorded.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_boot_complete_target_that_was_not_reached_vetoes_the_commit_and_rolls_back()
     {
         await StartTrialOfBAsync();

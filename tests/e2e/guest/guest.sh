@@ -112,3 +112,9 @@ e2e_reboot() { e2e_mark END reboot; _e2e_unmount_all; reboot -f; sleep 60; }
 
 # e2e_hang: never reach a verdict (the host's timeout ends the run).
 e2e_hang() { e2e_mark END hang; e2e_mark UPTIME "end=$(cut -d' ' -f1 /proc/uptime)"; sync; while :; do sleep 3600; done; }
+
+# On the systemd test images PID 1 ends the boot: it stops the units and unmounts the file systems itself.
+if [ -d /run/systemd/system ]; then
+  e2e_poweroff() { e2e_mark END poweroff; e2e_mark UPTIME "end=$(cut -d' ' -f1 /proc/uptime)"; systemctl --no-block poweroff; sleep 600; }
+  e2e_reboot() { e2e_mark END reboot; e2e_mark UPTIME "end=$(cut -d' ' -f1 /proc/uptime)"; systemctl --no-block reboot; sleep 600; }
+fi

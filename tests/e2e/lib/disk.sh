@@ -12,6 +12,8 @@
 E2E_ESP_MB=${E2E_ESP_MB:-64}
 E2E_SLOT_MB=${E2E_SLOT_MB:-96}
 E2E_DATA_MB=${E2E_DATA_MB:-256}
+E2E_DISK_GUID=2d3c8b3e-6f64-4a5b-9e0e-000000000000
+E2E_ESP_GUID=2d3c8b3e-6f64-4a5b-9e0e-000000000001
 # Where GRUB finds its environment: $prefix/grubenv, with the EFI image's prefix /EFI/BOOT.
 E2E_GRUBENV_ON_ESP=${E2E_GRUBENV_ON_ESP:-/EFI/BOOT/grubenv}
 # GRUB modules built into BOOTX64.EFI: everything a grub.cfg for A/B needs, nothing loaded later.
@@ -89,11 +91,13 @@ disk_create() {
   rm -f "$disk"
   truncate -s "${total}M" "$disk"
   sgdisk -Z "$disk" >/dev/null 2>&1 || true
-  sgdisk -a 2048 \
-    -n "1:1M:+${E2E_ESP_MB}M" -t 1:EF00 -c 1:esp \
-    -n "2:0:+${E2E_SLOT_MB}M" -t 2:8304 -c 2:rootfs-a \
-    -n "3:0:+${E2E_SLOT_MB}M" -t 3:8304 -c 3:rootfs-b \
-    -n "4:0:+${E2E_DATA_MB}M" -t 4:8300 -c 4:data \
+  # Fixed GUIDs: every test disk is the same machine model, so a variable store provisioned once (efibootmgr's
+  # HD() device paths name the ESP by its partition GUID, lib/efi.sh) boots any of them.
+  sgdisk -a 2048 -U "$E2E_DISK_GUID" \
+    -n "1:1M:+${E2E_ESP_MB}M" -t 1:EF00 -c 1:esp -u "1:$E2E_ESP_GUID" \
+    -n "2:0:+${E2E_SLOT_MB}M" -t 2:8304 -c 2:rootfs-a -u 2:2d3c8b3e-6f64-4a5b-9e0e-000000000002 \
+    -n "3:0:+${E2E_SLOT_MB}M" -t 3:8304 -c 3:rootfs-b -u 3:2d3c8b3e-6f64-4a5b-9e0e-000000000003 \
+    -n "4:0:+${E2E_DATA_MB}M" -t 4:8300 -c 4:data -u 4:2d3c8b3e-6f64-4a5b-9e0e-000000000004 \
     "$disk" >/dev/null || e2e_die "sgdisk failed on $disk"
   part_write "$disk" 1 "$esp"
   part_write "$disk" 2 "$a"

@@ -23,6 +23,32 @@ _copy_lib_closure() {
 # _find_host_lib SONAME: the host path of a shared library, from ld.so's cache.
 _find_host_lib() { ldconfig -p | awk -v so="$1" '$1 == so && /x86-64/ && !f { print $NF; f = 1 }'; }
 
+# rootfs_install_updater STAGE DIR: the updater's publish directory DIR in the layout a package installs:
+# /usr/lib/updater/ (debug symbols left out) and /usr/bin/updater linking to the binary.
+rootfs_install_updater() {
+  local stage=$1 updater=$2 f
+  [ -x "$updater/updater" ] || e2e_die "rootfs_install_updater: $updater/updater is missing"
+  mkdir -p "$stage/usr/lib/updater" "$stage/usr/bin"
+  for f in "$updater"/*; do
+    case "$f" in *.dbg|*.pdb) continue ;; esac
+    cp -a "$f" "$stage/usr/lib/updater/"
+  done
+  ln -sfn ../lib/updater/updater "$stage/usr/bin/updater"
+}
+
+# rootfs_image_info STAGE SECURITY_VERSION [RELEASE]: /usr/lib/updater/image-info, as every image build writes it
+# (docs/anti-rollback.md): without a readable floor the updater refuses to install.
+rootfs_image_info() {
+  local stage=$1 security=$2 release=${3:-}
+  mkdir -p "$stage/usr/lib/updater"
+  {
+    printf '# written by the image build (tests/e2e/lib/rootfs.sh): docs/anti-rollback.md\n[image]\n'
+    printf 'security-version = %s\n' "$security"
+    [ -z "$release" ] || printf 'version = %s\n' "$release"
+    printf 'built = %s\n' "$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)"
+  } > "$stage/usr/lib/updater/image-info"
+}
+
 # rootfs_build OUT [options]: writes an ext4 image of E2E_SLOT_MB MiB to OUT.
 #   --image NAME      what /etc/e2e/image says (the version the scenario checks for), default "v1"
 #   --hook FILE       the slot's own hook, installed as /etc/e2e/hook.sh (see guest/slot-init)
@@ -82,13 +108,7 @@ rootfs_build() {
 
   local f so
   if [ -n "$updater" ]; then
-    [ -x "$updater/updater" ] || e2e_die "rootfs_build: $updater/updater is missing"
-    mkdir -p "$stage/usr/lib/updater"
-    for f in "$updater"/*; do
-      case "$f" in *.dbg|*.pdb) continue ;; esac
-      cp -a "$f" "$stage/usr/lib/updater/"
-    done
-    ln -s ../lib/updater/updater "$stage/usr/bin/updater"
+    rootfs_install_updater "$stage" "$updater"
     _copy_lib_closure "$stage" "$stage"/usr/lib/updater/updater $(ls "$stage"/usr/lib/updater/*.so* 2>/dev/null)
   fi
   for so in $E2E_SLOT_DLOPEN_LIBS; do
@@ -105,13 +125,7 @@ rootfs_build() {
     _copy_lib_closure "$stage" "$f"
   done
 
-  mkdir -p "$stage/usr/lib/updater"
-  {
-    printf '# written by the image build (tests/e2e/lib/rootfs.sh): docs/anti-rollback.md\n[image]\n'
-    printf 'security-version = %s\n' "$security"
-    [ -z "$release" ] || printf 'version = %s\n' "$release"
-    printf 'built = %s\n' "$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)"
-  } > "$stage/usr/lib/updater/image-info"
+  rootfs_image_info "$stage" "$security" "$release"
 
   [ -z "$overlay" ] || cp -a "$overlay"/. "$stage"/
 

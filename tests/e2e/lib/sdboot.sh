@@ -16,6 +16,8 @@
 # grub.cfg's updater_cmdline; the initramfs finds the slot by updater.slot=, as on the GRUB disks.
 
 E2E_SDBOOT_EFI=${E2E_SDBOOT_EFI:-/usr/lib/systemd/boot/efi/systemd-bootx64.efi}
+# More kernel command line for the entries (the systemd guests: systemd.show_status=error).
+E2E_SDBOOT_OPTIONS=${E2E_SDBOOT_OPTIONS:-}
 
 # sdboot_require: stops when systemd-boot's EFI binary is missing.
 sdboot_require() {
@@ -38,7 +40,7 @@ sdboot_entry() {
 title   Updater e2e (slot $slot)
 linux   /$dir/vmlinuz
 initrd  /$dir/initrd.img
-options updater.slot=$slot $(sdboot_cmdline)
+options updater.slot=$slot $(sdboot_cmdline)${E2E_SDBOOT_OPTIONS:+ $E2E_SDBOOT_OPTIONS}
 EOF
 }
 

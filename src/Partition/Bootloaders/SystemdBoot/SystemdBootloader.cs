@@ -53,6 +53,9 @@ public sealed class SystemdBootloader : EnvironmentBootloader
 
     private static string Done(string bootname) => $"{bootname}_DONE";
 
+    /// <summary>Set when systemd-boot would hide the slot's entry: why (<see cref="HiddenBecause"/>).</summary>
+    private static string Hidden(string bootname) => $"{bootname}_HIDDEN";
+
     private protected override Task<EnvironmentSnapshot> ReadEnvironmentAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -103,6 +106,10 @@ public sealed class SystemdBootloader : EnvironmentBootloader
             variables[Generation(bootname)] = name.Generation.ToString(CultureInfo.InvariantCulture);
             variables[Left(bootname)] = name.Left?.ToString(CultureInfo.InvariantCulture) ?? "";
             variables[Done(bootname)] = name.Done?.ToString(CultureInfo.InvariantCulture) ?? "";
+            if (HiddenBecause(entries[bootname].Item2) is { } hidden)
+            {
+                variables[Hidden(bootname)] = hidden;
+            }
         }
         variables[OrderName] = string.Join(' ', PreferenceOrder(entries.Values.Select(e => e.Item1)));
         if (others.Count > 0)
@@ -232,15 +239,9 @@ public sealed class SystemdBootloader : EnvironmentBootloader
     private void CheckSystemdBootFollows(SystemdBootSnapshot snapshot, string bootname)
     {
         var entry = snapshot.Entries[bootname].Entry;
-        var loader = entry.Last("linux") ?? entry.Last("efi");
-        if (loader is null)
+        if (HiddenBecause(entry) is { } hidden)
         {
-            throw new BootEnvironmentException(entry.Path, null, "has no 'linux' or 'efi' line; systemd-boot shows no such entry");
-        }
-        string relative = loader.Value.Value.Replace('\\', '/').TrimStart('/');
-        if (relative.Split('/').Contains("..") || !File.Exists(System.IO.Path.Combine(Options.Esp, relative)))
-        {
-            throw new BootEnvironmentException(entry.Path, null, $"line {loader.Value.Line}: {loader.Value.Value} is not on the ESP ({Options.Esp}); systemd-boot would not show the entry");
+            throw new BootEnvironmentException(entry.Path, null, hidden);
         }
         string other = SupportedBootnames.First(b => b != bootname);
         foreach (string key in new[] { "sort-key", "machine-id", "version" })
@@ -260,6 +261,30 @@ public sealed class SystemdBootloader : EnvironmentBootloader
             }
         }
     }
+
+    /// <summary>
+    /// Why systemd-boot would not show <paramref name="entry"/> (no kernel line, or a kernel that is not on the ESP), or
+    /// null when it would. An entry emptied by a cut, or a kernel not copied to the ESP, reads this way.
+    /// </summary>
+    private string? HiddenBecause(BlsFile entry)
+    {
+        var loader = entry.Last("linux") ?? entry.Last("efi");
+        if (loader is null)
+        {
+            return "has no 'linux' or 'efi' line; systemd-boot shows no such entry";
+        }
+        string relative = loader.Value.Value.Replace('\\', '/').TrimStart('/');
+        if (relative.Split('/').Contains("..") || !File.Exists(System.IO.Path.Combine(Options.Esp, relative)))
+        {
+            return $"line {loader.Value.Line}: {loader.Value.Value} is not on the ESP ({Options.Esp}); systemd-boot would not show the entry";
+        }
+        return null;
+    }
+
+    private protected override IReadOnlyList<string> Problems(IReadOnlyDictionary<string, string> variables) =>
+        SupportedBootnames.Where(b => variables.ContainsKey(Hidden(b)))
+            .Select(b => $"slot {b}'s entry {Options.EntriesDirectory}/{variables[EntryVariable(b)]} {variables[Hidden(b)]}: systemd-boot will not boot slot {b} whatever its name says; restore the entry (docs/bootloaders.md) or install into the slot again")
+            .ToList();
 
     private static string Shown(string? value) => value is null ? "unset" : $"'{string.Concat(value.Take(80).Select(c => char.IsControl(c) ? '?' : c))}'";
 
