@@ -33,8 +33,11 @@ public abstract class EnvironmentBootloader : IBootloader
 
     public abstract string Name { get; }
 
-    /// <summary>The lock file writers of this environment hold (see <see cref="EnvironmentLock"/>).</summary>
-    internal string LockPath => EnvironmentLock.PathFor(EnvironmentPath);
+    /// <summary>
+    /// What writers of this environment lock (see <see cref="EnvironmentLock"/>): a lock file beside it, or for an
+    /// environment in a file system that holds no files of ours (efivarfs) the directory itself.
+    /// </summary>
+    internal virtual string LockPath => EnvironmentLock.PathFor(EnvironmentPath);
 
     /// <summary>Boots a trial gets before the boot script falls back.</summary>
     private protected int TrialTries { get; }
@@ -158,7 +161,7 @@ public abstract class EnvironmentBootloader : IBootloader
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var processLock = await EnvironmentLock.AcquireAsync(EnvironmentPath, cancellationToken).ConfigureAwait(false);
+            using var processLock = await EnvironmentLock.AcquireAsync(EnvironmentPath, LockPath, cancellationToken).ConfigureAwait(false);
             var current = await ReadEnvironmentAsync(cancellationToken).ConfigureAwait(false);
 
             // Every write spells out all of the script's variables (its defaults filled in), so the bootloader's

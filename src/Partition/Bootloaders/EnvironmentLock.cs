@@ -7,7 +7,8 @@ namespace Partition.Bootloaders;
 /// The cross-process lock held while an environment is read, changed and written, so that two updater processes
 /// (the daemon's health verdict and a person's `updater mark-bad`, say) cannot lose each other's change: a
 /// <see cref="FileLock"/> on a dedicated file beside the environment. Not the environment itself: a file replaced by
-/// rename changes its inode, and a device node is opened by the tools too.
+/// rename changes its inode, and a device node is opened by the tools too. Where no file can be created beside it
+/// (efivarfs, and sysfs above it), the backend locks the environment's directory instead.
 /// </summary>
 internal static class EnvironmentLock
 {
@@ -18,9 +19,14 @@ internal static class EnvironmentLock
         return Path.Combine(Path.GetDirectoryName(full) ?? "/", $".{Path.GetFileName(full)}.lock");
     }
 
-    public static async Task<FileLock> AcquireAsync(string environment, CancellationToken cancellationToken)
+    /// <summary>Takes the lock on <paramref name="path"/> (<see cref="PathFor"/>, or a directory) for <paramref name="environment"/>.</summary>
+    public static async Task<FileLock> AcquireAsync(string environment, string path, CancellationToken cancellationToken)
     {
-        string path = PathFor(environment);
+        if (path == environment && !Directory.Exists(path))
+        {
+            // The environment's own directory is the lock: never create a file in its place.
+            throw new BootEnvironmentException(environment, null, "is not a directory; is efivarfs mounted there?");
+        }
         try
         {
             return await FileLock.AcquireAsync(path, cancellationToken).ConfigureAwait(false);

@@ -28,7 +28,7 @@ public sealed partial class FileLock : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Takes the lock on <paramref name="path"/> (created if missing), or null at once when someone holds it.</summary>
+    /// <summary>Takes the lock on <paramref name="path"/> (a file, created if missing, or a directory), or null at once when someone holds it.</summary>
     public static FileLock? TryAcquire(string path)
     {
         int fd = Open(path);
@@ -92,8 +92,10 @@ public sealed partial class FileLock : IDisposable
 
     private static int Open(string path)
     {
-        // Read-only is enough for flock; O_NOFOLLOW so a symlink planted as the lock file is not followed.
-        const OpenFlags flags = OpenFlags.O_RDONLY | OpenFlags.O_CREAT | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC;
+        // Read-only is enough for flock; O_NOFOLLOW so a symlink planted as the lock file is not followed. An existing
+        // directory is locked as it is (flock works on any open file): where nothing can be created (efivarfs).
+        const OpenFlags common = OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC;
+        OpenFlags flags = Directory.Exists(path) ? common | OpenFlags.O_DIRECTORY : common | OpenFlags.O_CREAT;
         int fd = Syscall.open(path, flags, FilePermissions.S_IRUSR | FilePermissions.S_IWUSR);
         if (fd < 0)
         {

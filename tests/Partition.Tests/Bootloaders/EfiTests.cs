@@ -109,6 +109,30 @@ public sealed class EfiTests : IDisposable
     }
 
     [Fact]
+    public async Task Changes_lock_the_variables_directory_and_create_no_lock_file_where_efivarfs_and_sysfs_allow_none()
+    {
+        // On a device efivars is /sys/firmware/efi/efivars: efivarfs holds only variables and sysfs above it is
+        // read-only, so a lock file beside it (.efivars.lock) cannot be created (seen in a QEMU guest: every install failed).
+        string[] before = Directory.GetFileSystemEntries(_dir.Path(".")).Order(StringComparer.Ordinal).ToArray();
+        using (var held = Partition.Storage.FileLock.TryAcquire(Efivars))
+        {
+            Assert.NotNull(held);
+            var waiting = Backend().ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
+            await Task.Delay(200);
+            Assert.False(waiting.IsCompleted, "the change did not wait for the lock on the efivars directory");
+            held!.Dispose();
+            await waiting;
+        }
+        Assert.Equal(before, Directory.GetFileSystemEntries(_dir.Path(".")).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal([BootB], Read("BootNext"));
+
+        Directory.Delete(Efivars, recursive: true);
+        var e = await Assert.ThrowsAsync<BootEnvironmentException>(() => Backend().MarkBadAsync("B", CancellationToken.None));
+        Assert.Contains("is not a directory; is efivarfs mounted there?", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Efivars));
+    }
+
+    [Fact]
     public async Task A_commit_moves_the_slot_to_the_front_of_BootOrder_and_clears_the_marker()
     {
         var backend = Backend();

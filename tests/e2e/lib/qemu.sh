@@ -78,9 +78,11 @@ boot_wait() {
   rm -f "$BOOT_QEMU_PIDFILE"
 }
 
-# _qemu_keep_warm_vars DISK: after a clean boot, keeps DISK's variable store as the warm one.
+# _qemu_keep_warm_vars DISK: after a clean boot, keeps DISK's variable store as the warm one. Not from a disk whose
+# store holds boot options of its own (the efi disks, E2E_KEEP_WARM_VARS=0): every disk has the same GUIDs, so other
+# disks would boot those options.
 _qemu_keep_warm_vars() {
-  if [ "$BOOT_RC" = 0 ] && [ -n "${E2E_OVMF_VARS_WARM:-}" ] && [ ! -s "$E2E_OVMF_VARS_WARM" ]; then
+  if [ "$BOOT_RC" = 0 ] && [ "${E2E_KEEP_WARM_VARS:-1}" = 1 ] && [ -n "${E2E_OVMF_VARS_WARM:-}" ] && [ ! -s "$E2E_OVMF_VARS_WARM" ]; then
     cp "${1%.img}.vars.fd" "$E2E_OVMF_VARS_WARM.tmp" && mv "$E2E_OVMF_VARS_WARM.tmp" "$E2E_OVMF_VARS_WARM"
   fi
 }

@@ -191,6 +191,8 @@ _systemd_good_flow() {
   assert_console 'verdict: pass: slot B \(2\.0\.0\) passed its trial boot, boot-complete.target was reached, and it is committed' "the commit after boot-complete.target"
   assert_json status '.booted_slot == "B" and .next_boot == "B" and .rollback == null and (.problems | length) == 0
     and (.slots[] | select(.bootname == "B") | .version == "2.0.0" and .boot_good == true and .boot_trial == false)' "status after B's commit"
+  # What the boot loader (or the firmware) itself says it started: a second witness beside updater.slot=.
+  assert_json status "$SYSTEMD_TRIAL_WITNESS" "what the boot loader reported for B's trial boot"
   $SYSTEMD_ASSERT_STATE committed
   # Boot 3: B again, committed, nothing counted; the operator rolls back by hand.
   hook=$(scenario_hook rollback <<'H'
@@ -327,6 +329,9 @@ _systemd_sdboot() {
   SYSTEMD_ASSERT_STATE=_sdboot_state
   # systemd-bless-boot's generator pulls it in on a counted boot: it runs after the commit and finds the entry good.
   SYSTEMD_BLESS=active
+  # systemd-boot's variables: the entry it picked, named before its rename, and the name it renamed it to.
+  SYSTEMD_TRIAL_WITNESS='.bootloader_variables.LoaderEntrySelected == "updater-2-b+1.conf"
+    and .bootloader_variables.LoaderBootCountPath == "\\loader\\entries\\updater-2-b+0-1.conf"'
   E2E_SDBOOT_OPTIONS=$SYSTEMD_CMDLINE
   sdboot_disk "$SCEN_DIR/disk.img" --a "$E2E_BUILD/slots/systemd-systemd-boot-v1.img" --data "$(_systemd_data systemd-boot "$@")"
   _sdboot_state factory
@@ -353,6 +358,10 @@ _systemd_efi() {
   SCEN_STATE_SUMMARY=efi_summary
   SCEN_STATE_NAME="EFI variables"
   SYSTEMD_BLESS=inactive
+  # The firmware's BootCurrent: the option it started (BootNext's, consumed).
+  SYSTEMD_TRIAL_WITNESS=".bootloader_variables.BootCurrent == \"$E2E_EFI_BOOT_B\" and .bootloader_variables.B_STATE == \"committed\""
+  # Its variable store holds the slots' boot options: never the warm store other disks start from.
+  E2E_KEEP_WARM_VARS=0
   E2E_SDBOOT_OPTIONS=$SYSTEMD_CMDLINE
   efi_disk "$SCEN_DIR/disk.img" --a "$E2E_BUILD/slots/systemd-efi-v1.img" --data "$(_systemd_data efi "$@")"
   _efi_state factory

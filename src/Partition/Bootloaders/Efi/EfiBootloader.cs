@@ -49,6 +49,9 @@ public sealed class EfiBootloader : EnvironmentBootloader
 
     private protected override string EnvironmentPath => Options.EfiVariables;
 
+    /// <summary>efivarfs holds only variables and sysfs above it is read-only: the variables' directory is the lock.</summary>
+    internal override string LockPath => Options.EfiVariables;
+
     private protected override string BootScript => "the EFI boot manager";
 
     private protected override string OrderVariable => OrderName;
