@@ -36,15 +36,19 @@ e2e_todo() { e2e_fail "TODO: $*"; }
 # --- building and booting ---
 
 # e2e_cached_slot NAME [rootfs_build options]: a slot image built once per run and shared by the
-# scenarios ($E2E_BUILD/slots/NAME.img). Prints its path.
+# scenarios ($E2E_BUILD/slots/NAME.img, under a lock). Prints its path.
 e2e_cached_slot() {
   local name=$1 img; shift
   img="$E2E_BUILD/slots/$name.img"
-  if [ ! -f "$img" ]; then
-    mkdir -p "$E2E_BUILD/slots"
-    e2e_slot_image "$img.tmp" "$@"
-    mv "$img.tmp" "$img"
-  fi
+  mkdir -p "$E2E_BUILD/slots"
+  # Scenarios run side by side (E2E_JOBS): the first one builds the image, the others wait for it.
+  (
+    flock 8
+    if [ ! -f "$img" ]; then
+      e2e_slot_image "$img.tmp" "$@"
+      mv "$img.tmp" "$img"
+    fi
+  ) 8> "$img.lock"
   echo "$img"
 }
 
