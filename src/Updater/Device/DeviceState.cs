@@ -71,6 +71,13 @@ internal sealed class DeviceState
     /// <summary>The running image's image-info file; null when there is none or it is unreadable (<see cref="SecurityFloor"/> says so).</summary>
     public ImageInfo? ImageInfo { get; }
 
+    /// <summary>
+    /// The version the device runs, for people and the fleet: the one an install recorded for the booted side, else
+    /// the one the running image's build wrote in image-info (a freshly flashed device has no install record); null
+    /// when neither says.
+    /// </summary>
+    public string? RunningVersionText => Booted is null ? null : BootedSide.Version ?? ImageInfo?.Version;
+
     /// <summary>The effective anti-rollback floor and every source of it (docs/anti-rollback.md).</summary>
     public SecurityFloor SecurityFloor { get; }
 

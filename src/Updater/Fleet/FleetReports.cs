@@ -63,7 +63,7 @@ internal sealed class FleetReports
         MachineId = MachineIdOrUnknown(),
         Compatible = _compatible,
         Group = _channel.Group,
-        CurrentVersion = device?.Booted is null ? null : device.BootedSide.Version,
+        CurrentVersion = device?.RunningVersionText,
     };
 
     private static FleetReport FromChannel(FleetReport report, ChannelCheck check) => report with

@@ -263,6 +263,23 @@ public sealed class UpdateDaemonTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_factory_device_reports_the_version_its_image_info_names()
+    {
+        // A freshly flashed device: no install recorded the booted slot's version, the image build wrote it.
+        _device.WriteImageInfo(0, version: "1.0.0");
+        Configure();
+        var (daemon, reporter, http) = NewDaemon();
+        using var __ = http;
+
+        await daemon.PollOnceAsync(CancellationToken.None);
+        await WaitUntilAsync(() => _reports.Count >= 2);
+        await reporter.DisposeAsync();
+
+        var events = _reports.Select(r => JsonDocument.Parse(r).RootElement).ToList();
+        Assert.All(events, e => Assert.Equal("1.0.0", e.GetProperty("current_version").GetString()));
+    }
+
+    [Fact]
     public async Task A_bundle_whose_size_disagrees_with_the_channel_is_refused_and_reported()
     {
         Configure();
