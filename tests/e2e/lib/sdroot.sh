@@ -23,9 +23,11 @@ sdroot_fetch() {
 #   --image NAME  --release VERSION  --security-version N  as rootfs_build
 #   --overlay DIR     copied over the root last (update.conf, root.json, health.d, units of this image...)
 #   --updater DIR     the publish directory of the updater
+#   --kernel FILE --initrd FILE   become /boot/vmlinuz and /boot/initrd.img (GRUB boots the kernel from the slot;
+#                     systemd-boot and the firmware boot the ESP's copies)
 sdroot_build() {
   local out=$1; shift
-  local image=v1 overlay= updater= security=0 release= g
+  local image=v1 overlay= updater= security=0 release= kernel= initrd= g
   while [ $# -gt 0 ]; do
     case "$1" in
       --image) image=$2; shift 2 ;;
@@ -33,6 +35,8 @@ sdroot_build() {
       --release) release=$2; shift 2 ;;
       --overlay) overlay=$2; shift 2 ;;
       --updater) updater=$2; shift 2 ;;
+      --kernel) kernel=$2; shift 2 ;;
+      --initrd) initrd=$2; shift 2 ;;
       *) e2e_die "sdroot_build: unknown option $1" ;;
     esac
   done
@@ -47,6 +51,8 @@ sdroot_build() {
   mkdir -p "$stage/data" "$stage/boot/efi" "$stage/etc/e2e" "$stage/lib/e2e" "$stage/usr/lib/e2e" \
     "$stage/usr/lib/systemd/system-preset" "$stage/etc/systemd/network"
   [ -z "$updater" ] || rootfs_install_updater "$stage" "$updater"
+  [ -z "$kernel" ] || install -m 0644 "$kernel" "$stage/boot/vmlinuz"
+  [ -z "$initrd" ] || install -m 0644 "$initrd" "$stage/boot/initrd.img"
   rootfs_image_info "$stage" "$security" "$release"
   # The units as a package installs them, enabled by its preset.
   install -m 0644 "$E2E_REPO"/dist/*.service "$E2E_REPO"/dist/*.timer "$stage/usr/lib/systemd/system/"

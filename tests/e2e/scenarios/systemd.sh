@@ -18,14 +18,16 @@ systemd_dir() { echo "$E2E_BUILD/systemd"; }
 # The boot loaders the images are built for; the scenarios are systemd_sdboot_* and systemd_efi_*.
 SYSTEMD_BACKENDS="systemd-boot efi"
 
-# _systemd_overlay DIR VERSION BACKEND: what image vVERSION for the boot loader BACKEND (systemd-boot, efi) adds to
-# the Debian root.
+# _systemd_overlay DIR VERSION BACKEND KEYS [FLEET_URL]: what image vVERSION for the boot loader BACKEND (grub,
+# systemd-boot, efi) adds to the Debian root; KEYS is the directory of the trust root. With FLEET_URL the image follows
+# the channel FLEET_URL/stable.channel unattended (scenarios/unattended.sh): the agent runs, reboots by itself,
+# reports to FLEET_URL/cgi-bin/report.
 _systemd_overlay() {
-  local o=$1 v=$2 backend=$3 d bootloader
-  d=$(systemd_dir)
-  mkdir -p "$o/etc/updater/health.d" "$o/usr/lib/e2e" "$o/usr/lib/systemd/system"
-  cp "$d/e2e-keys/root.json" "$o/etc/updater/root.json"
+  local o=$1 v=$2 backend=$3 keys=$4 fleet=${5:-} bootloader
+  mkdir -p "$o/etc/updater/health.d" "$o/usr/lib/e2e" "$o/usr/lib/systemd/system" "$o/etc/e2e"
+  cp "$keys/root.json" "$o/etc/updater/root.json"
   case "$backend" in
+    grub) bootloader=$(printf 'bootloader = grub\ngrub-env = /boot/efi%s\ngrub-trial-tries = 1' "$E2E_GRUBENV_ON_ESP") ;;
     systemd-boot) bootloader=$(printf 'bootloader = systemd-boot\nsystemd-boot-esp = /boot/efi\nsystemd-boot-trial-tries = 1') ;;
     efi) bootloader=$(printf 'bootloader = efi\nefi-boot-a = %s\nefi-boot-b = %s' "$E2E_EFI_BOOT_A" "$E2E_EFI_BOOT_B") ;;
     *) e2e_die "_systemd_overlay: unknown backend $backend" ;;
@@ -51,6 +53,24 @@ bootname = B
 checks-dir = /etc/updater/health.d
 timeout = 60s
 CONF
+  if [ -n "$fleet" ]; then
+    # The machine id lives on the data partition (the root is read-only and shared by every device of the model); the
+    # host writes it at the factory (unattended.sh). 10 s between polls, no jitter: the scenario waits for each poll.
+    cat >> "$o/etc/updater/update.conf" <<CONF
+
+[channel]
+name = stable
+url = $fleet/stable.channel
+machine-id-file = /data/machine-id
+poll-interval = 10s
+poll-jitter = 0
+report-url = $fleet/cgi-bin/report
+auto-reboot = yes
+CONF
+    mkdir -p "$o/usr/lib/systemd/system-preset"
+    cp "$E2E_DIR/guest/systemd/e2e-fleet.preset" "$o/usr/lib/systemd/system-preset/70-e2e-fleet.preset"
+    : > "$o/etc/e2e/unattended"
+  fi
   cat > "$o/etc/updater/health.d/10-app.conf" <<'CONF'
 # The image's application unit must have started.
 [check.app]
@@ -86,7 +106,7 @@ systemd_assets() {
   update_host keygen "$d/e2e-keys" >/dev/null
   for backend in $SYSTEMD_BACKENDS; do
     for v in 1 2 3 4; do
-      _systemd_overlay "$d/overlay-$backend-v$v" "$v" "$backend"
+      _systemd_overlay "$d/overlay-$backend-v$v" "$v" "$backend" "$d/e2e-keys"
       sdroot_build "$E2E_BUILD/slots/systemd-$backend-v$v.img" --image "v$v" --release "$v.0.0" \
         --overlay "$d/overlay-$backend-v$v" --updater "$E2E_BUILD/updater"
     done
