@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The test command: installs missing Debian packages, restores, builds, runs every test suite, the fuzzing
+# The test command: installs missing Debian packages, restores, builds, runs every test suite, the main job by
+# the NativeAOT binaries for linux-x64 and linux-arm64 (tests/smoke/main-job.sh; UPDATER_ARM64=0 skips arm64), the fuzzing
 # smoke (tests/fuzz/run.sh --smoke; UPDATER_FUZZ=0 skips it), the state-machine exploration (tests/explore/run.sh
 # --ci; UPDATER_EXPLORE=0 skips it), then the QEMU end-to-end scenarios (tests/e2e/run.sh; UPDATER_E2E=0 skips them), and ends with one summary line
 # "tests: N passed, N failed" that counts both.
@@ -20,6 +21,27 @@ status=0
 dotnet test Updater.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
+# The main job run by the shipped binaries (tests/smoke/main-job.sh): the linux-x64 publish above, then the
+# linux-arm64 cross publish under qemu-user. Each binary counts as one test; UPDATER_ARM64=0 leaves arm64 out.
+main_job() {
+  local job_status=0
+  bash tests/smoke/main-job.sh "$@" || job_status=$?
+  if [ "$job_status" -ne 0 ]; then
+    failed=$((failed + 1))
+    status=$job_status
+  else
+    passed=$((passed + 1))
+  fi
+}
+main_job "${UPDATER_AOT_DIR:-publish/updater-aot}/updater"
+if [ "${UPDATER_ARM64:-1}" != 0 ]; then
+  if bash tests/publish-aot.sh --rid linux-arm64; then
+    main_job --runner qemu-aarch64-static publish/updater-aot-linux-arm64/updater
+  else
+    failed=$((failed + 1))
+    status=1
+  fi
+fi
 # The fuzzing smoke (tests/fuzz/README.md): the regression inputs, then every AFL++ target for a few seconds.
 # A crash or hang counts as one failure; UPDATER_FUZZ=0 skips it.
 if [ "${UPDATER_FUZZ:-1}" != 0 ]; then
