@@ -184,11 +184,10 @@ public sealed class SystemdContainer : IAsyncDisposable
 
             foreach (var task in Directory.EnumerateDirectories($"/proc/{nspawn.Id}/task"))
             {
-                var children = await File.ReadAllTextAsync(Path.Combine(task, "children"));
-                var first = children.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+                var children = await ReadProcAsync(Path.Combine(task, "children"));
+                var first = children?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
                 // The child must already be systemd: right after the fork it is still a copy of nspawn.
-                if (first is not null && File.Exists($"/proc/{first}/comm") &&
-                    (await File.ReadAllTextAsync($"/proc/{first}/comm")).Trim() == "systemd")
+                if (first is not null && (await ReadProcAsync($"/proc/{first}/comm"))?.Trim() == "systemd")
                 {
                     return int.Parse(first, CultureInfo.InvariantCulture);
                 }
@@ -198,6 +197,20 @@ public sealed class SystemdContainer : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"systemd-nspawn started no systemd within {BootTimeout}:\n{Text(console)}");
+    }
+
+    // A /proc file of a process or thread that may exit while it is read (nspawn's intermediate children do): null
+    // once it is gone, which the caller treats as "not yet".
+    private static async Task<string?> ReadProcAsync(string path)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(path);
+        }
+        catch (IOException) // DirectoryNotFoundException, FileNotFoundException, ESRCH
+        {
+            return null;
+        }
     }
 
     private static void Append(StringBuilder console, string? line)
