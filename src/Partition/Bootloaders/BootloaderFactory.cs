@@ -21,6 +21,7 @@ public static class BootloaderFactory
     public const string UBootEnvSize = "uboot-env-size";
     public const string UBootEnvRedundantOffset = "uboot-env-redundant-offset";
     public const string UBootTrialTries = "uboot-trial-tries";
+    public const string UBootEnvSingleCopy = "uboot-env-single-copy";
     public const string SystemdBootEsp = "systemd-boot-esp";
     public const string SystemdBootTrialTries = "systemd-boot-trial-tries";
     public const string SystemdBootEntryPrefix = "systemd-boot-entry-prefix";
@@ -33,7 +34,7 @@ public static class BootloaderFactory
     public static IReadOnlyList<string> Backends { get; } = ["grub", "uboot", "systemd-boot", "efi"];
 
     private static readonly string[] GrubKeys = [GrubEnv, GrubTrialTries];
-    private static readonly string[] UBootKeys = [UBootEnv, UBootEnvOffset, UBootEnvSize, UBootEnvRedundantOffset, UBootTrialTries];
+    private static readonly string[] UBootKeys = [UBootEnv, UBootEnvOffset, UBootEnvSize, UBootEnvRedundantOffset, UBootTrialTries, UBootEnvSingleCopy];
     private static readonly string[] SystemdBootKeys = [SystemdBootEsp, SystemdBootTrialTries, SystemdBootEntryPrefix, SystemdBootEfiVariables];
     private static readonly string[] EfiKeys = [EfiBootA, EfiBootB, EfiEfiVariables];
 
@@ -137,11 +138,6 @@ public static class BootloaderFactory
         ArgumentNullException.ThrowIfNull(keys);
         RejectUnknown(keys, UBootKeys, "uboot");
         string device = RequiredPath(keys, UBootEnv);
-        if (device.StartsWith("/dev/mtd", StringComparison.Ordinal))
-        {
-            throw new BootloaderConfigurationException(UBootEnv,
-                $"{Shown(device)} is raw MTD flash, which needs erase blocks and U-Boot's active/obsolete flags; only block devices and files are supported");
-        }
 
         long offset = keys.ContainsKey(UBootEnvOffset) ? Number(keys, UBootEnvOffset, 0, long.MaxValue) : 0;
         if (!keys.ContainsKey(UBootEnvSize))
@@ -158,8 +154,27 @@ public static class BootloaderFactory
                 $"0x{s:x} overlaps the first copy at {UBootEnvOffset}=0x{offset:x} of {UBootEnvSize}=0x{size:x} bytes");
         }
 
+        bool singleInPlace = false;
+        if (keys.TryGetValue(UBootEnvSingleCopy, out var single))
+        {
+            if (single.Trim() != UBootOptions.SingleCopyInPlaceValue)
+            {
+                throw new BootloaderConfigurationException(UBootEnvSingleCopy,
+                    $"\"{Shown(single)}\" is not {UBootOptions.SingleCopyInPlaceValue}, its only value: a single copy written in place is lost to a power cut mid-write, and U-Boot then boots its built-in environment (slot A, committed)");
+            }
+
+            if (redundant)
+            {
+                throw new BootloaderConfigurationException(UBootEnvSingleCopy,
+                    $"is set, but so is {UBootEnvRedundantOffset}: a redundant environment has no single copy");
+            }
+
+            singleInPlace = true;
+        }
+
         return new UBootOptions(device, offset, size, second,
-            Tries(keys, UBootTrialTries, UBootOptions.DefaultTrialTries, UBootOptions.MaxTrialTries));
+            Tries(keys, UBootTrialTries, UBootOptions.DefaultTrialTries, UBootOptions.MaxTrialTries))
+        { SingleCopyInPlace = singleInPlace };
     }
 
     // A value as an error may quote it: a settings file can hold anything, and a terminal acts on control

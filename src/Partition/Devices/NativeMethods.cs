@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Partition.Devices;
 
-/// <summary>The few libc calls Mono.Posix lacks: ioctl for a block device's size and an inode's flags, open with O_DIRECT, statfs.</summary>
+/// <summary>The few libc calls Mono.Posix lacks: ioctl for a block device's size, an inode's flags and MTD flash, open with O_DIRECT, statfs.</summary>
 internal static partial class NativeMethods
 {
     /// <summary>_IOR(0x12, 114, size_t): the size of a block device in bytes.</summary>
@@ -42,5 +42,41 @@ internal static partial class NativeMethods
     {
         public long Type;
         public long Rest1, Rest2, Rest3, Rest4, Rest5, Rest6, Rest7, Rest8, Rest9, Rest10, Rest11, Rest12, Rest13, Rest14, Rest15;
+    }
+
+    /// <summary>_IOR('M', 1, struct mtd_info_user): an MTD device's type, size and erase block (mtd-abi.h).</summary>
+    internal const ulong MEMGETINFO = 0x80204d01;
+
+    /// <summary>_IOW('M', 2, struct erase_info_user): erases whole erase blocks.</summary>
+    internal const ulong MEMERASE = 0x40084d02;
+
+    /// <summary>_IOW('M', 6, struct erase_info_user): unlocks blocks of a chip that powers up locked.</summary>
+    internal const ulong MEMUNLOCK = 0x40084d06;
+
+    [LibraryImport("libc", SetLastError = true, EntryPoint = "ioctl")]
+    internal static partial int IoctlMtdInfo(int fd, ulong request, out MtdInfoUser info);
+
+    [LibraryImport("libc", SetLastError = true, EntryPoint = "ioctl")]
+    internal static partial int IoctlErase(int fd, ulong request, in EraseInfoUser erase);
+
+    /// <summary>struct mtd_info_user (32 bytes: u8 type, then u32 fields at natural alignment, a u64 pad).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MtdInfoUser
+    {
+        public byte Type;
+        public uint Flags;
+        public uint Size;
+        public uint EraseSize;
+        public uint WriteSize;
+        public uint OobSize;
+        public ulong Padding;
+    }
+
+    /// <summary>struct erase_info_user: start and length in bytes, both multiples of the erase block.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct EraseInfoUser
+    {
+        public uint Start;
+        public uint Length;
     }
 }

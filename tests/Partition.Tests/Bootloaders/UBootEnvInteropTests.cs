@@ -190,6 +190,29 @@ public sealed class UBootEnvInteropTests : IDisposable
         Assert.Equal(disk, await File.ReadAllBytesAsync(file));
     }
 
+    [Fact]
+    public async Task A_single_copy_inside_a_larger_file_is_written_in_place_only_with_the_opt_in()
+    {
+        string file = _dir.Path("disk.img");
+        byte[] disk = new byte[0x10000];
+        Random.Shared.NextBytes(disk);
+        UBootEnvCopy.Encode(new Dictionary<string, string> { ["BOOT_ORDER"] = "A B" }, Size, null, file).CopyTo(disk, 0x4000);
+        await File.WriteAllBytesAsync(file, disk);
+        var options = BootloaderFactory.UBootOptionsFrom(new Dictionary<string, string>
+        {
+            ["uboot-env"] = file, ["uboot-env-offset"] = "0x4000", ["uboot-env-size"] = $"0x{Size:x}", ["uboot-env-single-copy"] = "accept-reset-on-power-cut",
+        });
+
+        await new UBootBootloader(options).ActivateAsync("B", BootActivation.Trial, CancellationToken.None);
+
+        string listing = (await ProcessRunner.RunCheckedAsync("fw_printenv", "-c", ToolFormats.FwEnvConfig(_dir, file, 0x4000, Size, null))).Stdout;
+        Assert.Contains("BOOT_ORDER=B A\n", listing, StringComparison.Ordinal);
+        Assert.Contains("BOOT_B_TRIAL=1\n", listing, StringComparison.Ordinal);
+        byte[] after = await File.ReadAllBytesAsync(file);
+        Assert.Equal(disk.AsSpan(0, 0x4000).ToArray(), after.AsSpan(0, 0x4000).ToArray());
+        Assert.Equal(disk.AsSpan(0x4000 + Size).ToArray(), after.AsSpan(0x4000 + Size).ToArray());
+    }
+
     /// <summary>zlib's crc32 computed independently of the code under test (bitwise, no table).</summary>
     private static uint Crc32Of(ReadOnlySpan<byte> data)
     {

@@ -468,6 +468,13 @@ internal static class Targets
             {
                 var second = UBootEnvCopy.Decode(bytes.AsSpan(size, size), redundant, path, size);
                 int current = UBootEnvStore.CurrentCopy(first, second);
+                // The rule for NOR flash (active/obsolete flags) must choose a copy whenever the generation rule does.
+                int onFlash = UBootEnvStore.CurrentCopy(first, second, booleanFlags: true);
+                if (current is < -1 or > 1 || (current < 0) != (onFlash < 0))
+                {
+                    throw new InvalidOperationException($"copy choice {current} (generations) and {onFlash} (flash flags) disagree on validity");
+                }
+
                 _ = current == 1 ? second.Variables : first.Variables;
             }
             else

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Globalization;
+using Partition.Devices;
 using Partition.Storage;
 
 namespace Partition.Bootloaders.UBoot;
@@ -20,6 +21,17 @@ public sealed class UBootBootloader : EnvironmentBootloader
 
     /// <summary>With the writer the torn-write tests substitute.</summary>
     internal UBootBootloader(UBootOptions options, DurableWriter writer)
+        : this(options, store => new UBootEnvStore(store, writer))
+    {
+    }
+
+    /// <summary>With the NOR flash the torn-write tests substitute.</summary>
+    internal UBootBootloader(UBootOptions options, Func<bool, INorFlash?> openFlash)
+        : this(options, store => new UBootEnvStore(store, DurableWriter.Instance, openFlash))
+    {
+    }
+
+    private UBootBootloader(UBootOptions options, Func<UBootOptions, UBootEnvStore> store)
         : base((options ?? throw new ArgumentNullException(nameof(options))).TrialTries, UBootOptions.MaxTrialTries)
     {
         if (options.Size <= UBootEnvCopy.HeaderSize(options.Redundant) + 1 || options.Offset < 0 || options.RedundantOffset < 0)
@@ -33,7 +45,7 @@ public sealed class UBootBootloader : EnvironmentBootloader
         }
 
         Options = options;
-        _store = new UBootEnvStore(options, writer);
+        _store = store(options);
     }
 
     public override string Name => "uboot";
