@@ -12,7 +12,18 @@ internal static partial class NativeMethods
     internal const int O_RDONLY = 0;
     internal const int O_RDWR = 2;
     internal const int O_CLOEXEC = 0x80000;
-    internal const int O_DIRECT = 0x4000;
+    /// <summary>
+    /// O_DIRECT is not the same bit everywhere: 0x4000 on x86 (where arm and arm64 have O_DIRECTORY there, which
+    /// turns an open of a block device into ENOTDIR), 0x10000 on arm and arm64 (asm-generic/fcntl.h vs arch headers).
+    /// </summary>
+    internal static readonly int O_DIRECT = ODirectFor(RuntimeInformation.ProcessArchitecture);
+
+    internal static int ODirectFor(Architecture architecture) => architecture switch
+    {
+        Architecture.X64 or Architecture.X86 => 0x4000,
+        Architecture.Arm64 or Architecture.Arm => 0x10000,
+        _ => throw new PlatformNotSupportedException($"O_DIRECT's value on {architecture} is not known here"),
+    };
     internal const int O_EXCL = 0x80;
     internal const int EBUSY = 16;
 

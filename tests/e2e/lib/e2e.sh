@@ -14,4 +14,5 @@ _e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_e2e_lib/qemu.sh"
 . "$_e2e_lib/http.sh"
 . "$_e2e_lib/build.sh"
+. "$_e2e_lib/arm64.sh"
 unset _e2e_lib

@@ -16,7 +16,7 @@ _module_path() {
     while read -r f; do
       b=${f##*/}; b=${b%.xz}; b=${b%.zst}; b=${b%.ko}
       _MODULE_INDEX[${b//-/_}]=$f
-    done < <(find "$KERNEL_MODULES/kernel" -name '*.ko*')
+    done < <(find "$KERNEL_MODULES/kernel" ${E2E_EXTRA_MODULES:+"$E2E_EXTRA_MODULES"} -name '*.ko*')
     _MODULE_INDEX_FOR=$KERNEL_MODULES
   fi
   printf '%s' "${_MODULE_INDEX[$n]:-}"
@@ -51,14 +51,18 @@ _module_order() {
   printf '%s\n' "${out[@]}"
 }
 
-# initramfs_build OUT: writes a gzip'd newc cpio to OUT.
+# The static busybox the guest runs (lib/arm64.sh sets the arm64 one); its applets are listed by the host's, the
+# same Debian build.
+E2E_BUSYBOX=${E2E_BUSYBOX:-/usr/bin/busybox}
+
+# initramfs_build OUT: writes a gzip'd newc cpio to OUT. E2E_EXTRA_MODULES: a directory of more .ko files.
 initramfs_build() {
   local out=$1 stage f base
   stage=$(mktemp -d "${TMPDIR:-/tmp}/e2e-initramfs.XXXXXX")
   mkdir -p "$stage"/{bin,dev,proc,sys,newroot,etc,lib/modules}
-  cp /usr/bin/busybox "$stage/bin/busybox"
+  cp "$E2E_BUSYBOX" "$stage/bin/busybox"
   local applet
-  for applet in $("$stage/bin/busybox" --list); do
+  for applet in $(/usr/bin/busybox --list); do
     [ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
   done
   : > "$stage/etc/modules.order"

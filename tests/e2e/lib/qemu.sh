@@ -31,7 +31,9 @@ qemu_vars() {
 E2E_GUEST_ENV_FILE=${E2E_GUEST_ENV_FILE:-}
 
 # _qemu_cmd DISK LOG HOOK PIDFILE: prints the QEMU command line, one argument per line.
+# E2E_MACHINE=arm64 (set by the arm64 scenarios): the virt board of lib/arm64.sh instead.
 _qemu_cmd() {
+  if [ "${E2E_MACHINE:-x86_64}" = arm64 ]; then _qemu_cmd_arm64 "$@"; return; fi
   local disk=$1 log=$2 hook=$3 pidfile=$4
   printf '%s\n' qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m "$E2E_QEMU_MEM" -smp 1 \
     -nodefaults -display none -vga none -no-reboot \

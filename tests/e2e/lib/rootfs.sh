@@ -88,9 +88,9 @@ rootfs_build() {
   chmod 1777 "$stage/tmp"
   chmod 0700 "$stage/root"
 
-  cp /usr/bin/busybox "$stage/bin/busybox"
+  cp "$E2E_BUSYBOX" "$stage/bin/busybox"
   local applet
-  for applet in $("$stage/bin/busybox" --list); do
+  for applet in $(/usr/bin/busybox --list); do
     case "$applet" in busybox|init) ;; *) ln -s busybox "$stage/bin/$applet" ;; esac
   done
   install -m 0755 "$E2E_DIR/guest/slot-init" "$stage/sbin/init"
@@ -107,11 +107,17 @@ rootfs_build() {
   printf 'ID=updater-e2e\nVERSION_ID=%s\n' "$image" > "$stage/etc/os-release"
 
   local f so
-  if [ -n "$updater" ]; then
+  if [ "${E2E_ARCH:-x86_64}" = arm64 ]; then
+    # Cross-built: the libraries come from Debian's arm64 multiarch directory (lib/arm64.sh).
+    [ -z "$updater" ] || rootfs_install_updater "$stage" "$updater"
+    arm64_lib_closure "$stage" $(ls "$stage"/usr/lib/updater/updater "$stage"/usr/lib/updater/*.so* 2>/dev/null) \
+      $(for so in $E2E_SLOT_DLOPEN_LIBS; do echo "/usr/lib/aarch64-linux-gnu/$so"; done)
+    for so in $E2E_SLOT_DLOPEN_LIBS; do cp -L "/usr/lib/aarch64-linux-gnu/$so" "$stage/lib/aarch64-linux-gnu/$so"; done
+  elif [ -n "$updater" ]; then
     rootfs_install_updater "$stage" "$updater"
     _copy_lib_closure "$stage" "$stage"/usr/lib/updater/updater $(ls "$stage"/usr/lib/updater/*.so* 2>/dev/null)
   fi
-  for so in $E2E_SLOT_DLOPEN_LIBS; do
+  [ "${E2E_ARCH:-x86_64}" = arm64 ] || for so in $E2E_SLOT_DLOPEN_LIBS; do
     f=$(_find_host_lib "$so")
     if [ -n "$f" ]; then
       mkdir -p "$stage/lib/x86_64-linux-gnu"
@@ -119,7 +125,7 @@ rootfs_build() {
       _copy_lib_closure "$stage" "$f"
     fi
   done
-  for f in $E2E_SLOT_EXTRA_BINS; do
+  [ "${E2E_ARCH:-x86_64}" = arm64 ] || for f in $E2E_SLOT_EXTRA_BINS; do
     [ -x "$f" ] || continue
     cp -L "$f" "$stage/usr/bin/"
     _copy_lib_closure "$stage" "$f"
