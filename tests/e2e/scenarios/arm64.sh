@@ -71,8 +71,18 @@ arm64_assets() {
   published=$(nice bash "$E2E_REPO/tests/publish-aot.sh" --rid linux-arm64 | sed -n '$p') || e2e_die "publish for linux-arm64 failed"
   [ -x "$published/updater" ] || e2e_die "no arm64 updater in $published"
   update_host keygen "$d/e2e-keys" > /dev/null
+  # libubootenv's fw_printenv/fw_setenv for arm64, with the fw_env.config of this board: the guest's own tools
+  # read and write the environment the updater and U-Boot write.
+  rm -rf "$d/libubootenv"
+  dpkg -x "$(_arm64_deb libubootenv-tool:arm64)" "$d/libubootenv"
+  dpkg -x "$(_arm64_deb libubootenv0.1:arm64)" "$d/libubootenv"
   for v in 1 2 3 4; do
     _arm64_overlay "$d/overlay-v$v" "$v"
+    mkdir -p "$d/overlay-v$v/usr/bin" "$d/overlay-v$v/lib/aarch64-linux-gnu"
+    cp -L "$d/libubootenv/usr/bin/fw_printenv" "$d/libubootenv/usr/bin/fw_setenv" "$d/overlay-v$v/usr/bin/"
+    cp -L "$d/libubootenv/usr/lib/aarch64-linux-gnu/libubootenv.so.0" "$d/overlay-v$v/lib/aarch64-linux-gnu/"
+    printf '/dev/mtd0 %s %s %s\n' "$E2E_ARM64_ENV_ADDR" "$E2E_ARM64_ENV_SIZE" "$E2E_ARM64_ENV_SECT_SIZE" \
+      "$E2E_ARM64_ENV_REDUND_ADDR" "$E2E_ARM64_ENV_SIZE" "$E2E_ARM64_ENV_SECT_SIZE" > "$d/overlay-v$v/etc/fw_env.config"
     ( E2E_ARCH=arm64 E2E_BUSYBOX=$(arm64_busybox)
       rootfs_build "$d/v$v.img" --image "v$v" --release "$v.0.0" --overlay "$d/overlay-v$v" --hook "$d/hook-v$v.sh" \
         --kernel "$ARM64_KERNEL_IMAGE" --initrd "$d/initrd.img" --updater "$published" )
@@ -133,7 +143,7 @@ _arm64_boot_installs() {
   case "$(uboot_env_flags "$SCEN_DIR/disk.img")" in "1 0"|"0 1") ;; *) e2e_fail "flags after the install: $(uboot_env_flags "$SCEN_DIR/disk.img")" ;; esac
 }
 
-e2e_scenario arm64_good "arm64, real U-Boot: install v2 on A, boot.cmd counts B's trial, health commits it; B again"
+e2e_scenario arm64_good "arm64, real U-Boot: install v2 on A, boot.cmd counts B's trial, health commits it; B again; fw_setenv in the guest"
 scenario_arm64_good() {
   arm64_machine
   local disk="$SCEN_DIR/disk.img" hook
@@ -157,6 +167,18 @@ scenario_arm64_good() {
   assert_booted B v2
   assert_json health '.booted_slot == "B" and .trial == false and .action == "none"' "health of committed B"
   assert_env_unchanged
+
+  # libubootenv on the same NOR flash (it uses the active/obsolete flags there too): fw_setenv writes over the
+  # updater's copies, and the updater reads what it wrote.
+  hook=$(update_status_hook fw-setenv 'mkdir -p /var/lock
+e2e_block fw-setenv fw_setenv e2e_from fw_setenv')
+  scenario_boot "$disk" 300 "$hook"
+  assert_boot_rc 0
+  assert_uboot_choice "slot B"
+  assert_eq "$(serial_block_rc "$LOG" fw-setenv)" 0 "exit status of fw_setenv in the guest ($(serial_block_cut "$LOG" fw-setenv | tr '\n' ' '))"
+  assert_json status '.booted_slot == "B" and .next_boot == "B" and .bootloader_variables.e2e_from == "fw_setenv" and (.problems | length) == 0' "status after fw_setenv"
+  assert_uboot_env "$disk" e2e_from=fw_setenv BOOT_ORDER="B A" BOOT_B_TRIAL=0
+  case "$(uboot_env_flags "$disk")" in "1 0"|"0 1") ;; *) e2e_fail "flags after fw_setenv: $(uboot_env_flags "$disk")" ;; esac
 }
 
 e2e_scenario arm64_bad "arm64, real U-Boot: v3's check fails on its trial: marked bad, boot.cmd boots A, the rollback is reported"
