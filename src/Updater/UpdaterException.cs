@@ -43,6 +43,9 @@ internal enum ExitCode
     /// <summary>Health checks failed.</summary>
     HealthFailed = 7,
 
+    /// <summary>`updater status` listed at least one problem; its report was printed whole all the same.</summary>
+    ProblemsListed = 8,
+
     /// <summary>Interrupted (SIGINT/SIGTERM); the install can be resumed by running the same command.</summary>
     Cancelled = 130,
 }

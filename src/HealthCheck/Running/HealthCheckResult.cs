@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+using System.Text.Json.Serialization;
 using HealthCheck.Definitions;
 
 namespace HealthCheck.Running;
@@ -11,7 +12,7 @@ namespace HealthCheck.Running;
 /// <param name="Required">True if its failure fails the verdict; false if it only warns.</param>
 /// <param name="Passed">True if an attempt passed.</param>
 /// <param name="Attempts">How many attempts were started (1 plus the retries used).</param>
-/// <param name="Duration">From the first attempt's start to the result, retry delays included.</param>
+/// <param name="Duration">In JSON <c>duration_seconds</c>, a number of seconds. From the first attempt's start to the result, retry delays included.</param>
 /// <param name="Reason">Why the last attempt failed; null when the check passed.</param>
 public sealed record HealthCheckResult(
     string Name,
@@ -21,5 +22,5 @@ public sealed record HealthCheckResult(
     bool Required,
     bool Passed,
     int Attempts,
-    TimeSpan Duration,
+    [property: JsonPropertyName("duration_seconds"), JsonConverter(typeof(SecondsJsonConverter))] TimeSpan Duration,
     string? Reason);

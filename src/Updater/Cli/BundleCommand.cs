@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Updater.Cli.Output;
 using Updater.Bundles;
 using Updater.Crypto;
 using Updater.Text;
@@ -77,8 +78,9 @@ internal static class BundleCommand
     private static Command InfoCommand()
     {
         var file = new Argument<string>("bundle") { Description = "Bundle file" };
-        var json = new Option<bool>("--json") { Description = "Machine-readable output" };
-        var command = new Command("info", "Show a bundle's manifest (the signature is not checked; use verify)") { file, json };
+        var output = new OutputOptions();
+        var command = new Command("info", "Show a bundle's manifest (the signature is not checked; use verify)") { file };
+        output.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             await using var source = FileBundleSource.Open(parse.GetValue(file)!);
@@ -86,39 +88,41 @@ internal static class BundleCommand
             var manifest = UnverifiedBundleReader.ParseManifest(manifestBytes, header, source.Length, source.Name);
             var keyIds = SignatureKeyIds(signature);
             var report = new BundleInfoReport(source.Name, source.Length, header.DataOffset, keyIds, manifest);
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.BundleInfoReport));
-                return 0;
-            }
-            // The manifest is read unverified here: every line of it is outside text.
-            static void Line(string text) => Console.WriteLine(SafeText.Escape(text));
-            Line($"bundle:           {report.File} ({report.Size} bytes)");
-            Line($"compatible:       {manifest.Compatible}");
-            Line($"version:          {manifest.Version}");
-            Line($"security version: {manifest.SecurityVersion}");
-            Line($"created:          {manifest.Created}");
-            if (manifest.AllowDowngrade)
-            {
-                Line("allow downgrade:  yes");
-            }
-            if (manifest.Description is not null)
-            {
-                Line($"description:      {manifest.Description}");
-            }
-            Line($"signed by:        {string.Join(", ", keyIds)} (not verified here)");
-            foreach (var image in manifest.Images)
-            {
-                Line(string.Create(CultureInfo.InvariantCulture,
-                    $"image {image.SlotClass}: {image.Size} bytes, sha256 {image.Sha256}, {image.ChunkCount} chunks of {image.ChunkSize}, {image.Compression} payload {image.Payload.Length} bytes"));
-            }
-            foreach (var kept in manifest.Keep ?? [])
-            {
-                Line($"keeps {kept.SlotClass}: accepts {string.Join(", ", kept.AcceptSha256)}");
-            }
+            ReportWriter.Write(output.Get(parse), report, CliJsonContext.Default.BundleInfoReport, JsonSchemas.BundleInfo, PrintInfo);
             return 0;
         }, ct));
         return command;
+    }
+
+    private static void PrintInfo(BundleInfoReport report)
+    {
+        var manifest = report.Manifest;
+        var keyIds = report.SignatureKeyIds;
+        // The manifest is read unverified here: every line of it is outside text.
+        static void Line(string text) => Console.WriteLine(SafeText.Escape(text));
+        Line($"bundle:           {report.File} ({report.Size} bytes)");
+        Line($"compatible:       {manifest.Compatible}");
+        Line($"version:          {manifest.Version}");
+        Line($"security version: {manifest.SecurityVersion}");
+        Line($"created:          {manifest.Created}");
+        if (manifest.AllowDowngrade)
+        {
+            Line("allow downgrade:  yes");
+        }
+        if (manifest.Description is not null)
+        {
+            Line($"description:      {manifest.Description}");
+        }
+        Line($"signed by:        {string.Join(", ", keyIds)} (not verified here)");
+        foreach (var image in manifest.Images)
+        {
+            Line(string.Create(CultureInfo.InvariantCulture,
+                $"image {image.SlotClass}: {image.Size} bytes, sha256 {image.Sha256}, {image.ChunkCount} chunks of {image.ChunkSize}, {image.Compression} payload {image.Payload.Length} bytes"));
+        }
+        foreach (var kept in manifest.Keep ?? [])
+        {
+            Line($"keeps {kept.SlotClass}: accepts {string.Join(", ", kept.AcceptSha256)}");
+        }
     }
 
     private static Command VerifyCommand()

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using Updater.Cli.Output;
 using Updater.Daemon;
 using Updater.Device;
 using Updater.Fleet;
@@ -15,12 +15,14 @@ internal static class CheckCommand
 {
     public static Command Create()
     {
-        var json = GlobalOptions.Json();
+        var output = new OutputOptions();
         var install = new Option<bool>("--install") { Description = "Install the release when the rollout allows it (never while a trial boot awaits its verdict)" };
         var channel = new Option<string?>("--channel") { Description = "Channel file URL or path instead of [channel] url" };
-        var command = new Command("check", "Say what would be installed from the channel and why, or why not") { json, install, channel };
+        var command = new Command("check", "Say what would be installed from the channel and why, or why not") { install, channel };
+        output.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
+            var format = output.Get(parse);
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
             var log = new JournalLog();
             var channelConfig = context.Config.RequireChannel();
@@ -35,23 +37,13 @@ internal static class CheckCommand
                 var daemon = new UpdateDaemon(client, reporter, notifier, log, TimeProvider.System);
                 var outcome = await daemon.PollOnceAsync(ct).ConfigureAwait(false);
                 await reporter.FlushAsync(TimeSpan.FromSeconds(10), TimeProvider.System).ConfigureAwait(false);
-                Console.WriteLine(outcome switch
-                {
-                    PollOutcome.TrialPending => "not installing: a trial boot awaits its health verdict",
-                    PollOutcome.NothingToDo => "nothing to install",
-                    PollOutcome.Installed => "installed; reboot to activate",
-                    PollOutcome.StagedCancelled => "the channel halted or withdrew the staged release: cancelled it (marked bad)",
-                    _ => "installed; rebooting",
-                });
+                ReportWriter.Write(format, CheckInstallReport.From(outcome), CliJsonContext.Default.CheckInstallReport, JsonSchemas.CheckInstall,
+                    r => Console.WriteLine(r.Message));
                 return 0;
             }
             var check = await client.CheckAsync(ct).ConfigureAwait(false);
             var report = CheckReport.From(check, channelConfig.Group);
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.CheckReport));
-            }
-            else
+            ReportWriter.Write(format, report, CliJsonContext.Default.CheckReport, JsonSchemas.Check, report =>
             {
                 // The channel's fields and the decision's reason come from the server; stdout may be the journal.
                 Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
@@ -61,7 +53,7 @@ internal static class CheckCommand
                     Console.WriteLine(SafeText.Escape($"clock: {correction}"));
                 }
                 Console.WriteLine(SafeText.Escape(report.Reason));
-            }
+            });
             return 0;
         }, ct));
         return command;

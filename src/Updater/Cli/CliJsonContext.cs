@@ -13,6 +13,8 @@ namespace Updater.Cli;
 [JsonSerializable(typeof(SlotChange))]
 [JsonSerializable(typeof(SlotRecord))]
 [JsonSerializable(typeof(CheckReport))]
+[JsonSerializable(typeof(CheckInstallReport))]
+[JsonSerializable(typeof(CommitSkipped))]
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -19,6 +19,4 @@ internal static class GlobalOptions
         Description = "Take this bootname as the booted slot instead of detecting it (tests, rescue systems)",
         Recursive = true,
     };
-
-    public static Option<bool> Json() => new("--json") { Description = "Machine-readable output on stdout" };
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using Updater.Cli.Output;
 using HealthCheck.Definitions;
 using HealthCheck.Parsing;
 using HealthCheck.Running;
@@ -25,30 +25,33 @@ internal static class HealthCommand
 
     public static Command Create()
     {
-        var json = GlobalOptions.Json();
+        var output = new OutputOptions();
         var noReboot = NoReboot();
         var defer = new Option<bool>("--defer-commit") { Description = "On a trial boot that passes, record the pass and leave the commit to `updater commit` after boot-complete.target" };
-        var command = new Command("health", "Run the health checks; on a trial boot commit the slot, or mark it bad and reboot into the other one") { json, noReboot, defer };
-        command.SetAction((parse, ct) => RunAsync(parse, json, noReboot, parse.GetValue(defer) ? VerdictStage.Checks : VerdictStage.Whole, null, ct));
+        var command = new Command("health", "Run the health checks; on a trial boot commit the slot, or mark it bad and reboot into the other one") { noReboot, defer };
+        output.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(parse, output, noReboot, parse.GetValue(defer) ? VerdictStage.Checks : VerdictStage.Whole, null, ct));
         return command;
     }
 
     /// <summary>`updater commit [--json] [--no-reboot] [--target UNIT]`: the second half of a deferred verdict.</summary>
     public static Command CreateCommit()
     {
-        var json = GlobalOptions.Json();
+        var output = new OutputOptions();
         var noReboot = NoReboot();
         var target = new Option<string>("--target") { Description = "The unit that must be active for the commit", DefaultValueFactory = _ => BootCompleteTarget };
-        var command = new Command("commit", "After boot-complete.target: commit a trial that passed its checks in this boot, or, if the target was not reached (a unit it requires failed), mark it bad and reboot") { json, noReboot, target };
-        command.SetAction((parse, ct) => RunAsync(parse, json, noReboot, VerdictStage.Commit, parse.GetValue(target), ct));
+        var command = new Command("commit", "After boot-complete.target: commit a trial that passed its checks in this boot, or, if the target was not reached (a unit it requires failed), mark it bad and reboot") { noReboot, target };
+        output.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(parse, output, noReboot, VerdictStage.Commit, parse.GetValue(target), ct));
         return command;
     }
 
     private static Option<bool> NoReboot() => new("--no-reboot") { Description = "After a failed verdict, record it and mark the slot bad, but do not reboot" };
 
-    private static Task<int> RunAsync(ParseResult parse, Option<bool> json, Option<bool> noReboot, VerdictStage stage, string? target, CancellationToken ct) =>
+    private static Task<int> RunAsync(ParseResult parse, OutputOptions output, Option<bool> noReboot, VerdictStage stage, string? target, CancellationToken ct) =>
         CliRunner.RunAsync(async () =>
         {
+            var format = output.Get(parse);
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
             var checks = stage == VerdictStage.Commit ? [TargetReached(target!)] : await LoadChecksAsync(context.Config, ct).ConfigureAwait(false);
             var device = await context.ReadAsync(ct).ConfigureAwait(false);
@@ -56,18 +59,17 @@ internal static class HealthCommand
             {
                 // Committed already, or judged by `updater health` (marked bad, rebooting): nothing is left to do,
                 // and a failed unit here would only add noise to a boot that is fine or already being undone.
-                Console.WriteLine(SafeText.Escape($"commit: {(device.Booted is null ? "the booted slot is not known" : $"{device.BootedSide.Describe()} is not on a trial boot awaiting its verdict")}; nothing to commit"));
+                var skipped = new CommitSkipped
+                {
+                    BootedSlot = device.Booted?.Bootname,
+                    Explanation = $"{(device.Booted is null ? "the booted slot is not known" : $"{device.BootedSide.Describe()} is not on a trial boot awaiting its verdict")}; nothing to commit",
+                };
+                ReportWriter.Write(format, skipped, CliJsonContext.Default.CommitSkipped, JsonSchemas.CommitSkipped,
+                    s => Console.WriteLine(SafeText.Escape($"commit: {s.Explanation}")));
                 return (int)ExitCode.Success;
             }
             var outcome = await new VerdictAgent(context).JudgeAsync(device, checks, parse.GetValue(noReboot), ct, stage).ConfigureAwait(false);
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(outcome, VerdictJsonContext.Default.VerdictOutcome));
-            }
-            else
-            {
-                Print(outcome, context.Config.Health.RebootCommand);
-            }
+            ReportWriter.Write(format, outcome, VerdictJsonContext.Default.VerdictOutcome, JsonSchemas.Verdict, o => Print(o, context.Config.Health.RebootCommand));
             // Printed first: once the reboot starts, the journal may not take another line.
             await Console.Out.FlushAsync(ct).ConfigureAwait(false);
             Action<string> warn = message => Console.Error.WriteLine(SafeText.Escape($"updater: report: {message}"));

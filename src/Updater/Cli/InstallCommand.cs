@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using Updater.Cli.Output;
 using Updater.Device;
 using Updater.Install;
 using Updater.Transport;
@@ -28,8 +28,9 @@ internal static class InstallCommand
                 result.AddError("--initial-floor must not be negative");
             }
         });
-        var json = GlobalOptions.Json();
-        var command = new Command("install", "Install a bundle into the inactive slot; rerun the same command to resume an interrupted install") { bundle, verify, allowDowngrade, initialFloor, json };
+        var output = new OutputOptions();
+        var command = new Command("install", "Install a bundle into the inactive slot; rerun the same command to resume an interrupted install") { bundle, verify, allowDowngrade, initialFloor };
+        output.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
@@ -40,26 +41,24 @@ internal static class InstallCommand
             var transport = context.Config.Channel?.TransportOptions(TimeProvider.System, retried)
                 ?? new HttpTransportOptions { OnRetry = retried };
             await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, transport, client: null, ct).ConfigureAwait(false);
-            bool asJson = parse.GetValue(json);
+            var format = output.Get(parse);
             var result = await installer.InstallAsync(source, new InstallOptions
             {
                 AllowDowngrade = parse.GetValue(allowDowngrade),
                 VerifyReadBack = parse.GetValue(verify),
                 InitialFloor = parse.GetValue(initialFloor),
             }, new ProgressPrinter(), ct).ConfigureAwait(false);
-            if (asJson)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.InstallResult));
-            }
-            else
-            {
-                // The version comes from the bundle's manifest: signed, but still text for a terminal.
-                Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"installed {result.Version} into slot {result.TargetBootname} ({string.Join(", ", result.Slots)}): {result.ImageBytes} bytes, {result.WrittenBytes} written{(result.Resumed ? " (resumed)" : "")}{(result.VerifiedReadBack ? ", read back and verified" : "")}, {result.ElapsedSeconds:0.0} s")));
-                Console.WriteLine(SafeText.Escape($"slot {result.TargetBootname} will be tried on the next boot; reboot to activate"));
-            }
+            ReportWriter.Write(format, result, CliJsonContext.Default.InstallResult, JsonSchemas.Install, PrintText);
             return 0;
         }, ct));
         return command;
+    }
+
+    private static void PrintText(InstallResult result)
+    {
+        // The version comes from the bundle's manifest: signed, but still text for a terminal.
+        Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"installed {result.Version} into slot {result.TargetBootname} ({string.Join(", ", result.Slots)}): {result.ImageBytes} bytes, {result.WrittenBytes} written{(result.Resumed ? " (resumed)" : "")}{(result.VerifiedReadBack ? ", read back and verified" : "")}, {result.ElapsedSeconds:0.0} s")));
+        Console.WriteLine(SafeText.Escape($"slot {result.TargetBootname} will be tried on the next boot; reboot to activate"));
     }
 }

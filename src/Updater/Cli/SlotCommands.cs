@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.CommandLine;
-using System.Text.Json;
+using Updater.Cli.Output;
 using Updater.Device;
 using Updater.Text;
 
@@ -11,16 +11,17 @@ internal static class SlotCommands
 {
     public static Command Rollback()
     {
-        var json = GlobalOptions.Json();
+        var output = new OutputOptions();
         var reboot = new Option<bool>("--reboot") { Description = "Reboot into it right away ([health] reboot-command)" };
-        var command = new Command("rollback", "Make the other slot the one to boot, if it holds a good, complete image") { json, reboot };
+        var command = new Command("rollback", "Make the other slot the one to boot, if it holds a good, complete image") { reboot };
+        output.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
             var device = await context.ReadAsync(ct).ConfigureAwait(false);
             var change = await new SlotMarker(context).RollbackAsync(device, ct).ConfigureAwait(false);
             bool rebootNow = parse.GetValue(reboot);
-            Print(change, parse.GetValue(json), rebootNow ? $"slot {change.Bootname} will boot next; rebooting" : $"slot {change.Bootname} will boot next; reboot to roll back");
+            Print(change, output.Get(parse), rebootNow ? $"slot {change.Bootname} will boot next; rebooting" : $"slot {change.Bootname} will boot next; reboot to roll back");
             if (rebootNow)
             {
                 // Only after the environment write above is durable: a failed reboot still leaves the rollback set.
@@ -35,9 +36,10 @@ internal static class SlotCommands
     public static Command Mark(bool good)
     {
         var which = new Argument<string>("slot") { Description = "booted, other, or a bootname (A, B)", DefaultValueFactory = _ => "booted" };
-        var json = GlobalOptions.Json();
+        var output = new OutputOptions();
         string name = good ? "mark-good" : "mark-bad";
-        var command = new Command(name, good ? "Mark a slot good: it stays bootable, its trial ends" : "Mark a slot bad: the bootloader will not boot it") { which, json };
+        var command = new Command(name, good ? "Mark a slot good: it stays bootable, its trial ends" : "Mark a slot bad: the bootloader will not boot it") { which };
+        output.AddTo(command);
         var force = new Option<bool>("--force") { Description = "Mark the last bootable slot bad all the same: the device will then stop at the bootloader" };
         if (!good)
         {
@@ -52,13 +54,13 @@ internal static class SlotCommands
             var change = good
                 ? await marker.MarkGoodAsync(device, side, ct).ConfigureAwait(false)
                 : await marker.MarkBadByHandAsync(device, side, parse.GetValue(force), ct).ConfigureAwait(false);
-            Print(change, parse.GetValue(json), $"slot {change.Bootname} marked {(good ? "good" : "bad")}");
+            Print(change, output.Get(parse), $"slot {change.Bootname} marked {(good ? "good" : "bad")}");
             return 0;
         }, ct));
         return command;
     }
 
-    private static void Print(SlotChange change, bool json, string message) =>
-        // JSON escapes control characters itself; the message names config bootnames, escaped like every line.
-        Console.WriteLine(json ? JsonSerializer.Serialize(change, CliJsonContext.Default.SlotChange) : SafeText.Escape(message));
+    private static void Print(SlotChange change, OutputFormat format, string message) =>
+        // The message names config bootnames: escaped like every line.
+        ReportWriter.Write(format, change, CliJsonContext.Default.SlotChange, JsonSchemas.SlotChange, _ => Console.WriteLine(SafeText.Escape(message)));
 }

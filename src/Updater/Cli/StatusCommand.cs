@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.CommandLine;
-using System.Text.Json;
+using Updater.Cli.Output;
 using Updater.Device;
 using Updater.Text;
 
@@ -14,8 +14,9 @@ internal static class StatusCommand
 {
     public static Command Create()
     {
-        var json = GlobalOptions.Json();
-        var command = new Command("status", "Show the booted slot, each slot's content and the bootloader's view") { json };
+        var output = new OutputOptions();
+        var command = new Command("status", "Show the booted slot, each slot's content and the bootloader's view; exits 8 when it lists a problem");
+        output.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
@@ -44,15 +45,9 @@ internal static class StatusCommand
             {
                 report = report with { Problems = [.. report.Problems, e.Message] };
             }
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.StatusReport));
-            }
-            else
-            {
-                Print(report);
-            }
-            return 0;
+            ReportWriter.Write(output.Get(parse), report, CliJsonContext.Default.StatusReport, JsonSchemas.Status, Print);
+            // A script (or a monitoring check) learns "something is wrong" without parsing: the report is whole either way.
+            return report.Problems.Count > 0 ? (int)ExitCode.ProblemsListed : (int)ExitCode.Success;
         }, ct));
         return command;
     }

@@ -26,7 +26,7 @@ public sealed class HealthReportJsonTests
             {
               "verdict": "fail",
               "started_at": "2026-11-28T23:00:00+00:00",
-              "duration": "00:00:01.5000000",
+              "duration_seconds": 1.5,
               "checks": [
                 {
                   "name": "net",
@@ -36,14 +36,26 @@ public sealed class HealthReportJsonTests
                   "required": true,
                   "passed": false,
                   "attempts": 3,
-                  "duration": "00:00:01.2500000",
+                  "duration_seconds": 1.25,
                   "reason": "unit systemd-networkd.service failed"
                 }
               ]
             }
             """.ReplaceLineEndings("\n"),
             json.ReplaceLineEndings("\n"));
-        Assert.Equal(report with { Checks = [] }, JsonSerializer.Deserialize(json, HealthReportJsonContext.Default.HealthReport)! with { Checks = [] });
+        var read = JsonSerializer.Deserialize(json, HealthReportJsonContext.Default.HealthReport)!;
+        Assert.Equal(report with { Checks = [] }, read with { Checks = [] });
+        Assert.Equal(report.Checks.Single(), read.Checks.Single());
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("1e300")]
+    [InlineData("\"00:00:01\"")]
+    public void A_duration_that_is_not_a_sane_number_of_seconds_is_refused(string duration)
+    {
+        string json = $$"""{"verdict": "pass", "started_at": "2026-11-28T23:00:00+00:00", "duration_seconds": {{duration}}, "checks": []}""";
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, HealthReportJsonContext.Default.HealthReport));
     }
 
     [Theory]

@@ -172,7 +172,8 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         (code, _, stderr) = await UpdaterProcess.RunAsync("--config", _box.ConfigPath, "mark-good", "B");
         Assert.Equal((int)ExitCode.Refused, code);
         Assert.Contains("was interrupted, its image is incomplete", stderr, StringComparison.Ordinal);
-        var (_, status, _) = await Ok("status");
+        // A listed problem is exit 8, the report printed whole.
+        var (_, status, _) = await Problems("status");
         Assert.Contains("was interrupted; run it again to finish", status, StringComparison.Ordinal);
     }
 
@@ -196,7 +197,7 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
         UseBackend("systemd-boot");
         await File.WriteAllBytesAsync(_box.Path($"efivars/LoaderEntrySelected-{Partition.Bootloaders.Efi.EfiVariable.LoaderVendor}"),
             Partition.Bootloaders.Efi.EfiVariable.Encode("updater-0-b+0.conf"));
-        var (_, stdout, _) = await Ok("status");
+        var (_, stdout, _) = await Problems("status");
         Assert.Contains("the bootloader reports it started slot B, but the booted slot is A", stdout, StringComparison.Ordinal);
         await File.WriteAllBytesAsync(_box.Path($"efivars/LoaderEntrySelected-{Partition.Bootloaders.Efi.EfiVariable.LoaderVendor}"),
             Partition.Bootloaders.Efi.EfiVariable.Encode("updater-1-a.conf"));
@@ -309,4 +310,6 @@ public sealed class RollbackCommandTests : IAsyncLifetime, IDisposable
     }
 
     private Task<ProcessResult> Ok(params string[] args) => UpdaterProcess.ExpectAsync(0, ["--config", _box.ConfigPath, .. args]);
+
+    private Task<ProcessResult> Problems(params string[] args) => UpdaterProcess.ExpectAsync((int)ExitCode.ProblemsListed, ["--config", _box.ConfigPath, .. args]);
 }

@@ -303,7 +303,8 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
         var (code, output) = ExploreDevice.RunCliAsync("--config", device.ConfigPath, "--booted-slot", state.Booted, "status", "--json").GetAwaiter().GetResult();
         var after = DeviceSnapshot.Capture(device, state.Booted, state.Worked);
         var problems = new List<string>();
-        if (code != 0)
+        // Exit 8 is status working: it printed the whole report and listed what an operator must look at.
+        if (code != (int)ExitCode.Success && !(code == (int)ExitCode.ProblemsListed && ListsProblems(output)))
         {
             problems.Add($"status-works: `updater status` exited {code}: {Excerpt(output)}");
         }
@@ -312,6 +313,25 @@ internal sealed class Explorer(ExploreDevice device, IReadOnlyList<ExploreEvent>
             problems.Add("status-reads-only: `updater status` changed files on disk");
         }
         return problems;
+    }
+
+    /// <summary>Whether <paramref name="output"/> holds a status document whose problems list is not empty.</summary>
+    private static bool ListsProblems(string output)
+    {
+        int start = output.IndexOf('{', StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return false;
+        }
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(output[start..]);
+            return document.RootElement.TryGetProperty("problems", out var listed) && listed.GetArrayLength() > 0;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private void Check(Transition t, bool freshState)
