@@ -13,8 +13,6 @@ namespace System.Tests;
 [Collection(SystemdCollection.Name)]
 public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixture)
 {
-    private const string BinaryDir = "/opt/updater";
-
     [UpdaterBinaryTheory]
     [InlineData("active", TestUnits.Active, null)]
     [InlineData("failed", TestUnits.Failed, $"unit {TestUnits.Failed} failed (result exit-code, exit status 3)")]
@@ -23,9 +21,9 @@ public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixtur
     public async Task A_trial_boot_is_judged_by_its_unit_and_the_verdict_lands_in_grubenv_and_the_state_directory(
         string name, string unit, string? failure)
     {
-        var device = await DeviceAsync(name, unit);
+        var device = await ContainerDevice.CreateAsync(fixture.Container, name, unit);
 
-        var run = await fixture.Container.TryRunAsync($"{BinaryDir}/updater", "--config", device.Inside("update.conf"), "health", "--json");
+        var run = await fixture.Container.TryRunAsync(ContainerDevice.Updater, "--config", device.Inside("update.conf"), "health", "--json");
 
         Assert.True(run.ExitCode == (failure is null ? 0 : 7), $"exit {run.ExitCode}: {run.Output}");
         using var outcome = JsonDocument.Parse(run.Stdout);
@@ -59,7 +57,7 @@ public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixtur
 
         // GRUB now boots A; there the binary records the rollback and why.
         var backRun = await fixture.Container.TryRunAsync(
-            $"{BinaryDir}/updater", "--config", device.Inside("update.conf"), "--booted-slot", "A", "health", "--json", "--no-reboot");
+            ContainerDevice.Updater, "--config", device.Inside("update.conf"), "--booted-slot", "A", "health", "--json", "--no-reboot");
         Assert.True(backRun.ExitCode == 7, $"exit {backRun.ExitCode}: {backRun.Output}"); // A runs the same units, so it fails too: reported only
         using var back = JsonDocument.Parse(backRun.Stdout);
         Assert.Equal("reported", back.RootElement.GetProperty("action").GetString());
@@ -68,69 +66,5 @@ public sealed class UpdaterHealthInContainerTests(SystemdContainerFixture fixtur
         Assert.Contains(failure, rollback.GetProperty("explanation").GetString(), StringComparison.Ordinal);
         Assert.True(File.Exists(device.OnHost("state/rollback.json")));
         Assert.Equal("1 0 0", new GrubEnvFile(device.OnHost("grubenv")).SlotState("A"));
-    }
-
-    /// <summary>A device in the container: two file slots, a grubenv on B's trial boot (its try counted), one check.</summary>
-    private async Task<Device> DeviceAsync(string name, string unit)
-    {
-        var container = fixture.Container;
-        string hostBinary = $"/proc/{container.LeaderPid.ToString(CultureInfo.InvariantCulture)}/root{BinaryDir}";
-        if (!File.Exists(Path.Combine(hostBinary, "updater")))
-        {
-            Directory.CreateDirectory(hostBinary);
-            foreach (var file in new[] { "updater", "libMonoPosixHelper.so", "libsodium.so" })
-            {
-                File.Copy(Path.Combine(HostRequirements.UpdaterBinaryDirectory, file), Path.Combine(hostBinary, file));
-            }
-        }
-
-        var device = new Device($"/proc/{container.LeaderPid.ToString(CultureInfo.InvariantCulture)}/root", $"/var/lib/updater-it/{name}");
-        Directory.CreateDirectory(device.OnHost("health.d"));
-        foreach (var slot in new[] { "slot-a.img", "slot-b.img" })
-        {
-            await File.WriteAllBytesAsync(device.OnHost(slot), new byte[1 << 20]);
-        }
-
-        // What `updater install` and then GRUB leave for B's first boot: B first, on a trial of one try, counted.
-        GrubEnvFile.Create(device.OnHost("grubenv")).Set("ORDER=B A", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=1", "B_TRIAL=1");
-        await File.WriteAllTextAsync(device.OnHost("health.d/10-unit.conf"), $"""
-            [check.unit]
-            type = systemd-unit
-            unit = {unit}
-            timeout = 5s
-
-            """);
-        await File.WriteAllTextAsync(device.OnHost("update.conf"), $"""
-            [system]
-            compatible = container-test
-            bootloader = grub
-            grub-env = {device.Inside("grubenv")}
-            state-dir = {device.Inside("state")}
-            trust-root = {device.Inside("root.json")}
-            booted-slot = B
-
-            [slot.rootfs.0]
-            device = {device.Inside("slot-a.img")}
-            bootname = A
-
-            [slot.rootfs.1]
-            device = {device.Inside("slot-b.img")}
-            bootname = B
-
-            [health]
-            checks-dir = {device.Inside("health.d")}
-            reboot-command = cp {device.Inside("grubenv")} {device.Inside("grubenv-at-reboot")} && cp {device.Inside("state/health-failure.json")} {device.Inside("failure-at-reboot.json")}
-            timeout = 30s
-
-            """);
-        return device;
-    }
-
-    /// <summary>One device's directory, as the container sees it and as the host reaches it.</summary>
-    private sealed record Device(string HostRoot, string Directory)
-    {
-        public string Inside(string relative) => $"{Directory}/{relative}";
-
-        public string OnHost(string relative) => $"{HostRoot}{Directory}/{relative}";
     }
 }

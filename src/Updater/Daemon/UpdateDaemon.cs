@@ -128,8 +128,8 @@ internal sealed class UpdateDaemon
             {
                 // The channel halted or no longer offers what is staged: it must not boot. Marked bad, the
                 // bootloader stays on the running side, and no reboot is pending any more.
-                await new SlotMarker(_client.Device).MarkBadAsync(staged, cancellationToken).ConfigureAwait(false);
                 string why = check.Decision.Verdict == RolloutVerdict.Halted ? check.Decision.Reason : $"channel '{doc.Channel}' now offers {doc.Release.Version}";
+                await new SlotMarker(_client.Device).MarkBadAsync(staged, "channel", $"cancelled the staged {staged.Describe()}: {why}", cancellationToken).ConfigureAwait(false);
                 _log.Warning($"cancelled the staged {staged.Describe()}: {why}");
                 _notifier.Status($"staged update cancelled: {why}");
                 _reporter.Post(_reports.Install(FleetEvent.InstallCancelled, device, check, why));

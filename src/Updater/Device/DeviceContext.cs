@@ -3,6 +3,7 @@ using Partition.Booted;
 using Partition.Bootloaders;
 using Updater.Clock;
 using Updater.Config;
+using Updater.Events;
 using Updater.Reboot;
 using Updater.State;
 using Updater.Trust;
@@ -18,7 +19,7 @@ internal sealed class DeviceContext
 {
     /// <param name="bootedOverride">--booted-slot (tests, rescue systems); null uses update.conf's booted-slot.</param>
     public DeviceContext(UpdaterConfig config, IBootloader bootloader, string? bootedOverride = null, IRebooter? rebooter = null,
-        BootedSlotDetector? detector = null, TimeProvider? time = null)
+        BootedSlotDetector? detector = null, TimeProvider? time = null, IUpdateEvents? events = null)
     {
         Config = config;
         Bootloader = bootloader;
@@ -29,6 +30,7 @@ internal sealed class DeviceContext
         Rebooter = rebooter ?? new CommandRebooter(config.Health.RebootCommand);
         Time = time ?? TimeProvider.System;
         Clock = new TrustedClock(State, Time, config.Clock);
+        Events = events ?? NoUpdateEvents.Instance;
     }
 
     public UpdaterConfig Config { get; }
@@ -50,6 +52,9 @@ internal sealed class DeviceContext
 
     /// <summary>"Now" for channel expiry and rollout waves: <see cref="Time"/> never below the newest signed time accepted.</summary>
     public TrustedClock Clock { get; }
+
+    /// <summary>Where installs, marks, verdicts and rollbacks are announced: the journal when the output goes there.</summary>
+    public IUpdateEvents Events { get; }
 
     /// <summary>
     /// Loads update.conf, checks that nobody but root can change what the updater trusts (the file itself, the
@@ -78,7 +83,7 @@ internal sealed class DeviceContext
         TrustedPath.RequireDirectory(config.Health.ChecksDirectory, "*.conf", "health checks directory");
         TrustedPath.Require(config.StateDirectory, "state directory");
         StateDirectoryPlacement.Check(config);
-        return new DeviceContext(config, CreateBootloader(config), bootedOverride);
+        return new DeviceContext(config, CreateBootloader(config), bootedOverride, events: NativeJournal.ForThisProcess());
     }
 
     /// <summary>Reads the device once: the booted slot, the bootloader environment and the state directory.</summary>

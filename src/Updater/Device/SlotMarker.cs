@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using Partition.Bootloaders;
+using Updater.Events;
 using Updater.State;
 
 namespace Updater.Device;
@@ -61,6 +62,16 @@ internal sealed class SlotMarker
                 DetectedAt = _context.Time.GetUtcNow(),
             }, cancellationToken).ConfigureAwait(false);
         }
+        _context.Events.Emit(new UpdateEvent(UpdateEventTypes.Rollback,
+            $"rolled back by hand to {other.Describe()}{(device.Booted is null ? "" : $" from {device.BootedSide.Describe()}")}")
+        {
+            Slot = other.Bootname,
+            Version = other.Version,
+            BundleSha256 = other.LastInstall?.ManifestSha256,
+            FromSlot = device.Booted is null ? null : device.BootedSide.Bootname,
+            ToSlot = other.Bootname,
+            Reason = "manual",
+        });
         return await ChangedAsync(SlotAction.Rollback, other, cancellationToken).ConfigureAwait(false);
     }
 
@@ -74,6 +85,7 @@ internal sealed class SlotMarker
         }
         await CommitAsync(_context, device.CommitFloor(side),
             floor => _context.Bootloader.MarkGoodAsync(side.Bootname, floor, cancellationToken), cancellationToken).ConfigureAwait(false);
+        _context.Events.Emit(Marked(UpdateEventTypes.SlotMarkedGood, side, "operator", $"{side.Describe()} marked good by hand"));
         return await ChangedAsync(SlotAction.MarkGood, side, cancellationToken).ConfigureAwait(false);
     }
 
@@ -92,15 +104,27 @@ internal sealed class SlotMarker
             throw new UpdaterException(ExitCode.Refused,
                 $"cannot mark slot {side.Bootname} bad: slot {other.Bootname} is {why} nothing would be left to boot and the device would stop at the bootloader); commit {other.Bootname} first, or pass --force to do it anyway");
         }
-        return MarkBadAsync(side, cancellationToken);
+        return MarkBadAsync(side, "operator", $"{side.Describe()} marked bad by hand", cancellationToken);
     }
 
     /// <summary>Marks a side bad: the bootloader will not boot it. The agent's own calls (a failed verdict, a cancelled staged slot) always leave the other side as it was.</summary>
-    public async Task<SlotChange> MarkBadAsync(Side side, CancellationToken cancellationToken)
+    /// <param name="by">Who decided, for the journal event: "operator", "channel".</param>
+    /// <param name="why">The event's message.</param>
+    public async Task<SlotChange> MarkBadAsync(Side side, string by, string why, CancellationToken cancellationToken)
     {
         await _context.Bootloader.MarkBadAsync(side.Bootname, cancellationToken).ConfigureAwait(false);
+        _context.Events.Emit(Marked(UpdateEventTypes.SlotMarkedBad, side, by, why));
         return await ChangedAsync(SlotAction.MarkBad, side, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The journal event of a mark: which side, what it holds, who decided.</summary>
+    internal static UpdateEvent Marked(UpdateEventType type, Side side, string by, string message) => new(type, message)
+    {
+        Slot = side.Bootname,
+        Version = side.Version,
+        BundleSha256 = side.LastInstall?.ManifestSha256,
+        Reason = by,
+    };
 
     /// <summary>
     /// A commit and its anti-rollback floor: <paramref name="write"/> is the one bootloader environment write that

@@ -7,6 +7,7 @@ using Partition.Slots;
 using Updater.Bundles;
 using Updater.Config;
 using Updater.Device;
+using Updater.Events;
 using Updater.State;
 using Updater.Transport;
 
@@ -33,7 +34,51 @@ internal sealed class Installer
 
     private UpdaterConfig Config => _device.Config;
 
+    /// <summary>
+    /// Installs <paramref name="source"/> into the inactive side and makes it the one to try on the next boot.
+    /// Announces the start, the success or the failure (with the error, interrupted included) as journal events.
+    /// </summary>
     public async Task<InstallResult> InstallAsync(IBundleSource source, InstallOptions options, IProgress<InstallProgress>? progress, CancellationToken cancellationToken)
+    {
+        var attempt = new InstallAttempt();
+        InstallResult result;
+        try
+        {
+            result = await InstallCoreAsync(source, options, progress, attempt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            string error = e is OperationCanceledException ? "interrupted; run the same install again to resume" : e.Message;
+            _device.Events.Emit(new UpdateEvent(UpdateEventTypes.InstallFailed,
+                $"install of {attempt.Version ?? source.Name}{(attempt.Target is null ? "" : $" into slot {attempt.Target}")} failed: {error}")
+            {
+                Slot = attempt.Target,
+                Version = attempt.Version,
+                BundleSha256 = attempt.BundleSha256,
+                Error = error,
+            });
+            throw;
+        }
+        _device.Events.Emit(new UpdateEvent(UpdateEventTypes.InstallSucceeded,
+            $"installed {result.Version} into slot {result.TargetBootname}: it boots next, once, on trial")
+        {
+            Slot = result.TargetBootname,
+            Version = result.Version,
+            BundleSha256 = attempt.BundleSha256,
+        });
+        return result;
+    }
+
+    /// <summary>What a failing install had verified about itself by the time it failed: only signed facts.</summary>
+    private sealed class InstallAttempt
+    {
+        public string? Version { get; set; }
+        public string? BundleSha256 { get; set; }
+        public string? Target { get; set; }
+    }
+
+    private async Task<InstallResult> InstallCoreAsync(IBundleSource source, InstallOptions options, IProgress<InstallProgress>? progress,
+        InstallAttempt attempt, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
 
@@ -45,6 +90,9 @@ internal sealed class Installer
         root.RequireCurrent(_device.Clock.GetUtcNow(), source.Name);
         var bundle = await VerifiedBundle.OpenAsync(source, root, cancellationToken).ConfigureAwait(false);
         var manifest = bundle.Manifest;
+        // Verified by the signature above: from here on a failure can name the release it was about.
+        attempt.Version = manifest.Version;
+        attempt.BundleSha256 = bundle.ManifestSha256;
         options.Expect?.Invoke(bundle);
         if (manifest.Compatible != Config.Compatible)
         {
@@ -52,6 +100,7 @@ internal sealed class Installer
         }
         var booted = device.BootedSide;
         var target = device.OtherSide;
+        attempt.Target = target.Bootname;
         // The environment first: it holds a floor, and its own error says more than "floor unreadable".
         device.RequireBoot();
         CheckVersions(bundle, device, options);
@@ -122,6 +171,13 @@ internal sealed class Installer
             Source = bundle.Name,
             StartedAt = journal is not null && resume ? journal.StartedAt : _time.GetUtcNow(),
         }, cancellationToken).ConfigureAwait(false);
+        _device.Events.Emit(new UpdateEvent(UpdateEventTypes.InstallStarted,
+            $"{(resume ? "resuming the install" : "installing")} {manifest.Version} into slot {target.Bootname} from {bundle.Name}")
+        {
+            Slot = target.Bootname,
+            Version = manifest.Version,
+            BundleSha256 = bundle.ManifestSha256,
+        });
 
         // 3. Stream every image onto its slot.
         long total = plan.Sum(p => p.Image.Size);

@@ -3,6 +3,7 @@ using HealthCheck.Definitions;
 using HealthCheck.Running;
 using Updater.Config;
 using Updater.Device;
+using Updater.Events;
 using Updater.State;
 
 namespace Updater.Verdict;
@@ -65,6 +66,7 @@ internal sealed class VerdictAgent
         bool trial = booted.AwaitsVerdict;
         var installed = booted.LastInstall;
         string what = booted.Describe();
+        _context.Events.Emit(HealthEvent(report, booted, trial));
         VerdictOutcome Outcome(VerdictAction action, string explanation, bool reboot = false) => new()
         {
             BootedSlot = booted.Bootname,
@@ -98,6 +100,7 @@ internal sealed class VerdictAgent
             }
             await CommitAsync(device, booted, cancellationToken).ConfigureAwait(false);
             _context.State.DeleteHealthPass();
+            _context.Events.Emit(SlotMarker.Marked(UpdateEventTypes.SlotMarkedGood, booted, "verdict", $"{what} passed its trial boot and is committed"));
             return Outcome(VerdictAction.Committed, stage == VerdictStage.Commit
                 ? $"{what} passed its trial boot, boot-complete.target was reached, and it is committed"
                 : $"{what} passed its trial boot and is committed");
@@ -139,8 +142,30 @@ internal sealed class VerdictAgent
             }).ToList(),
         }, cancellationToken).ConfigureAwait(false);
         await bootloader.MarkBadAsync(booted.Bootname, cancellationToken).ConfigureAwait(false);
+        _context.Events.Emit(SlotMarker.Marked(UpdateEventTypes.SlotMarkedBad, booted, "verdict", $"{what} failed its health checks and is marked bad; slot {other.Bootname} boots next"));
         return Outcome(VerdictAction.MarkedBad,
             $"{what} marked bad; slot {other.Bootname} boots next{(noReboot ? " (not rebooting: --no-reboot)" : "")}", reboot: !noReboot);
+    }
+
+    /// <summary>The journal event of a health run: passed or failed, on which side, and which required checks failed.</summary>
+    private static UpdateEvent HealthEvent(HealthReport report, Side booted, bool trial)
+    {
+        string boot = trial ? "trial boot" : "boot";
+        var failed = report.Checks.Where(c => c.Required && !c.Passed).ToList();
+        return report.Verdict == HealthVerdict.Pass
+            ? new UpdateEvent(UpdateEventTypes.HealthPassed, $"{booted.Describe()} passed its health checks on a {boot}")
+            {
+                Slot = booted.Bootname,
+                Version = booted.Version,
+                BundleSha256 = booted.LastInstall?.ManifestSha256,
+            }
+            : new UpdateEvent(UpdateEventTypes.HealthFailed, $"{booted.Describe()} failed its health checks on a {boot}: {string.Join("; ", failed.Select(c => $"{c.Name}: {c.Reason}"))}")
+            {
+                Slot = booted.Bootname,
+                Version = booted.Version,
+                BundleSha256 = booted.LastInstall?.ManifestSha256,
+                Error = string.Join("; ", failed.Select(c => $"{c.Name}: {c.Reason}")),
+            };
     }
 
     /// <summary>
@@ -183,6 +208,17 @@ internal sealed class VerdictAgent
         {
             await _context.Bootloader.MarkBadAsync(found.FromSlot, cancellationToken).ConfigureAwait(false);
         }
+        _context.Events.Emit(new UpdateEvent(UpdateEventTypes.Rollback, $"rolled back from slot {found.FromSlot} to {found.ToSlot}: {found.Explanation}")
+        {
+            Slot = found.ToSlot,
+            Version = found.Version,
+            BundleSha256 = found.ManifestSha256,
+            FromSlot = found.FromSlot,
+            ToSlot = found.ToSlot,
+            // The word rollback.json and the fleet report use, from the enum's one definition.
+            Reason = System.Text.Json.JsonSerializer.Serialize(found.Reason, StateJsonContext.Default.RollbackReason).Trim('"'),
+            Error = found.FailedChecks.Count == 0 ? null : string.Join("; ", found.FailedChecks.Select(c => $"{c.Name}: {c.Reason}")),
+        });
         return found;
     }
 }

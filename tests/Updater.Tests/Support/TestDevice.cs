@@ -6,6 +6,7 @@ using Updater.Bundles;
 using Updater.Config;
 using Updater.Crypto;
 using Updater.Device;
+using Updater.Events;
 using Updater.Install;
 using Updater.Reboot;
 using Updater.Transport;
@@ -104,13 +105,14 @@ internal sealed class TestDevice : IDisposable
             .Replace("# @EXTRA_SYSTEM@", extraSystem, StringComparison.Ordinal);
 
     /// <summary>The device as a command sees it: <paramref name="bootloader"/> (default the fake one) and no kernel command line.</summary>
-    public DeviceContext Device(IBootloader? bootloader = null, IRebooter? rebooter = null, TimeProvider? time = null)
+    public DeviceContext Device(IBootloader? bootloader = null, IRebooter? rebooter = null, TimeProvider? time = null, IUpdateEvents? events = null,
+        string? booted = null)
     {
         var config = Config;
-        return new(config, bootloader ?? Bootloader, rebooter: rebooter, time: time, detector: new BootedSlotDetector(config.Slots, Path("no-cmdline")));
+        return new(config, bootloader ?? Bootloader, booted, rebooter: rebooter, time: time, detector: new BootedSlotDetector(config.Slots, Path("no-cmdline")), events: events);
     }
 
-    public Installer Installer(IBootloader? bootloader = null, TimeProvider? time = null) => new(Device(bootloader, time: time), time);
+    public Installer Installer(IBootloader? bootloader = null, TimeProvider? time = null, IUpdateEvents? events = null) => new(Device(bootloader, time: time, events: events), time);
 
     public async Task<InstallResult> InstallAsync(string bundle, IBootloader? bootloader = null, InstallOptions? options = null)
     {

@@ -38,6 +38,28 @@ _arm64_apt() {
   "$@" > "$E2E_ARM64_CACHE/apt.log" 2>&1 || { cat "$E2E_ARM64_CACHE/apt.log" >&2; e2e_die "failed: $*"; }
 }
 
+# _arm64_deb_src: deb-src entries for `apt-get source`, added (as root) when the machine has none. They must name
+# the same Signed-By as the machine's deb entries for the same archive: apt refuses the whole list ("Conflicting
+# values set for option Signed-By") otherwise, and then every apt-get fails. A one-line .list that an earlier
+# version of this script wrote next to deb822 sources is such a conflict, and is removed.
+_arm64_deb_src() {
+  local old=/etc/apt/sources.list.d/updater-e2e-deb-src.list new=/etc/apt/sources.list.d/updater-e2e-deb-src.sources signed
+  if [ -f "$old" ] && [ "$(id -u)" = 0 ]; then
+    rm -f "$old" "$new"
+  fi
+  grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+  [ "$(id -u)" = 0 ] || e2e_die "arm64: no deb-src entries for apt-get source u-boot (add them, or run as root)"
+  # The keyring the deb822 deb entries name, if any (one-line entries without [signed-by=] name none).
+  signed=$(sed -n 's/^Signed-By: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
+  {
+    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n'
+    [ -z "$signed" ] || printf 'Signed-By: %s\n' "$signed"
+    printf '\nTypes: deb-src\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\nComponents: main\n'
+    [ -z "$signed" ] || printf 'Signed-By: %s\n' "$signed"
+  } > "$new"
+  apt-get update -qq > /dev/null 2>&1 || true
+}
+
 # _arm64_deb NAME[:ARCH]: the cached .deb of a package (downloaded once). Prints its path.
 _arm64_deb() {
   local pkg=$1 name=${1%%:*} deb
@@ -130,13 +152,7 @@ arm64_uboot_build() {
   local cached="$E2E_ARM64_CACHE/u-boot-r2/u-boot.bin"
   if [ -f "$cached" ]; then echo "$cached"; return 0; fi
   mkdir -p "$work"
-  if ! grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    [ "$(id -u)" = 0 ] || e2e_die "arm64: no deb-src entries for apt-get source u-boot (add them, or run as root)"
-    printf '%s\n' 'deb-src http://deb.debian.org/debian bookworm main' \
-      'deb-src http://deb.debian.org/debian-security bookworm-security main' \
-      'deb-src http://deb.debian.org/debian bookworm-updates main' > /etc/apt/sources.list.d/updater-e2e-deb-src.list
-    apt-get update -qq > /dev/null 2>&1 || true
-  fi
+  _arm64_deb_src
   ls "$work"/u-boot_*.dsc > /dev/null 2>&1 || (cd "$work" && _arm64_apt apt-get source --download-only u-boot)
   dsc=$(ls "$work"/u-boot_*.dsc | sort -V | tail -1)
   ver=$(sed -n 's/^Version: //p' "$dsc")
