@@ -22,9 +22,9 @@ public sealed class JournalEventsInContainerTests(SystemdContainerFixture fixtur
         var container = fixture.Container;
         var device = await ContainerDevice.CreateAsync(container, "journal", TestUnits.Failed);
 
-        string cursor = await CursorAsync();
+        int seen = (await UpdaterEntriesAsync()).Count;
         await RunAsServiceAsync("updater-journal-trial", "--config", device.Inside("update.conf"), "health", "--no-reboot");
-        var failed = await EntriesAsync(cursor);
+        var failed = (await UpdaterEntriesAsync()).Skip(seen).ToList();
         var health = Assert.Single(failed, e => Id(e) == HealthFailedId);
         Assert.Equal(("health-failed", "B", "3", "journal"), (Field(health, "UPDATER_EVENT"), Field(health, "UPDATER_SLOT"), Field(health, "PRIORITY"), Field(health, "_TRANSPORT")));
         Assert.Contains($"unit {TestUnits.Failed} failed", Field(health, "UPDATER_ERROR"), StringComparison.Ordinal);
@@ -32,9 +32,9 @@ public sealed class JournalEventsInContainerTests(SystemdContainerFixture fixtur
         Assert.Equal(("B", "verdict"), (Field(bad, "UPDATER_SLOT"), Field(bad, "UPDATER_REASON")));
 
         // GRUB boots A: its verdict records the rollback first.
-        cursor = await CursorAsync();
+        seen = (await UpdaterEntriesAsync()).Count;
         await RunAsServiceAsync("updater-journal-back", "--config", device.Inside("update.conf"), "--booted-slot", "A", "health", "--no-reboot");
-        var back = await EntriesAsync(cursor);
+        var back = (await UpdaterEntriesAsync()).Skip(seen).ToList();
         var rollback = Assert.Single(back, e => Id(e) == RollbackId);
         Assert.Equal(("B", "A", "health-failed"), (Field(rollback, "UPDATER_FROM_SLOT"), Field(rollback, "UPDATER_TO_SLOT"), Field(rollback, "UPDATER_REASON")));
 
@@ -42,15 +42,15 @@ public sealed class JournalEventsInContainerTests(SystemdContainerFixture fixtur
         string catalogDir = $"{device.HostRoot}/usr/lib/systemd/catalog";
         File.Copy(RepositoryPaths.Dist("updater.catalog"), Path.Combine(catalogDir, "updater.catalog"), overwrite: true);
         await container.RunAsync("journalctl", "--update-catalog");
-        string explained = await container.RunAsync("journalctl", "-x", "--no-pager", "-o", "short", $"--after-cursor={cursor}", $"MESSAGE_ID={RollbackId}");
+        string explained = await container.RunAsync("journalctl", "-x", "--no-pager", "-o", "short", $"MESSAGE_ID={RollbackId}");
         Assert.Contains("Subject: Rolled back from slot B to slot A", explained, StringComparison.Ordinal);
         Assert.Contains("Defined-By: updater", explained, StringComparison.Ordinal);
 
         // Output to a file, not the journal: $JOURNAL_STREAM is not set, and no event is sent.
-        cursor = await CursorAsync();
+        seen = (await UpdaterEntriesAsync()).Count;
         await container.RunAsync("systemd-run", "--wait", "--collect", "--quiet", "--unit=updater-journal-file", "-p", "StandardOutput=file:/run/updater-journal-file.log",
             "-p", "StandardError=file:/run/updater-journal-file.log", ContainerDevice.Updater, "--config", device.Inside("update.conf"), "--booted-slot", "A", "mark-good");
-        Assert.DoesNotContain(await EntriesAsync(cursor), e => e.TryGetProperty("UPDATER_EVENT", out _));
+        Assert.DoesNotContain((await UpdaterEntriesAsync()).Skip(seen).ToList(), e => e.TryGetProperty("UPDATER_EVENT", out _));
     }
 
     private async Task RunAsServiceAsync(string unit, params string[] updaterArguments)
@@ -61,24 +61,17 @@ public sealed class JournalEventsInContainerTests(SystemdContainerFixture fixtur
         Assert.True(run.ExitCode is 0 or 7, $"systemd-run {unit}: exit {run.ExitCode}: {run.Output}");
     }
 
-    /// <summary>Where the journal ends now: the entries of the next run come after it.</summary>
-    private async Task<string> CursorAsync()
-    {
-        await fixture.Container.RunAsync("journalctl", "--sync");
-        string shown = await fixture.Container.RunAsync("journalctl", "--no-pager", "-n", "1", "-o", "cat", "--show-cursor");
-        return shown[(shown.LastIndexOf("-- cursor: ", StringComparison.Ordinal) + "-- cursor: ".Length)..].Trim();
-    }
-
     /// <summary>
-    /// The updater's entries after <paramref name="cursor"/>, as `journalctl -o json` gives them, once journald has
-    /// written what it received. Selected by SYSLOG_IDENTIFIER, not by unit: journald learns a datagram's unit from
-    /// the sender's cgroup, and a process that has already exited (as `updater health` has) may have none by then.
+    /// Every entry of the updater in the container's journal, oldest first, as `journalctl -o json` gives them once
+    /// journald has written what it received; a run's entries are those past the count taken before it. Selected
+    /// by SYSLOG_IDENTIFIER, not by unit: journald learns a datagram's unit from the sender's cgroup, and a process
+    /// that has already exited (as `updater health` has) may have none by then.
     /// </summary>
-    private async Task<List<JsonElement>> EntriesAsync(string cursor)
+    private async Task<List<JsonElement>> UpdaterEntriesAsync()
     {
         await fixture.Container.RunAsync("journalctl", "--sync");
-        string json = await fixture.Container.RunAsync("journalctl", "--no-pager", "-o", "json", $"--after-cursor={cursor}", "SYSLOG_IDENTIFIER=updater");
-        return json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        var result = await fixture.Container.TryRunAsync("journalctl", "--no-pager", "-o", "json", "SYSLOG_IDENTIFIER=updater");
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
     }
 
     private static string? Id(JsonElement entry) => entry.TryGetProperty("MESSAGE_ID", out var id) ? id.GetString() : null;
