@@ -11,6 +11,8 @@ namespace Updater.Events;
 /// </summary>
 internal static class JournalStream
 {
+    private static readonly System.Buffers.SearchValues<char> Digits = System.Buffers.SearchValues.Create("0123456789");
+
     public static bool IsConnected() => Matches(Environment.GetEnvironmentVariable("JOURNAL_STREAM"), [2, 1]);
 
     internal static bool Matches(string? journalStream, IReadOnlyList<int> descriptors)
@@ -37,7 +39,10 @@ internal static class JournalStream
             return null;
         }
         int colon = journalStream.IndexOf(':', StringComparison.Ordinal);
+        // Digits only, checked here: ulong.TryParse ignores trailing NUL characters (found by tests/fuzz).
         if (colon < 1
+            || journalStream.AsSpan(0, colon).ContainsAnyExcept(Digits)
+            || journalStream.AsSpan(colon + 1).ContainsAnyExcept(Digits)
             || !ulong.TryParse(journalStream.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out ulong device)
             || !ulong.TryParse(journalStream.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode))
         {

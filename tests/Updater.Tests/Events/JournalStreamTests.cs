@@ -18,6 +18,9 @@ public sealed class JournalStreamTests
     [InlineData("8:5:1")]
     [InlineData(" 8:5")]
     [InlineData("99999999999999999999999:1")]
+    [InlineData("6:2\0")]
+    [InlineData("6\0:2")]
+    [InlineData("+6:2")]
     public void A_malformed_value_is_no_journal(string? value) => Assert.Null(JournalStream.Parse(value));
 
     [Fact]

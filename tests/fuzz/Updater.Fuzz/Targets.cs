@@ -41,6 +41,7 @@ internal static class Targets
         ["header-file"] = HeaderFileTarget,
         ["image-info"] = ImageInfoTarget,
         ["clock"] = Clock,
+        ["journal-stream"] = JournalStreamTarget,
         ["health"] = Health,
         ["grubenv"] = Grubenv,
         ["systemd-boot"] = SystemdBoot,
@@ -335,6 +336,22 @@ internal static class Targets
         {
             Check.Rejection(e, "clock.json");
         }
+    }
+
+    /// <summary>
+    /// $JOURNAL_STREAM, which any parent process may set: malformed is "no journal", never an exception, and an
+    /// accepted value is exactly two decimal numbers around one colon.
+    /// </summary>
+    private static void JournalStreamTarget(byte[] input)
+    {
+        string text = Check.Latin1(input);
+        if (Updater.Events.JournalStream.Parse(text) is { } stream
+            && text != string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stream.Device}:{stream.Inode}")
+            && !text.Split(':').All(part => part.Length > 0 && part.All(char.IsAsciiDigit)))
+        {
+            throw new InvalidOperationException($"JOURNAL_STREAM '{Check.Cap(text)}' accepted as {stream.Device}:{stream.Inode}");
+        }
+        Updater.Events.JournalStream.Matches(text, [2, 1]);
     }
 
     private static void Health(byte[] input)
