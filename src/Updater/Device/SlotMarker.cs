@@ -62,13 +62,15 @@ internal sealed class SlotMarker
                 DetectedAt = _context.Time.GetUtcNow(),
             }, cancellationToken).ConfigureAwait(false);
         }
+        // About the side left, as the rollback record and the automatic rollback's event are.
+        var from = device.Booted is null ? null : device.BootedSide;
         _context.Events.Emit(new UpdateEvent(UpdateEventTypes.Rollback,
-            $"rolled back by hand to {other.Describe()}{(device.Booted is null ? "" : $" from {device.BootedSide.Describe()}")}")
+            $"rolled back by hand to {other.Describe()}{(from is null ? "" : $" from {from.Describe()}")}")
         {
-            Slot = other.Bootname,
-            Version = other.Version,
-            BundleSha256 = other.LastInstall?.ManifestSha256,
-            FromSlot = device.Booted is null ? null : device.BootedSide.Bootname,
+            Slot = from?.Bootname,
+            Version = from?.Version,
+            BundleSha256 = from?.LastInstall?.ManifestSha256,
+            FromSlot = from?.Bootname,
             ToSlot = other.Bootname,
             Reason = "manual",
         });

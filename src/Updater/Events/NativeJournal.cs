@@ -13,7 +13,9 @@ internal sealed class NativeJournal : IUpdateEvents, IDisposable
     public const string DefaultSocket = "/run/systemd/journal/socket";
 
     private readonly UnixDomainSocketEndPoint _endpoint;
-    private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+    // Made at the first event, inside Emit's guard: a unit without AF_UNIX (RestrictAddressFamilies=) or out of
+    // descriptors must still update, only without events.
+    private Socket? _socket;
     private readonly TextWriter _errors;
     private bool _warned;
 
@@ -31,17 +33,19 @@ internal sealed class NativeJournal : IUpdateEvents, IDisposable
         byte[] entry = JournalEntry.Format(update.Fields());
         try
         {
+            _socket ??= new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
             _socket.SendTo(entry, SocketFlags.None, _endpoint);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or UnauthorizedAccessException)
         {
             if (!_warned)
             {
                 _warned = true;
-                _errors.WriteLine($"updater: journal: cannot send event {update.Type.Name} to {_endpoint}: {e.SocketErrorCode}");
+                string why = e is SocketException socket ? socket.SocketErrorCode.ToString() : e.GetType().Name;
+                _errors.WriteLine($"updater: journal: cannot send event {update.Type.Name} to {_endpoint}: {why}");
             }
         }
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose() => _socket?.Dispose();
 }

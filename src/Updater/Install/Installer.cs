@@ -46,7 +46,7 @@ internal sealed class Installer
         {
             result = await InstallCoreAsync(source, options, progress, attempt, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (Exception e) when (!attempt.Activated)
         {
             string error = e is OperationCanceledException ? "interrupted; run the same install again to resume" : e.Message;
             _device.Events.Emit(new UpdateEvent(UpdateEventTypes.InstallFailed,
@@ -59,13 +59,6 @@ internal sealed class Installer
             });
             throw;
         }
-        _device.Events.Emit(new UpdateEvent(UpdateEventTypes.InstallSucceeded,
-            $"installed {result.Version} into slot {result.TargetBootname}: it boots next, once, on trial")
-        {
-            Slot = result.TargetBootname,
-            Version = result.Version,
-            BundleSha256 = attempt.BundleSha256,
-        });
         return result;
     }
 
@@ -75,6 +68,9 @@ internal sealed class Installer
         public string? Version { get; set; }
         public string? BundleSha256 { get; set; }
         public string? Target { get; set; }
+
+        /// <summary>The commit point is past: the slot boots next, so whatever fails after is not a failed install.</summary>
+        public bool Activated { get; set; }
     }
 
     private async Task<InstallResult> InstallCoreAsync(IBundleSource source, InstallOptions options, IProgress<InstallProgress>? progress,
@@ -246,6 +242,14 @@ internal sealed class Installer
         // journal outlives it: if the write fails (a full or failing ESP), the side still reads as an unfinished
         // install that a rerun completes, never as a release that was tried and rolled back.
         await _device.Bootloader.ActivateAsync(target.Bootname, BootActivation.Trial, cancellationToken).ConfigureAwait(false);
+        attempt.Activated = true;
+        _device.Events.Emit(new UpdateEvent(UpdateEventTypes.InstallSucceeded,
+            $"installed {manifest.Version} into slot {target.Bootname}: it boots next, once, on trial")
+        {
+            Slot = target.Bootname,
+            Version = manifest.Version,
+            BundleSha256 = bundle.ManifestSha256,
+        });
         _state.DeleteJournal();
         // The bundle's creation time is signed by a threshold of bundle keys: from now on "now" is never earlier.
         if (DateTimeOffset.TryParse(manifest.Created, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var created))

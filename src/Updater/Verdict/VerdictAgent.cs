@@ -204,13 +204,17 @@ internal sealed class VerdictAgent
             return null;
         }
         await _context.State.WriteRollbackAsync(found, cancellationToken).ConfigureAwait(false);
-        if (device.Side(found.FromSlot).IsGood)
+        var abandoned = device.Side(found.FromSlot);
+        if (abandoned.IsGood)
         {
             await _context.Bootloader.MarkBadAsync(found.FromSlot, cancellationToken).ConfigureAwait(false);
+            _context.Events.Emit(SlotMarker.Marked(UpdateEventTypes.SlotMarkedBad, abandoned, "verdict",
+                $"{abandoned.Describe()} never reached a health verdict and is marked bad"));
         }
+        // A rollback is about the release abandoned, as rollback.json is: its slot, version and manifest hash.
         _context.Events.Emit(new UpdateEvent(UpdateEventTypes.Rollback, $"rolled back from slot {found.FromSlot} to {found.ToSlot}: {found.Explanation}")
         {
-            Slot = found.ToSlot,
+            Slot = found.FromSlot,
             Version = found.Version,
             BundleSha256 = found.ManifestSha256,
             FromSlot = found.FromSlot,

@@ -96,8 +96,25 @@ public sealed class CoreEventsTests : IDisposable
 
         Assert.Equal(["rollback", "health-passed"], _events.Names);
         var rollback = _events.All[0];
-        Assert.Equal(("B", "A", "health-failed", "2.0.0", sha), (rollback.FromSlot, rollback.ToSlot, rollback.Reason, rollback.Version, rollback.BundleSha256));
+        // About the release abandoned, as rollback.json is.
+        Assert.Equal(("B", "B", "A", "health-failed", "2.0.0", sha), (rollback.Slot, rollback.FromSlot, rollback.ToSlot, rollback.Reason, rollback.Version, rollback.BundleSha256));
         Assert.Contains("app: ", rollback.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_trial_that_never_reached_a_verdict_is_marked_bad_and_reported_as_a_rollback_on_the_old_slot()
+    {
+        string bundle = await _box.MakeBundleAsync("v2.bundle", _box.MakeImage("v2.img", 256 << 10, seed: 77), version: "2.0.0");
+        await InstallAsync(bundle);
+        // GRUB counts B's only try; B hangs before its verdict, and the next power-on boots A.
+        new GrubEnvFile(_box.GrubEnv).Set("B_TRY=1");
+        _events.All.Clear();
+
+        await JudgeAsync("A", []);
+
+        Assert.Equal(["slot-marked-bad", "rollback", "health-passed"], _events.Names);
+        Assert.Equal(("B", "2.0.0", "verdict"), (_events.All[0].Slot, _events.All[0].Version, _events.All[0].Reason));
+        Assert.Equal(("B", "A", "no-verdict"), (_events.All[1].FromSlot, _events.All[1].ToSlot, _events.All[1].Reason));
     }
 
     [Fact]
@@ -130,7 +147,7 @@ public sealed class CoreEventsTests : IDisposable
 
         Assert.Equal(["slot-marked-good", "rollback", "slot-marked-bad"], _events.Names);
         Assert.Equal(("B", "2.0.0", "operator"), (_events.All[0].Slot, _events.All[0].Version, _events.All[0].Reason));
-        Assert.Equal(("B", "A", "manual"), (_events.All[1].FromSlot, _events.All[1].ToSlot, _events.All[1].Reason));
+        Assert.Equal(("B", "2.0.0", "B", "A", "manual"), (_events.All[1].Slot, _events.All[1].Version, _events.All[1].FromSlot, _events.All[1].ToSlot, _events.All[1].Reason));
         Assert.Equal(("B", "operator"), (_events.All[2].Slot, _events.All[2].Reason));
     }
 
