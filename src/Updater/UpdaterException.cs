@@ -46,6 +46,9 @@ internal enum ExitCode
     /// <summary>`updater status` listed at least one problem; its report was printed whole all the same.</summary>
     ProblemsListed = 8,
 
+    /// <summary>An install hook refused the bundle or failed (docs/hooks.md); no slot was activated.</summary>
+    HookFailed = 9,
+
     /// <summary>Interrupted (SIGINT/SIGTERM); the install can be resumed by running the same command.</summary>
     Cancelled = 130,
 }

@@ -16,6 +16,9 @@ internal sealed record BundleCreateRequest
 
     /// <summary>Slot classes the bundle carries no image for, and the images it accepts there (`--keep`).</summary>
     public IReadOnlyList<KeptSlotClass>? Keep { get; init; }
+
+    /// <summary>The bundle's own install-check and post-install scripts (`--install-check`, `--post-install`).</summary>
+    public BundleHooks? Hooks { get; init; }
     public int ChunkSize { get; init; } = BundleWriter.DefaultChunkSize;
     public int CompressionLevel { get; init; } = ChunkCodec.DefaultLevel;
     public bool Compress { get; init; } = true;

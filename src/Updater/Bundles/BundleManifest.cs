@@ -27,6 +27,9 @@ internal sealed record BundleManifest
     /// whose other slots hold stale or unknown content).
     /// </summary>
     [JsonPropertyName("keep")] public IReadOnlyList<KeptSlotClass>? Keep { get; init; }
+
+    /// <summary>The bundle's own install-check and post-install hooks; null when it has none.</summary>
+    [JsonPropertyName("hooks")] public BundleHooks? Hooks { get; init; }
 }
 
 /// <summary>One image of a bundle: what slot class it goes to, its size and hash, and where its index and payload are.</summary>

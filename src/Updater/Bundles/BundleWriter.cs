@@ -100,6 +100,7 @@ internal sealed class BundleWriter
         Description = _request.Description,
         Images = images,
         Keep = _request.Keep,
+        Hooks = _request.Hooks,
     };
 
     /// <summary>

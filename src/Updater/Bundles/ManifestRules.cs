@@ -74,6 +74,7 @@ internal static class ManifestRules
             }
         }
         CheckKeep(m, classes, name);
+        CheckHooks(m, classes, name);
         foreach (var r in ranges)
         {
             if (r.Start < 0 || r.End > dataLength)
@@ -119,6 +120,37 @@ internal static class ManifestRules
                 Require(IsHex(keep.AcceptSha256[j], 64), name, $"{field}.accept_sha256[{j}]", "must be 64 lowercase hex digits");
             }
         }
+    }
+
+    /// <summary>The optional "hooks": scripts the kernel could run (a #! line), for images of this bundle.</summary>
+    private static void CheckHooks(BundleManifest m, HashSet<string> imageClasses, string name)
+    {
+        if (m.Hooks is null)
+        {
+            return;
+        }
+        Require(m.Hooks.InstallCheck is not null || m.Hooks.PostInstall is { Count: > 0 }, name, "hooks", "names no hook (leave it out instead)");
+        if (m.Hooks.InstallCheck is { } check)
+        {
+            CheckScript(check, name, "hooks.install_check");
+            Require(!check.Mount, name, "hooks.install_check.mount", "must be false: nothing is written when the install-check runs");
+        }
+        foreach (var (slotClass, hook) in m.Hooks.PostInstall ?? new Dictionary<string, BundleHookScript>())
+        {
+            string field = $"hooks.post_install.{(IsSlotClass(slotClass) ? slotClass : "?")}";
+            Require(IsSlotClass(slotClass), name, field, "must be keyed by a slot class: letters, digits, '-' or '_' (1..64 of them)");
+            Require(imageClasses.Contains(slotClass), name, field, $"names slot class '{slotClass}', which has no image in this bundle");
+            CheckScript(hook, name, field);
+        }
+    }
+
+    private static void CheckScript(BundleHookScript? hook, string name, string field)
+    {
+        Require(hook is not null, name, field, "is null");
+        Require(hook!.Script is { Length: > 0 } && System.Text.Encoding.UTF8.GetByteCount(hook.Script) <= BundleHookScript.MaxLength, name, $"{field}.script",
+            $"must be 1..{BundleHookScript.MaxLength} bytes");
+        Require(!hook.Script.Contains('\0', StringComparison.Ordinal), name, $"{field}.script", "contains a NUL character");
+        Require(hook.Interpreter() is not null, name, $"{field}.script", "must start with a #! line naming an absolute interpreter path, e.g. #!/bin/sh");
     }
 
     private static bool IsSlotClass(string? s) =>

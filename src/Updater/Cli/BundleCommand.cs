@@ -43,9 +43,12 @@ internal static class BundleCommand
         };
         var command = new Command("create", "Make a signed bundle from image files") { images, output, compatible, version, security, allowDowngrade, description, chunkSize, level, noCompress, created, keep };
         signers.AddTo(command);
+        var hooks = new BundleHookOptions();
+        hooks.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var inputs = parse.GetValue(images)!.Select(ParseImage).ToList();
+            var bundleHooks = hooks.Read(parse);
             var kept = parse.GetValue(keep) is { Length: > 0 } k ? k.Select(ParseKeep).ToList() : null;
             using var signingKeys = signers.Load(parse);
             {
@@ -62,6 +65,7 @@ internal static class BundleCommand
                     Compress = !parse.GetValue(noCompress),
                     Created = parse.GetValue(created) is { } c ? OptionTime.Parse(c, "--created", DateTimeOffset.UtcNow) : null,
                     Keep = kept,
+                    Hooks = bundleHooks,
                 };
                 string path = parse.GetValue(output)!;
                 var manifest = await new BundleWriter(request, signingKeys.Signers).WriteAsync(path, null, ct).ConfigureAwait(false);
@@ -123,6 +127,14 @@ internal static class BundleCommand
         {
             Line($"keeps {kept.SlotClass}: accepts {string.Join(", ", kept.AcceptSha256)}");
         }
+        if (manifest.Hooks?.InstallCheck is { } check)
+        {
+            Line($"hook install-check: {HookLine(check)}");
+        }
+        foreach (var (slotClass, hook) in manifest.Hooks?.PostInstall ?? new Dictionary<string, BundleHookScript>())
+        {
+            Line($"hook post-install {slotClass}: {HookLine(hook)}{(hook.Mount ? ", image mounted read-only" : "")}");
+        }
     }
 
     private static Command VerifyCommand()
@@ -141,6 +153,9 @@ internal static class BundleCommand
         }, ct));
         return command;
     }
+
+    private static string HookLine(BundleHookScript hook) => string.Create(CultureInfo.InvariantCulture,
+        $"{System.Text.Encoding.UTF8.GetByteCount(hook.Script)} bytes, {hook.Interpreter()?.Program ?? "no #! line"}, sha256 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hook.Script)))}");
 
     private static BundleImageInput ParseImage(string arg)
     {

@@ -47,6 +47,7 @@ internal static class InstallCommand
                 AllowDowngrade = parse.GetValue(allowDowngrade),
                 VerifyReadBack = parse.GetValue(verify),
                 InitialFloor = parse.GetValue(initialFloor),
+                HookOutput = Hooks.HookEcho.StandardError,
             }, new ProgressPrinter(), ct).ConfigureAwait(false);
             ReportWriter.Write(format, result, CliJsonContext.Default.InstallResult, JsonSchemas.Install, PrintText);
             return 0;

@@ -52,7 +52,10 @@ internal sealed record UpdaterConfig
     /// <summary>[channel]: updates from a signed channel (check, daemon); null when the section is absent.</summary>
     public ChannelConfig? Channel { get; init; }
 
-    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "health", "channel"];
+    /// <summary>[hooks] and [hooks.CLASS]: programs run around an install (docs/hooks.md); none when absent.</summary>
+    public HooksConfig Hooks { get; init; } = HooksConfig.None;
+
+    private static readonly string[] SectionKinds = ["system", "slot.<class>.<index>", "health", "channel", "hooks", "hooks.<class>"];
 
     /// <exception cref="ConfigException">The file is missing, unreadable or not a valid configuration.</exception>
     public static UpdaterConfig Load(string path)
@@ -102,6 +105,8 @@ internal sealed record UpdaterConfig
         IniSection? system = null;
         var health = HealthConfig.Default;
         IniSection? channel = null;
+        IniSection? hooks = null;
+        var classHooks = new List<IniSection>();
         var slots = new List<(Slot Slot, IniSection Section)>();
         foreach (var section in doc.Sections)
         {
@@ -120,6 +125,14 @@ internal sealed record UpdaterConfig
             else if (section.Name == "health")
             {
                 health = HealthConfig.Read(section);
+            }
+            else if (section.Name == "hooks")
+            {
+                hooks = section;
+            }
+            else if (section.Name.StartsWith("hooks.", StringComparison.Ordinal))
+            {
+                classHooks.Add(section);
             }
             else
             {
@@ -168,7 +181,28 @@ internal sealed record UpdaterConfig
             Clock = clock,
             Health = health,
             Channel = channel is null ? null : ChannelConfig.Read(channel),
+            Hooks = ReadHooks(hooks, classHooks, set),
         };
+    }
+
+    private static HooksConfig ReadHooks(IniSection? section, List<IniSection> classSections, SlotSet slots)
+    {
+        if (section is null && classSections.Count == 0)
+        {
+            return HooksConfig.None;
+        }
+        var install = section is null ? new HookPair() : HooksConfig.Read(section, HooksConfig.DefaultTimeout, allowMount: false);
+        var byClass = new Dictionary<string, HookPair>(StringComparer.Ordinal);
+        foreach (var classSection in classSections)
+        {
+            string slotClass = classSection.Name["hooks.".Length..];
+            if (!slots.Classes.Contains(slotClass, StringComparer.Ordinal))
+            {
+                throw new ConfigException($"{classSection.File}:{classSection.Line}: section [{IniExcerpt.Of(classSection.Name)}] names slot class '{IniExcerpt.Of(slotClass)}', which no [slot.{IniExcerpt.Of(slotClass)}.N] section configures (classes: {string.Join(", ", slots.Classes)})");
+            }
+            byClass[slotClass] = HooksConfig.Read(classSection, install.Timeout, allowMount: true);
+        }
+        return new HooksConfig { Install = install, ByClass = byClass };
     }
 
     // The keys of every backend go to BootloaderFactory, which knows which belong to the chosen one and reports a

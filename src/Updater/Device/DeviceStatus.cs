@@ -53,7 +53,9 @@ internal static class DeviceStatus
         problems.AddRange(device.Sides.Select(s => s.VersionProblem).OfType<string>());
         if (device.Journal is { } journal && device.Sides.Any(s => s.IsInstalling))
         {
-            problems.Add($"an install of {journal.Version} into slot {journal.TargetBootname} from {journal.Source} was interrupted; run it again to finish");
+            problems.Add(journal.FailedHook is { } hook
+                ? $"the install of {journal.Version} into slot {journal.TargetBootname} from {journal.Source} wrote every image, but {Hooks.HookFailedException.Describe(hook)} at {Fleet.UtcMinute.Format(hook.FailedAt)}: slot {journal.TargetBootname} is not activated; fix the cause and run the same install again (it keeps the written chunks and reruns the hooks)"
+                : $"an install of {journal.Version} into slot {journal.TargetBootname} from {journal.Source} was interrupted; run it again to finish");
         }
 
         // Status only reads: a rollback it sees before `updater health` has recorded it is shown as unrecorded.

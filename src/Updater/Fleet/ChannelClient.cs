@@ -95,7 +95,11 @@ internal sealed class ChannelClient
             throw new UpdaterException(ExitCode.BadInput, $"{source.Name}: the bundle has {source.Length} bytes, channel '{check.Channel.Document.Channel}' version {check.Channel.Document.Version} says {release.BundleSize}: refusing it");
         }
         var installer = new Installer(_device, _time);
-        return await installer.InstallAsync(source, new InstallOptions { Expect = bundle => CheckAgainstChannel(bundle, source.Name, release) }, progress, cancellationToken).ConfigureAwait(false);
+        return await installer.InstallAsync(source, new InstallOptions
+        {
+            Expect = bundle => CheckAgainstChannel(bundle, source.Name, release),
+            HookOutput = Hooks.HookEcho.StandardError,
+        }, progress, cancellationToken).ConfigureAwait(false);
     }
 
     private static void CheckAgainstChannel(VerifiedBundle bundle, string name, ChannelRelease release)

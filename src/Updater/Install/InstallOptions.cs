@@ -29,4 +29,7 @@ internal sealed record InstallOptions
     /// version and manifest the signed channel names); throws to refuse it before anything is written.
     /// </summary>
     public Action<VerifiedBundle>? Expect { get; init; }
+
+    /// <summary>Gets what the install hooks print, line by line, unescaped; null keeps them quiet (their failure still says).</summary>
+    public Action<string>? HookOutput { get; init; }
 }

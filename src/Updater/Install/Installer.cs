@@ -8,6 +8,7 @@ using Updater.Bundles;
 using Updater.Config;
 using Updater.Device;
 using Updater.Events;
+using Updater.Hooks;
 using Updater.State;
 using Updater.Transport;
 
@@ -152,6 +153,9 @@ internal sealed class Installer
         // Read again under the lock: the snapshot above was taken before another install could have finished.
         var journal = _state.ReadJournal();
         bool resume = journal is not null && journal.ManifestSha256 == bundle.ManifestSha256 && journal.TargetBootname == target.Bootname;
+        // The last word before the first write: the bundle's install-check and the device maker's pre-install.
+        var hooks = new InstallHooks(Config.Hooks, bundle, booted.Bootname, target.Bootname, resume, options.HookOutput);
+        await hooks.RunBeforeWritingAsync(plan, cancellationToken).ConfigureAwait(false);
         await _device.Bootloader.MarkBadAsync(target.Bootname, cancellationToken).ConfigureAwait(false);
         _state.EnsureExists();
         _state.ForgetRollback();
@@ -159,14 +163,15 @@ internal sealed class Installer
         {
             _state.ForgetSlot(step.Slot);
         }
-        await _state.WriteJournalAsync(new InstallJournal
+        var journalRecord = new InstallJournal
         {
             ManifestSha256 = bundle.ManifestSha256,
             Version = manifest.Version,
             TargetBootname = target.Bootname,
             Source = bundle.Name,
             StartedAt = journal is not null && resume ? journal.StartedAt : _time.GetUtcNow(),
-        }, cancellationToken).ConfigureAwait(false);
+        };
+        await _state.WriteJournalAsync(journalRecord, cancellationToken).ConfigureAwait(false);
         _device.Events.Emit(new UpdateEvent(UpdateEventTypes.InstallStarted,
             $"{(resume ? "resuming the install" : "installing")} {manifest.Version} into slot {target.Bootname} from {bundle.Name}")
         {
@@ -201,6 +206,19 @@ internal sealed class Installer
             {
                 await VerifyReadBackAsync(step.Image, step.Slot, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        // The post-install hooks see every image written and verified. A failure keeps the journal (the side
+        // stays an unfinished install, not bootable), now naming the hook, so status explains it and rerunning
+        // the same install checks the written chunks and runs the hooks again.
+        try
+        {
+            await hooks.RunAfterWritingAsync(plan, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HookFailedException e)
+        {
+            await _state.WriteJournalAsync(journalRecord with { FailedHook = e.Failure with { FailedAt = _time.GetUtcNow() } }, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
 
         // 4. Record what each slot now holds.

@@ -11,4 +11,7 @@ internal sealed record InstallJournal
     [JsonPropertyName("target_bootname")] public required string TargetBootname { get; init; }
     [JsonPropertyName("source")] public required string Source { get; init; }
     [JsonPropertyName("started_at")] public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>A post-install hook failed after every image was written: the slot is complete but not activated.</summary>
+    [JsonPropertyName("failed_hook")] public FailedHook? FailedHook { get; init; }
 }

@@ -132,4 +132,39 @@ public class ManifestRulesTests
         var kept = Assert.Single(Parse(json).Keep!);
         Assert.Equal(("appfs", Hex), (kept.SlotClass, Assert.Single(kept.AcceptSha256)));
     }
+
+    [Fact]
+    public void Hooks_that_a_device_can_run_parse()
+    {
+        var m = Parse(Manifest(top: ""","hooks":{"install_check":{"script":"#!/bin/sh -e\nexit 0\n"},"post_install":{"rootfs":{"script":"#!/bin/bash\ntrue","mount":true}}}"""));
+        Assert.Equal(("/bin/sh", "-e"), m.Hooks!.InstallCheck!.Interpreter());
+        Assert.True(m.Hooks.PostInstall!["rootfs"].Mount);
+        Assert.Equal(("/bin/bash", (string?)null), m.Hooks.PostInstall["rootfs"].Interpreter());
+    }
+
+    [Theory]
+    [InlineData("""{}""", "'hooks' names no hook")]
+    [InlineData("""{"install_check":{"script":"echo no interpreter"}}""", "hooks.install_check.script' must start with a #! line")]
+    [InlineData("""{"install_check":{"script":"#!sh\nexit 0"}}""", "hooks.install_check.script' must start with a #! line")]
+    [InlineData("""{"install_check":{"script":""}}""", "hooks.install_check.script' must be 1..65536 bytes")]
+    [InlineData("""{"install_check":{"script":"#!/bin/sh\n\u0000"}}""", "hooks.install_check.script' contains a NUL")]
+    [InlineData("""{"install_check":{"script":"#!/bin/sh","mount":true}}""", "hooks.install_check.mount' must be false")]
+    [InlineData("""{"post_install":{"appfs":{"script":"#!/bin/sh"}}}""", "hooks.post_install.appfs' names slot class 'appfs', which has no image")]
+    [InlineData("""{"post_install":{"../x":{"script":"#!/bin/sh"}}}""", "hooks.post_install.?' must be keyed by a slot class")]
+    [InlineData("""{"post_install":{"rootfs":null}}""", "hooks.post_install.rootfs' is null")]
+    [InlineData("""{"post_install":{"rootfs":{"script":"#!/bin/sh"},"rootfs":{"script":"#!/bin/sh"}}}""", "rootfs")]
+    [InlineData("""{"install_check":{"script":"#!/bin/sh","run_as":"nobody"}}""", "run_as")]
+    public void A_hook_a_device_could_not_run_safely_is_refused_naming_its_field(string hooks, string expected)
+    {
+        var e = Assert.Throws<BundleFormatException>(() => Parse(Manifest(top: ",\"hooks\":" + hooks)));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hook_script_over_64_KiB_is_refused()
+    {
+        string big = "#!/bin/sh\\n" + new string('#', BundleHookScript.MaxLength);
+        var e = Assert.Throws<BundleFormatException>(() => Parse(Manifest(top: $",\"hooks\":{{\"install_check\":{{\"script\":\"{big}\"}}}}")));
+        Assert.Contains("must be 1..65536 bytes", e.Message, StringComparison.Ordinal);
+    }
 }
