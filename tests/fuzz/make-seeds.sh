@@ -23,7 +23,13 @@ python3 -c 'import sys; sys.stdout.buffer.write((b"rootfs image " * 700)[:4096 *
   --security-version 1 --chunk-size 4096 --created 2026-01-01T00:00:00Z -k "$key" >/dev/null
 "$updater" bundle create rootfs="$work/rootfs.img" -o "$seeds/bundle/valid-stored" --compatible fuzz-board --version 1.0.0 \
   --security-version 1 --chunk-size 4096 --created 2026-01-01T00:00:00Z --no-compress -k "$key" >/dev/null
-cp "$seeds/bundle/valid" "$seeds/bundle/valid-stored" "$seeds/bundle-unverified/"
+# With the bundle's own hooks in the manifest: an install-check and a post-install that mounts the image.
+printf '#!/bin/sh\nexit 0\n' > "$work/check.sh"
+printf '#!/bin/sh -e\ntest -d "$UPDATER_MOUNT_POINT"\n' > "$work/post.sh"
+"$updater" bundle create rootfs="$work/rootfs.img" -o "$seeds/bundle/valid-hooks" --compatible fuzz-board --version 1.0.0 \
+  --security-version 1 --chunk-size 4096 --created 2026-01-01T00:00:00Z -k "$key" \
+  --install-check "$work/check.sh" --post-install rootfs="$work/post.sh" --mount rootfs >/dev/null
+cp "$seeds/bundle/valid" "$seeds/bundle/valid-stored" "$seeds/bundle/valid-hooks" "$seeds/bundle-unverified/"
 # The -crc variants fix the header CRC before parsing; same seeds.
 mkdir -p "$seeds/bundle-crc" "$seeds/bundle-unverified-crc"
 cp "$seeds/bundle/valid" "$seeds/bundle/valid-stored" "$seeds/bundle-crc/"

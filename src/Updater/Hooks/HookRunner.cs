@@ -33,12 +33,15 @@ internal sealed record HookOutcome(int? ExitCode, string? Failure, string Output
 /// Runs a hook as a child with no shell in between: stdin is /dev/null, the working directory is /, the
 /// environment is the updater's without its own UPDATER_*, NOTIFY_SOCKET and JOURNAL_STREAM (they describe this
 /// process, not the hook) plus the hook's variables. Every line it writes is echoed, escaped, as it comes, and
-/// the last 4 KiB are kept to explain a failure. At the deadline, or when the install is interrupted, the whole
+/// the last 4 KiB are kept to explain a failure (stdout and stderr are two pipes: lines of one may
+/// come before earlier lines of the other). At the deadline, or when the install is interrupted, the whole
 /// process tree is killed.
 /// </summary>
 internal static class HookRunner
 {
     public const int OutputTailChars = 4096;
+
+    private static readonly TimeSpan DrainAfterExit = TimeSpan.FromSeconds(2);
 
     private static readonly string[] Inherited = ["NOTIFY_SOCKET", "JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID"];
 
@@ -97,8 +100,9 @@ internal static class HookRunner
                 cancellationToken.ThrowIfCancellationRequested();
                 failure = string.Create(CultureInfo.InvariantCulture, $"timed out after {command.Timeout.TotalSeconds:0.###} s and was killed");
             }
-            // A daemon the hook left behind holds the pipes open: do not wait for them beyond the hook's own exit.
-            await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None)).ConfigureAwait(false);
+            // What the hook wrote just before it exited explains a failure: read it to the end. But a daemon the
+            // hook left behind holds the pipes open, so wait for that end a short while only.
+            await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(DrainAfterExit, CancellationToken.None)).ConfigureAwait(false);
             string output = tail.ToString();
             if (failure is not null)
             {

@@ -5,7 +5,8 @@ namespace Updater.Tests.Config;
 
 public class HealthConfigTests
 {
-    private const string Base = """
+    /// <summary>The smallest valid update.conf, ending in an empty line: a test appends the section it is about.</summary>
+    internal const string Base = """
         [system]
         compatible = acme-gateway
         bootloader = grub

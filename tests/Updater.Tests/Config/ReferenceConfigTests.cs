@@ -34,4 +34,24 @@ public class ReferenceConfigTests
         var config = UpdaterConfig.Load(path);
         Assert.Equal(backend, config.Bootloader);
     }
+
+    /// <summary>The commented hook examples parse too, uncommented: what an operator copies works.</summary>
+    [Fact]
+    public void The_reference_hook_examples_parse()
+    {
+        var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, "update.conf"))
+            .Select(line => line.StartsWith("# pre-install =", StringComparison.Ordinal) || line.StartsWith("# post-install =", StringComparison.Ordinal)
+                || line.StartsWith("# mount =", StringComparison.Ordinal) || line.StartsWith("# timeout =", StringComparison.Ordinal) || line == "# [hooks.rootfs]" ? line[2..] : line)
+            .ToList();
+        using var dir = new TestSupport.TempDirectory();
+        string path = dir.Path("update.conf");
+        File.WriteAllLines(path, lines);
+        var config = UpdaterConfig.Load(path);
+        Assert.Equal("/usr/lib/acme/check-battery", config.Hooks.Install.PreInstall);
+        Assert.Equal("/usr/lib/acme/migrate-data", config.Hooks.Install.PostInstall);
+        Assert.Equal(TimeSpan.FromMinutes(5), config.Hooks.Install.Timeout);
+        Assert.True(config.Hooks.ByClass["rootfs"].MountImage);
+        Assert.Equal(TimeSpan.FromMinutes(2), config.Hooks.ByClass["rootfs"].Timeout);
+        Assert.True(UpdaterConfig.Load(Path.Combine(RepositoryPaths.Root, "update.conf")).Hooks.Install.PreInstall is null);
+    }
 }

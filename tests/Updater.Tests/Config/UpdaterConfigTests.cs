@@ -42,7 +42,7 @@ public class UpdaterConfigTests
 
     [Theory]
     [InlineData("compatible = acme-gateway", "compatible = acme-gateway\ncolour = blue", "update.conf:4: unknown key 'colour' in [system]")]
-    [InlineData("[slot.rootfs.1]", "[hooks]\nx = 1\n[slot.rootfs.1]", "update.conf:13: unknown section [hooks]")]
+    [InlineData("[slot.rootfs.1]", "[hook]\nx = 1\n[slot.rootfs.1]", "update.conf:13: unknown section [hook]")]
     [InlineData("compatible = acme-gateway\n", "", "update.conf:2: [system] needs key 'compatible'")]
     [InlineData("bootloader = grub", "bootloader = lilo", "update.conf:4: key 'bootloader': unknown bootloader \"lilo\"; supported: grub, uboot, systemd-boot")]
     [InlineData("bootloader = grub", "bootloader = grub\nuboot-env = /dev/mtd0", "update.conf:5: key 'uboot-env': is a setting of bootloader=uboot, but bootloader=grub")]

@@ -81,7 +81,8 @@ public sealed class InstallHookTests : IDisposable
 
         Assert.Equal(ExitCode.HookFailed, e.ExitCode);
         Assert.Contains($"the pre-install hook ([hooks], {hook}) exited with status 3", e.Message, StringComparison.Ordinal);
-        Assert.Contains("checking the battery | battery at 3 %", e.Message, StringComparison.Ordinal);
+        Assert.Contains("checking the battery", e.Message, StringComparison.Ordinal);
+        Assert.Contains("battery at 3 %", e.Message, StringComparison.Ordinal);
         Assert.Empty(bootloader.Calls);
         Assert.Equal(slotB, TestDevice.Sha256Of(_box.SlotB));
         Assert.Null(_state.ReadJournal());
@@ -160,7 +161,7 @@ public sealed class InstallHookTests : IDisposable
         var journal = _state.ReadJournal()!;
         Assert.Equal("post-install", journal.FailedHook!.Hook);
         Assert.Equal(4, journal.FailedHook.ExitCode);
-        Assert.Equal("migrating /data to schema 7\nschema 7 needs 40 MiB free, 12 MiB left", journal.FailedHook.Output);
+        Assert.Equal(["migrating /data to schema 7", "schema 7 needs 40 MiB free, 12 MiB left"], journal.FailedHook.Output.Split('\n').Order(StringComparer.Ordinal));
         Assert.Null(_state.ReadSlot(_box.Config.Slots.Find("rootfs", "B")!));
         var device = await _box.Device(bootloader).ReadAsync(CancellationToken.None);
         var problem = Assert.Single(DeviceStatus.From(device, DateTimeOffset.UnixEpoch).Problems, p => p.Contains("hook", StringComparison.Ordinal));
