@@ -15,7 +15,7 @@ updater=$root/tests/fuzz/.build/updater/updater
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rm -rf "$seeds"
-mkdir -p "$seeds"/{bundle,bundle-unverified,envelope,chunk-index,chunk-decode,channel,root,update-conf,header-file,image-info,clock,journal-stream,health,grubenv,systemd-boot,efi,uboot,uboot-redundant,http,url,bundle-url}
+mkdir -p "$seeds"/{bundle,bundle-unverified,envelope,chunk-index,chunk-decode,channel,root,update-conf,header-file,image-info,clock,journal-stream,filesystem-probe,health,grubenv,systemd-boot,efi,uboot,uboot-redundant,http,url,bundle-url}
 
 # Bundles: three 4 KiB chunks (the last one short) compressed, and the same stored as is.
 python3 -c 'import sys; sys.stdout.buffer.write((b"rootfs image " * 700)[:4096 * 2 + 1000])' > "$work/rootfs.img"
@@ -63,6 +63,11 @@ printf 'Authorization: Bearer abc.def\n# a comment\n\nX-Fleet-Token: 0123456789\
 printf '[image]\nsecurity-version = 5\nversion = 2.1.0\nbuilt = 2026-11-30T12:00:00Z\n' > "$seeds/image-info/valid"
 printf '{"time":"2026-06-01T00:00:00+00:00","source":"channel stable version 3"}' > "$seeds/clock/valid"
 printf '8:12345' > "$seeds/journal-stream/valid"
+# The first 2 KiB of real ext4 (1 KiB and 4 KiB blocks, 64bit) and FAT images.
+for spec in "ext4-1k mkfs.ext4 -q -F -b 1024" "ext4-4k-64bit mkfs.ext4 -q -F -b 4096 -O 64bit" "vfat mkfs.vfat"; do
+  set -- $spec; name=$1; shift
+  truncate -s 16M "$work/fs.img"; "$@" "$work/fs.img" >/dev/null; head -c 2048 "$work/fs.img" > "$seeds/filesystem-probe/$name"; rm -f "$work/fs.img"
+done
 cp dist/health.d/10-example.conf "$seeds/health/example.conf"
 printf '[check.web]\ntype = http\nurl = http://127.0.0.1:8080/health?x=1\nstatus = 200-204\ntimeout = 500ms\nretries = 2\nrequired = no\n' > "$seeds/health/http.conf"
 printf '[check.sh]\ntype = command\ncommand = test -e /run/ok\n' > "$seeds/health/command.conf"

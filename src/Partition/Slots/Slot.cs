@@ -10,4 +10,10 @@ public sealed record Slot(string Class, int Index, string Device, string Bootnam
 {
     /// <summary>"rootfs.0": the name used in messages, the state directory and the CLI.</summary>
     public string Name => $"{Class}.{Index}";
+
+    /// <summary>What the slot holds (update.conf's type): an image for it must be that filesystem.</summary>
+    public Filesystems.SlotType Type { get; init; } = Filesystems.SlotType.Raw;
+
+    /// <summary>update.conf's resize: grow an ext4 image to the whole slot after writing it.</summary>
+    public bool Resize { get; init; }
 }

@@ -61,7 +61,7 @@ internal static class StatusCommand
         {
             string tries = s.BootTriesLeft is null ? "committed" : $"{s.BootTriesLeft} tries left";
             string boot = s.BootGood is null ? "boot state unknown" : $"{(s.BootGood.Value ? "good" : "bad")}, {tries}{(s.BootTrial == true ? ", on trial" : "")}";
-            Console.WriteLine(SafeText.Escape($"slot {s.Name} [{s.Bootname}] {s.Device}: {Word(s.State)}, version {s.Version ?? "-"}{(s.InstalledAt is null ? "" : $", installed {s.InstalledAt:u}")}; bootloader: {boot}"));
+            Console.WriteLine(SafeText.Escape($"slot {s.Name} [{s.Bootname}] {s.Device} ({s.Type}): {Word(s.State)}, version {s.Version ?? "-"}{(s.InstalledAt is null ? "" : $", installed {s.InstalledAt:u}")}; bootloader: {boot}"));
         }
         string sources = string.Join(", ", r.SecurityFloorSources.Select(f => $"{f.Source}: {f.Value}"));
         Console.WriteLine(SafeText.Escape($"floor:       {(r.SecurityFloor is { } floor ? $"security version {floor} ({sources})" : "none readable")}"));

@@ -2,6 +2,7 @@
 using System.Globalization;
 using HealthCheck.Parsing;
 using Partition.Bootloaders;
+using Partition.Filesystems;
 using Partition.Slots;
 
 namespace Updater.Config;
@@ -267,8 +268,14 @@ internal sealed record UpdaterConfig
         }
         // Which bootnames are valid is the backend's to say: CheckBootnames, once [system] is read.
         string bootname = reader.Required("bootname");
+        var type = SlotTypeWords.Parse(reader.OneOf("type", "raw", [.. SlotTypeWords.All]))!.Value;
+        bool resize = reader.Bool("resize", false);
+        if (resize && type != SlotType.Ext4)
+        {
+            throw new ConfigException($"{reader.Entry("resize")!.Where}: key 'resize' grows an ext4 filesystem to its slot, but [{section.Name}] has type {type.Word()} (set type = ext4, or drop resize)");
+        }
         reader.RejectUnknown();
-        return new Slot(parts[1], index, device, bootname);
+        return new Slot(parts[1], index, device, bootname) { Type = type, Resize = resize };
     }
 
     private static void CheckSlots(IniDocument doc, List<(Slot Slot, IniSection Section)> slots)
@@ -293,11 +300,17 @@ internal sealed record UpdaterConfig
         }
         foreach (var group in slots.GroupBy(s => s.Slot.Class))
         {
+            // One image of the class goes to either side: both must take the same kind of image, the same way.
+            var first = group.First();
+            var other = group.FirstOrDefault(s => s.Slot.Type != first.Slot.Type || s.Slot.Resize != first.Slot.Resize);
+            if (other.Section is not null)
+            {
+                throw new ConfigException($"{other.Section.File}:{other.Section.Line}: [{other.Section.Name}] has type {other.Slot.Type.Word()}{(other.Slot.Resize ? " with resize" : "")}, but [{first.Section.Name}] of the same class has type {first.Slot.Type.Word()}{(first.Slot.Resize ? " with resize" : "")}: both slots of a class take the same images");
+            }
             var names = group.Select(s => s.Slot.Bootname).ToList();
             if (names.Count != 2)
             {
-                var first = group.First().Section;
-                throw new ConfigException($"{first.File}:{first.Line}: slot class '{group.Key}' needs one slot for each of {string.Join(" and ", bootnames)}, found {names.Count}");
+                throw new ConfigException($"{first.Section.File}:{first.Section.Line}: slot class '{group.Key}' needs one slot for each of {string.Join(" and ", bootnames)}, found {names.Count}");
             }
         }
         var sameDevice = slots.GroupBy(s => s.Slot.Device, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);

@@ -36,6 +36,7 @@ internal static class DeviceStatus
                 Class = slot.Class,
                 Bootname = slot.Bootname,
                 Device = slot.Device,
+                Type = Partition.Filesystems.SlotTypeWords.Word(slot.Type),
                 Booted = side.IsBooted,
                 State = content,
                 Version = record?.Version,

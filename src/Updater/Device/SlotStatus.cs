@@ -8,6 +8,9 @@ internal sealed record SlotStatus
     public required string Class { get; init; }
     public required string Bootname { get; init; }
     public required string Device { get; init; }
+
+    /// <summary>update.conf's type: raw, ext4 or vfat.</summary>
+    public required string Type { get; init; }
     public required bool Booted { get; init; }
 
     public required SlotContent State { get; init; }

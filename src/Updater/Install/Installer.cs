@@ -135,7 +135,9 @@ internal sealed class Installer
             {
                 throw new UpdaterException(ExitCode.BadInput, $"{bundle.Name}: image '{image.SlotClass}' is {image.Size} bytes, slot {slot.Name} ({slot.Device}) holds only {capacity}");
             }
-            plan.Add(new ImagePlan(image, index, slot));
+            var step = new ImagePlan(image, index, slot);
+            await SlotTypeCheck.CheckAsync(bundle, step, Config.File, cancellationToken).ConfigureAwait(false);
+            plan.Add(step);
         }
 
         if (options.PrecheckPayload ?? source.RereadIsCheap)
@@ -208,7 +210,12 @@ internal sealed class Installer
             }
         }
 
-        // The post-install hooks see every image written and verified. A failure keeps the journal (the side
+        foreach (var step in plan.Where(p => p.Slot.Resize))
+        {
+            await Ext4Resize.GrowAsync(step.Slot, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The post-install hooks see every image written and verified (and grown, with resize). A failure keeps the journal (the side
         // stays an unfinished install, not bootable), now naming the hook, so status explains it and rerunning
         // the same install checks the written chunks and runs the hooks again.
         try

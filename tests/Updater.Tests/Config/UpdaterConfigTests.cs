@@ -61,6 +61,9 @@ public class UpdaterConfigTests
     [InlineData("[slot.rootfs.1]", "[slot.rootfs.1]\n= B", "update.conf:14: a line starts with '=' and has no key")]
     [InlineData("trust-root = /etc/updater/root.json", "keyring = /etc/updater/keyring", "update.conf:7: key 'keyring' is gone: a flat keyring let any trusted key sign anything; name the signed root instead with trust-root = /etc/updater/root.json (docs/trust.md)")]
     [InlineData("[slot.rootfs.1]", "[slot.rootfs.1]\nboot name = B", "update.conf:14: malformed key 'boot name'")]
+    [InlineData("bootname = B", "bootname = B\ntype = btrfs", "update.conf:16: key 'type' is 'btrfs', expected one of: raw, ext4, vfat")]
+    [InlineData("bootname = B", "bootname = B\nresize = yes", "update.conf:16: key 'resize' grows an ext4 filesystem to its slot, but [slot.rootfs.1] has type raw")]
+    [InlineData("bootname = B", "bootname = B\ntype = ext4", "update.conf:13: [slot.rootfs.1] has type ext4, but [slot.rootfs.0] of the same class has type raw")]
     public void Each_error_names_file_line_and_key(string find, string replace, string expected)
     {
         string text = Valid.Replace(find, replace, StringComparison.Ordinal);
@@ -123,5 +126,15 @@ public class UpdaterConfigTests
         Assert.NotEqual(Valid, text);
         var e = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(text, "update.conf"));
         Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Slot_type_and_resize_are_read_per_slot()
+    {
+        string text = Valid.Replace("bootname = A", "bootname = A\ntype = ext4\nresize = yes", StringComparison.Ordinal)
+            .Replace("bootname = B", "bootname = B\ntype = ext4\nresize = yes", StringComparison.Ordinal);
+        var config = UpdaterConfig.Parse(text, "update.conf");
+        Assert.All(config.Slots.All, s => Assert.Equal((Partition.Filesystems.SlotType.Ext4, true), (s.Type, s.Resize)));
+        Assert.All(UpdaterConfig.Parse(Valid, "update.conf").Slots.All, s => Assert.Equal((Partition.Filesystems.SlotType.Raw, false), (s.Type, s.Resize)));
     }
 }

@@ -193,22 +193,42 @@ public sealed class InstallHookTests : IDisposable
         Assert.Null(e.Failure.ExitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
         int child = int.Parse(File.ReadAllText(pid).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.False(Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z ", StringComparison.Ordinal),
-            $"the hook's child {child} outlived the hook");
+        Assert.True(await GoneAsync(child), $"the hook's child {child} outlived the hook");
+    }
+
+    /// <summary>Whether <paramref name="pid"/> is gone (or a zombie) within a few seconds: SIGKILL is delivered, not instant.</summary>
+    private static async Task<bool> GoneAsync(int pid)
+    {
+        for (int i = 0; i < 50; i++)
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return false;
     }
 
     [Fact]
     public async Task An_interrupted_install_kills_its_running_hook_and_writes_nothing()
     {
         string started = _box.Path("started");
-        string hook = Hook("slow.sh", $"touch {started}; sleep 120");
+        string hook = Hook("slow.sh", $"echo $$ > {started}; exec sleep 120");
         _box.AppendConfig($"[hooks]\npre-install = {hook}");
         string bundle = await BundleAsync();
         string slotB = TestDevice.Sha256Of(_box.SlotB);
         var bootloader = new FakeBootloader();
         using var interrupt = new CancellationTokenSource();
         var install = InstallAsync(bundle, bootloader, cancellationToken: interrupt.Token);
-        for (int i = 0; i < 300 && !File.Exists(started); i++)
+        for (int i = 0; i < 300 && !(File.Exists(started) && File.ReadAllText(started).EndsWith('\n')); i++)
         {
             await Task.Delay(100);
         }
@@ -216,6 +236,9 @@ public sealed class InstallHookTests : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => install);
 
+        Assert.True(File.Exists(started), "the hook never started");
+        int hookPid = int.Parse(File.ReadAllText(started).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(await GoneAsync(hookPid), $"the hook {hookPid} outlived the interrupted install");
         Assert.Empty(bootloader.Calls);
         Assert.Equal(slotB, TestDevice.Sha256Of(_box.SlotB));
     }

@@ -42,6 +42,7 @@ internal static class Targets
         ["image-info"] = ImageInfoTarget,
         ["clock"] = Clock,
         ["journal-stream"] = JournalStreamTarget,
+        ["filesystem-probe"] = FilesystemProbeTarget,
         ["health"] = Health,
         ["grubenv"] = Grubenv,
         ["systemd-boot"] = SystemdBoot,
@@ -352,6 +353,19 @@ internal static class Targets
             throw new InvalidOperationException($"JOURNAL_STREAM '{Check.Cap(text)}' accepted as {stream.Device}:{stream.Inode}");
         }
         Updater.Events.JournalStream.Matches(text, [2, 1]);
+    }
+
+    /// <summary>An image's first bytes as a typed slot's install reads them: a header or a reason, and a size that fits.</summary>
+    private static void FilesystemProbeTarget(byte[] input)
+    {
+        foreach (var type in new[] { Partition.Filesystems.SlotType.Ext4, Partition.Filesystems.SlotType.Vfat })
+        {
+            var (fs, problem) = Partition.Filesystems.FilesystemProbe.Probe(input, type);
+            if ((fs is null) == (problem is null) || fs is { Size: <= 0 or > 1L << 50 } || (fs is not null && fs.Type != type))
+            {
+                throw new InvalidOperationException($"{type}: header {fs} with problem '{problem}'");
+            }
+        }
     }
 
     private static void Health(byte[] input)
