@@ -34,12 +34,13 @@ internal sealed class ProgressWatchdog : IProgress<InstallProgress>
     /// <summary>The loop made progress (a poll ended, a slice of the wait between polls passed): ping.</summary>
     public void Alive() => Ping(force: true);
 
-    /// <summary>An install moved bytes: a ping, paced. A report without new bytes is not progress.</summary>
+    /// <summary>An install moved bytes, or a hook runs within its deadline: a ping, paced. Any other report without new bytes is not progress.</summary>
     public void Report(InstallProgress value)
     {
         lock (_gate)
         {
-            if (value.Done == _lastDone)
+            // A hook bounded by its own deadline is progress although no byte moves; its deadline is the watchdog.
+            if (value.Done == _lastDone && value.Phase != InstallProgress.HookPhase)
             {
                 return;
             }

@@ -15,10 +15,20 @@ internal sealed record HookCommand
     /// <summary>Where it is defined: [hooks], [hooks.rootfs], bundle, bundle:rootfs.</summary>
     public required string Source { get; init; }
 
+    /// <summary>What runs: the configured path or the script's interpreter, symlinks resolved.</summary>
     public required string Program { get; init; }
+
+    /// <summary>The path as update.conf or the #! line names it, for messages; <see cref="Program"/> when null.</summary>
+    public string? Named { get; init; }
+
+    public string Shown => Named ?? Program;
+
     public IReadOnlyList<string> Arguments { get; init; } = [];
     public required IReadOnlyDictionary<string, string> Variables { get; init; }
     public required TimeSpan Timeout { get; init; }
+
+    /// <summary>How often <see cref="HookRunner.RunAsync"/> calls its alive callback while the hook runs within its deadline.</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(10);
 
     public string Title => $"{Hook} hook ({Source})";
 }
@@ -30,7 +40,7 @@ internal sealed record HookOutcome(int? ExitCode, string? Failure, string Output
 }
 
 /// <summary>
-/// Runs a hook as a child with no shell in between: stdin is /dev/null, the working directory is /, the
+/// Runs a hook as a child with no shell in between: stdin is empty (closed at once), the working directory is /, the
 /// environment is the updater's without its own UPDATER_*, NOTIFY_SOCKET and JOURNAL_STREAM (they describe this
 /// process, not the hook) plus the hook's variables. Every line it writes is echoed, escaped, as it comes, and
 /// the last 4 KiB are kept to explain a failure (stdout and stderr are two pipes: lines of one may
@@ -45,9 +55,25 @@ internal static class HookRunner
 
     private static readonly string[] Inherited = ["NOTIFY_SOCKET", "JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID"];
 
+    /// <summary>A system tool (mount, resize2fs) run the same way: no variables, a deadline, its output kept.</summary>
+    public static Task<HookOutcome> RunToolAsync(string program, IReadOnlyList<string> arguments, TimeSpan deadline, CancellationToken cancellationToken) =>
+        RunAsync(new HookCommand
+        {
+            Hook = Path.GetFileName(program),
+            Source = "updater",
+            Program = program,
+            Arguments = arguments,
+            Variables = new Dictionary<string, string>(),
+            Timeout = deadline,
+        }, echo: null, alive: null, cancellationToken);
+
     /// <param name="echo">Gets each output line of the hook, unescaped; null to keep it quiet.</param>
+    /// <param name="alive">
+    /// Called every <see cref="HookCommand.Heartbeat"/> while the hook runs within its deadline: the daemon's
+    /// watchdog is fed by progress, and a hook bounded by its own deadline is progress.
+    /// </param>
     /// <exception cref="OperationCanceledException">The install was interrupted; the hook has been killed.</exception>
-    public static async Task<HookOutcome> RunAsync(HookCommand command, Action<string>? echo, CancellationToken cancellationToken)
+    public static async Task<HookOutcome> RunAsync(HookCommand command, Action<string>? echo, Action? alive, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var start = new ProcessStartInfo(command.Program)
@@ -91,19 +117,31 @@ internal static class HookRunner
             string? failure = null;
             try
             {
-                await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+                var exited = process.WaitForExitAsync(deadline.Token);
+                while (await Task.WhenAny(exited, Task.Delay(command.Heartbeat, deadline.Token)).ConfigureAwait(false) != exited)
+                {
+                    alive?.Invoke();
+                }
+                await exited.ConfigureAwait(false);
+                // A Ctrl-C reaches the hook too (same process group): if it exited of it, the install was
+                // interrupted, not failed by the hook.
+                cancellationToken.ThrowIfCancellationRequested();
             }
             catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
                 cancellationToken.ThrowIfCancellationRequested();
                 failure = string.Create(CultureInfo.InvariantCulture, $"timed out after {command.Timeout.TotalSeconds:0.###} s and was killed");
             }
             // What the hook wrote just before it exited explains a failure: read it to the end. But a daemon the
-            // hook left behind holds the pipes open, so wait for that end a short while only.
+            // hook left behind holds the pipes open, so wait for that end a short while only; what it writes
+            // after is neither echoed nor kept.
             await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(DrainAfterExit, CancellationToken.None)).ConfigureAwait(false);
-            string output = tail.ToString();
+            string output = tail.Close();
             if (failure is not null)
             {
                 return new HookOutcome(null, failure, output);
@@ -115,11 +153,13 @@ internal static class HookRunner
         }
     }
 
-    /// <summary>The hook's output: echoed line by line (each cut at a terminal line's bound), and its last characters kept.</summary>
+    /// <summary>The hook's output: echoed line by line (each cut to fit a terminal line with its prefix), and its last characters kept.</summary>
     private sealed class OutputTail(int capacity, Action<string>? echo)
     {
+        private const int MaxLine = Text.SafeText.MaxLine - 128;
         private readonly StringBuilder _tail = new();
         private readonly Lock _lock = new();
+        private bool _closed;
 
         public async Task CollectAsync(StreamReader reader)
         {
@@ -131,7 +171,7 @@ internal static class HookRunner
                 for (int i = 0; i < read; i++)
                 {
                     char c = buffer[i];
-                    if (c == '\n' || line.Length >= Text.SafeText.MaxLine)
+                    if (c == '\n' || line.Length >= MaxLine)
                     {
                         Flush(line);
                         if (c == '\n')
@@ -154,6 +194,10 @@ internal static class HookRunner
             line.Clear();
             lock (_lock)
             {
+                if (_closed)
+                {
+                    return;
+                }
                 echo?.Invoke(text);
                 _tail.Append(text).Append('\n');
                 if (_tail.Length > capacity)
@@ -163,10 +207,12 @@ internal static class HookRunner
             }
         }
 
-        public override string ToString()
+        /// <summary>Stops taking output (a process left behind by the hook may still write) and returns what was kept.</summary>
+        public string Close()
         {
             lock (_lock)
             {
+                _closed = true;
                 return _tail.ToString().TrimEnd('\n');
             }
         }

@@ -23,6 +23,9 @@ internal sealed class InstallHooks
     private readonly bool _resuming;
     private readonly Action<string>? _echo;
 
+    /// <summary>Called while a hook runs within its deadline (the install's progress, which feeds the daemon's watchdog).</summary>
+    public Action? Alive { get; init; }
+
     public InstallHooks(HooksConfig config, VerifiedBundle bundle, string bootedBootname, string targetBootname, bool resuming, Action<string>? echo)
     {
         _config = config;
@@ -32,9 +35,6 @@ internal sealed class InstallHooks
         _resuming = resuming;
         _echo = echo;
     }
-
-    /// <summary>Whether this install runs any hook at all.</summary>
-    public bool Any => !_config.IsEmpty || _bundle.Manifest.Hooks is not null;
 
     /// <exception cref="HookFailedException">A hook refused the install; nothing has been written.</exception>
     public async Task RunBeforeWritingAsync(IReadOnlyList<ImagePlan> plan, CancellationToken cancellationToken)
@@ -70,7 +70,18 @@ internal sealed class InstallHooks
                 continue;
             }
             bool mount = (classPost is not null && classHooks!.MountImage) || bundlePost?.Mount == true;
-            await using var mounted = mount ? await ImageMount.MountAsync(step.Slot.Device, step.Slot.Name, cancellationToken).ConfigureAwait(false) : null;
+            ImageMount? mounted = null;
+            if (mount)
+            {
+                (mounted, string? problem) = await ImageMount.MountAsync(step.Slot.Device, cancellationToken).ConfigureAwait(false);
+                if (mounted is null)
+                {
+                    string source = classPost is not null && classHooks!.MountImage ? $"[hooks.{step.Slot.Class}]" : $"bundle:{step.Image.SlotClass}";
+                    throw new HookFailedException(Failure("post-install", source, classPost ?? "(bundle script)",
+                        new HookOutcome(null, $"was not run: the new image of slot {step.Slot.Name} ({step.Slot.Device}) could not be mounted read-only for it: {problem}", "")));
+                }
+            }
+            await using var unmount = mounted;
             if (classPost is not null)
             {
                 string source = $"[hooks.{step.Slot.Class}]";
@@ -91,38 +102,69 @@ internal sealed class InstallHooks
 
     private async Task RunProgramAsync(string program, string hook, string source, HookPair hooks, Dictionary<string, string> variables, CancellationToken cancellationToken)
     {
-        // What runs as root must be writable only by root: checked now, as it is about to run, not at load.
         if (!File.Exists(program))
         {
             throw new HookFailedException(Failure(hook, source, program, new HookOutcome(null, $"does not exist ({hooks.Where})", "")));
         }
+        string resolved = Trusted(program, $"{hook} hook of {source}", hook, source);
+        await RunAsync(new HookCommand { Hook = hook, Source = source, Program = resolved, Named = program, Variables = variables, Timeout = hooks.Timeout }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What runs as root must be writable only by root: checked now, as it is about to run, not at load. A symlink
+    /// is resolved first and both it and its target are checked; the target is what runs, so the link cannot be
+    /// turned elsewhere between the check and the start.
+    /// </summary>
+    private static string Trusted(string program, string what, string hook, string source)
+    {
         try
         {
-            TrustedPath.Require(program, $"{hook} hook of {source}");
+            TrustedPath.Require(program, what);
+            string resolved = File.ResolveLinkTarget(program, returnFinalTarget: true)?.FullName ?? program;
+            if (resolved != program)
+            {
+                TrustedPath.Require(resolved, what);
+            }
+            return resolved;
         }
-        catch (ConfigException e)
+        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException)
         {
             throw new HookFailedException(Failure(hook, source, program, new HookOutcome(null, $"was not run: {e.Message}", "")));
         }
-        await RunAsync(new HookCommand { Hook = hook, Source = source, Program = program, Variables = variables, Timeout = hooks.Timeout }, cancellationToken).ConfigureAwait(false);
     }
 
     // A bundle's script goes to a private file (mode 0700 directory, removed after) and is handed to the
-    // interpreter its #! line names, which ManifestRules has checked is there.
+    // interpreter its #! line names, which ManifestRules has checked is there and which must be a trusted file
+    // of this device, as a configured hook must.
     private async Task RunScriptAsync(string hook, string source, BundleHookScript script, Dictionary<string, string> variables, CancellationToken cancellationToken)
     {
         var (interpreter, argument) = script.Interpreter() ?? throw new InvalidOperationException("manifest rules admit only scripts with a #! line");
-        var directory = Directory.CreateTempSubdirectory("updater-hook-");
+        if (!File.Exists(interpreter))
+        {
+            throw new HookFailedException(Failure(hook, source, interpreter, new HookOutcome(null, $"was not run: its interpreter {interpreter} does not exist on this device", "")));
+        }
+        string resolved = Trusted(interpreter, $"interpreter of the bundle's {hook} hook", hook, source);
+        DirectoryInfo directory;
+        string file;
         try
         {
-            string file = Path.Combine(directory.FullName, hook);
+            directory = Directory.CreateTempSubdirectory("updater-hook-");
+            file = Path.Combine(directory.FullName, hook);
             await File.WriteAllTextAsync(file, script.Script, cancellationToken).ConfigureAwait(false);
             File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HookFailedException(Failure(hook, source, interpreter, new HookOutcome(null, $"was not run: its script could not be written to {Path.GetTempPath()}: {e.Message}", "")));
+        }
+        try
+        {
             await RunAsync(new HookCommand
             {
                 Hook = hook,
                 Source = source,
-                Program = interpreter,
+                Program = resolved,
+                Named = interpreter,
                 Arguments = argument is null ? [file] : [argument, file],
                 Variables = variables,
                 Timeout = _config.BundleHookTimeout,
@@ -130,17 +172,24 @@ internal sealed class InstallHooks
         }
         finally
         {
-            directory.Delete(recursive: true);
+            try
+            {
+                directory.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // A process the script left behind still writes there: the temporary directory's cleanup takes it.
+            }
         }
     }
 
     private async Task RunAsync(HookCommand command, CancellationToken cancellationToken)
     {
-        _echo?.Invoke($"running the {command.Title}: {command.Program}");
-        var outcome = await HookRunner.RunAsync(command, _echo is null ? null : line => _echo($"{command.Hook}: {line}"), cancellationToken).ConfigureAwait(false);
+        _echo?.Invoke($"{command.Hook}: starting {command.Shown} ({command.Source})");
+        var outcome = await HookRunner.RunAsync(command, _echo is null ? null : line => _echo($"{command.Hook}: {line}"), Alive, cancellationToken).ConfigureAwait(false);
         if (!outcome.Passed)
         {
-            throw new HookFailedException(Failure(command.Hook, command.Source, command.Program, outcome));
+            throw new HookFailedException(Failure(command.Hook, command.Source, command.Shown, outcome));
         }
     }
 
@@ -202,7 +251,7 @@ internal sealed class HookFailedException(FailedHook failure)
     public static string Describe(FailedHook failure)
     {
         string output = failure.Output.Length == 0 ? "" : $"; its output ends: {Text.SafeText.Escape(Last(failure.Output))}";
-        return $"the {failure.Hook} hook ({failure.Source}, {Text.SafeText.Escape(failure.Program)}) {Text.SafeText.Escape(failure.Reason)}{output}";
+        return $"the {failure.Hook} hook ({Text.SafeText.Escape(failure.Source)}, {Text.SafeText.Escape(failure.Program)}) {Text.SafeText.Escape(failure.Reason)}{output}";
     }
 
     // The error is one line on a terminal: the last few lines of output say why; status and the journal keep 4 KiB.

@@ -23,15 +23,7 @@ internal static class Ext4Resize
 
     private static async Task RunAsync(Slot slot, string program, string[] arguments, int[] okCodes, CancellationToken cancellationToken)
     {
-        var outcome = await HookRunner.RunAsync(new HookCommand
-        {
-            Hook = Path.GetFileName(program),
-            Source = "updater",
-            Program = program,
-            Arguments = arguments,
-            Variables = new Dictionary<string, string>(),
-            Timeout = Deadline,
-        }, echo: null, cancellationToken).ConfigureAwait(false);
+        var outcome = await HookRunner.RunToolAsync(program, arguments, Deadline, cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode is not { } code || !okCodes.Contains(code))
         {
             string output = outcome.Output.ReplaceLineEndings(" | ");

@@ -156,7 +156,14 @@ internal sealed class Installer
         var journal = _state.ReadJournal();
         bool resume = journal is not null && journal.ManifestSha256 == bundle.ManifestSha256 && journal.TargetBootname == target.Bootname;
         // The last word before the first write: the bundle's install-check and the device maker's pre-install.
-        var hooks = new InstallHooks(Config.Hooks, bundle, booted.Bootname, target.Bootname, resume, options.HookOutput);
+        long total = plan.Sum(p => p.Image.Size);
+        long done = 0, written = 0;
+        void Report(string phase, long delta) => progress?.Report(new InstallProgress(phase, Interlocked.Add(ref done, delta), total, written));
+        // A hook running within its deadline is progress: the daemon's watchdog must not kill it for being slow.
+        var hooks = new InstallHooks(Config.Hooks, bundle, booted.Bootname, target.Bootname, resume, options.HookOutput)
+        {
+            Alive = () => Report(InstallProgress.HookPhase, 0),
+        };
         await hooks.RunBeforeWritingAsync(plan, cancellationToken).ConfigureAwait(false);
         await _device.Bootloader.MarkBadAsync(target.Bootname, cancellationToken).ConfigureAwait(false);
         _state.EnsureExists();
@@ -183,9 +190,6 @@ internal sealed class Installer
         });
 
         // 3. Stream every image onto its slot.
-        long total = plan.Sum(p => p.Image.Size);
-        long done = 0, written = 0;
-        void Report(string phase, long delta) => progress?.Report(new InstallProgress(phase, Interlocked.Add(ref done, delta), total, written));
         foreach (var (image, index, slot) in plan)
         {
             var writer = new ImageWriter(bundle, image, index);
@@ -224,7 +228,15 @@ internal sealed class Installer
         }
         catch (HookFailedException e)
         {
-            await _state.WriteJournalAsync(journalRecord with { FailedHook = e.Failure with { FailedAt = _time.GetUtcNow() } }, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _state.WriteJournalAsync(journalRecord with { FailedHook = e.Failure with { FailedAt = _time.GetUtcNow() } }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception w) when (w is IOException or UnauthorizedAccessException or UpdaterException)
+            {
+                // A full data partition is a likely cause of the failure itself: the hook's error is the one to
+                // report; status then shows an interrupted install instead of the hook.
+            }
             throw;
         }
 

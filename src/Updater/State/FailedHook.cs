@@ -18,13 +18,13 @@ internal sealed record FailedHook
     /// <summary>The program run: the configured path, or the interpreter of a bundle's script.</summary>
     [JsonPropertyName("program")] public required string Program { get; init; }
 
-    /// <summary>Its exit status; absent when it did not exit by itself (timed out, killed by a signal, never started).</summary>
+    /// <summary>Its exit status (128+N when killed by signal N); absent when it timed out or never started.</summary>
     [JsonPropertyName("exit_code")] public int? ExitCode { get; init; }
 
     /// <summary>Why it failed, in words: "exited with status 3", "timed out after 300 s".</summary>
     [JsonPropertyName("reason")] public required string Reason { get; init; }
 
-    /// <summary>The last lines it wrote to stdout and stderr (at most 4 KiB).</summary>
+    /// <summary>The last lines it wrote to stdout and stderr (at most 4096 characters).</summary>
     [JsonPropertyName("output")] public required string Output { get; init; }
 
     [JsonPropertyName("failed_at")] public required DateTimeOffset FailedAt { get; init; }

@@ -331,4 +331,58 @@ public sealed class InstallHookTests : IDisposable
         Assert.DoesNotContain(File.ReadAllLines("/proc/self/mounts"), l => l.Contains(where, StringComparison.Ordinal));
         Assert.Equal(slotB, TestDevice.Sha256Of(_box.SlotB, new FileInfo(image).Length));
     }
+
+    [RootFact]
+    public async Task An_image_that_cannot_be_mounted_for_its_hook_leaves_the_slot_unactivated_and_says_so()
+    {
+        string hook = Hook("post.sh", "exit 0");
+        _box.AppendConfig($"[hooks.rootfs]\npost-install = {hook}\nmount = yes");
+        string bundle = await BundleAsync();
+        var bootloader = new FakeBootloader();
+
+        var e = await Assert.ThrowsAsync<HookFailedException>(() => InstallAsync(bundle, bootloader));
+
+        Assert.Contains("could not be mounted read-only for it: /bin/mount", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["bad B"], bootloader.Calls);
+        Assert.Contains("could not be mounted", _state.ReadJournal()!.FailedHook!.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mounts"), l => l.Contains("updater-image-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_hook_behind_a_symlink_runs_its_target_and_a_target_others_can_write_is_refused()
+    {
+        string log = _box.Path("ran");
+        string target = Hook("real-pre.sh", $"echo \"$0\" > {log}");
+        string link = _box.Path("pre-link");
+        File.CreateSymbolicLink(link, target);
+        _box.AppendConfig($"[hooks]\npre-install = {link}");
+        string bundle = await BundleAsync();
+
+        await InstallAsync(bundle, new FakeBootloader());
+        Assert.Equal(target, File.ReadAllText(log).Trim());
+
+        string untrusted = _box.Path("shared");
+        Directory.CreateDirectory(untrusted);
+        File.SetUnixFileMode(untrusted, (UnixFileMode)0b111_111_111);
+        string other = Path.Combine(untrusted, "pre.sh");
+        File.Copy(target, other);
+        File.Delete(link);
+        File.CreateSymbolicLink(link, other);
+        var bootloader = new FakeBootloader();
+        string v3 = await BundleAsync(version: "3.0.0");
+        var e = await Assert.ThrowsAsync<HookFailedException>(() => InstallAsync(v3, bootloader));
+        Assert.Contains("was not run", e.Message, StringComparison.Ordinal);
+        Assert.Contains(untrusted, e.Message, StringComparison.Ordinal);
+        Assert.Empty(bootloader.Calls);
+    }
+
+    [Fact]
+    public async Task A_bundle_script_whose_interpreter_is_not_on_the_device_is_refused_before_any_write()
+    {
+        string bundle = await BundleAsync(new BundleHooks { InstallCheck = new BundleHookScript { Script = "#!/opt/vendor/bin/python9\nprint('ok')\n" } });
+        var bootloader = new FakeBootloader();
+        var e = await Assert.ThrowsAsync<HookFailedException>(() => InstallAsync(bundle, bootloader));
+        Assert.Contains("its interpreter /opt/vendor/bin/python9 does not exist on this device", e.Message, StringComparison.Ordinal);
+        Assert.Empty(bootloader.Calls);
+    }
 }
