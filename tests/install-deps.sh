@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the tests use when they are missing (needs root).
 set -euo pipefail
-pkgs=(grub-common libubootenv-tool u-boot-tools systemd-boot efibootmgr e2fsprogs dosfstools time zstd python3 openssl nginx-light faketime softhsm2 opensc afl++)
+pkgs=(grub-common libubootenv-tool u-boot-tools systemd-boot efibootmgr e2fsprogs dosfstools time zstd python3 openssl nginx-light faketime softhsm2 opensc afl++ lintian)
 # The linux-arm64 cross publish (clang is the compiler, lld links against the cross libraries, the cross binutils
 # strip) and its smoke under qemu-user, which needs the libraries the binary loads at run time in arm64:
 # libc, OpenSSL (.NET's cryptography) and zlib (libMonoPosixHelper), from Debian's multiarch packages.

@@ -37,6 +37,14 @@ main_job "${UPDATER_AOT_DIR:-publish/updater-aot}/updater"
 if [ "${UPDATER_ARM64:-1}" != 0 ]; then
   if bash tests/publish-aot.sh --rid linux-arm64; then
     main_job --runner qemu-aarch64-static publish/updater-aot-linux-arm64/updater
+    # The arm64 package, lintian clean like the amd64 one System.Tests installs into the container.
+    if deb=$(bash packaging/build-deb.sh --rid linux-arm64 | tail -1) && lintian --tag-display-limit 0 --fail-on error,warning "$deb"; then
+      echo "arm64 package: $deb, lintian clean"
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      status=1
+    fi
   else
     failed=$((failed + 1))
     status=1
