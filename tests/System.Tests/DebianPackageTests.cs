@@ -95,8 +95,7 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IAsyncLifetim
         await _container.RunAsync("dpkg", "--purge", "updater");
         Assert.False(File.Exists(OnHost("/usr/lib/updater/updater")));
         Assert.False((await _container.TryRunAsync("test", "-e", "/usr/bin/updater")).ExitCode == 0);
-        Assert.True(File.Exists(OnHost("/var/lib/updater/slots/rootfs.0.json")) || Directory.Exists(OnHost("/var/lib/updater")),
-            "a purge must not forget what the slots hold and the anti-rollback floors");
+        Assert.True(File.Exists(OnHost("/var/lib/updater/slot-a.img")), "a purge must not delete the state directory: what the slots hold, the anti-rollback floors");
     }
 
     private async Task ConfigureDeviceAsync()
@@ -111,25 +110,7 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IAsyncLifetim
         Directory.CreateDirectory(OnHost("/boot/efi/EFI/BOOT"));
         GrubEnvFile.Create(OnHost("/boot/efi/EFI/BOOT/grubenv")).Set("ORDER=A B", "A_OK=1", "A_TRY=0", "A_TRIAL=0", "B_OK=1", "B_TRY=0", "B_TRIAL=0");
         await File.WriteAllTextAsync(OnHost("/etc/updater/health.d/10-example.conf"), "[check.journald]\ntype = systemd-unit\nunit = systemd-journald.service\n");
-        await File.WriteAllTextAsync(OnHost("/etc/updater/update.conf"), """
-            [system]
-            compatible = container-test
-            bootloader = grub
-            grub-env = /boot/efi/EFI/BOOT/grubenv
-            image-info = /etc/updater/image-info
-            booted-slot = A
-
-            [slot.rootfs.0]
-            device = /var/lib/updater/slot-a.img
-            bootname = A
-
-            [slot.rootfs.1]
-            device = /var/lib/updater/slot-b.img
-            bootname = B
-
-            [health]
-            reboot-command = true
-
-            """);
+        await File.WriteAllTextAsync(OnHost("/etc/updater/update.conf"), TestSupport.Systemd.ContainerUpdateConf.Text("A",
+            extraSystem: "image-info = /etc/updater/image-info", grubEnv: "/boot/efi/EFI/BOOT/grubenv"));
     }
 }
