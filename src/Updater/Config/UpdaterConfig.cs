@@ -308,6 +308,13 @@ internal sealed record UpdaterConfig
                 throw new ConfigException($"{other.Section.File}:{other.Section.Line}: [{other.Section.Name}] has type {other.Slot.Type.Word()}{(other.Slot.Resize ? " with resize" : "")}, but [{first.Section.Name}] of the same class has type {first.Slot.Type.Word()}{(first.Slot.Resize ? " with resize" : "")}: both slots of a class take the same images");
             }
             var names = group.Select(s => s.Slot.Bootname).ToList();
+            if (names.Count == 1 && bootnames.Count == 2)
+            {
+                // RAUC knows single slots (a bootloader, updated in place). Here every write goes to the side that
+                // is not running, and a slot with no twin has no such side: writing it in place means a power cut
+                // mid-write leaves nothing to boot or fall back to. Refused, with the ways out.
+                throw new ConfigException($"{first.Section.File}:{first.Section.Line}: slot class '{group.Key}' has a single slot ([{first.Section.Name}]), and single slots are refused: an update writes only the side that is not running, and a slot with no twin would be overwritten in place, where a power cut during the write leaves nothing to fall back to. Give the class a slot for each of {string.Join(" and ", bootnames)}, or leave it out of update.conf and update it by other means (e.g. a [hooks] post-install, docs/hooks.md)");
+            }
             if (names.Count != 2)
             {
                 throw new ConfigException($"{first.Section.File}:{first.Section.Line}: slot class '{group.Key}' needs one slot for each of {string.Join(" and ", bootnames)}, found {names.Count}");

@@ -137,4 +137,14 @@ public class UpdaterConfigTests
         Assert.All(config.Slots.All, s => Assert.Equal((Partition.Filesystems.SlotType.Ext4, true), (s.Type, s.Resize)));
         Assert.All(UpdaterConfig.Parse(Valid, "update.conf").Slots.All, s => Assert.Equal((Partition.Filesystems.SlotType.Raw, false), (s.Type, s.Resize)));
     }
+
+    [Fact]
+    public void A_single_slot_is_refused_saying_why_and_what_to_do_instead()
+    {
+        string text = Valid + "\n[slot.bootloader.0]\ndevice = /dev/mmcblk0boot0\nbootname = A\n";
+        var e = Assert.Throws<ConfigException>(() => UpdaterConfig.Parse(text, "update.conf"));
+        Assert.StartsWith("update.conf:16: slot class 'bootloader' has a single slot ([slot.bootloader.0]), and single slots are refused", e.Message, StringComparison.Ordinal);
+        Assert.Contains("a power cut during the write leaves nothing to fall back to", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Give the class a slot for each of A and B", e.Message, StringComparison.Ordinal);
+    }
 }
