@@ -39,7 +39,8 @@ pkg="$work/updater"
 doc="$pkg/usr/share/doc/updater"
 install -d "$pkg/DEBIAN" "$pkg/usr/lib/updater" "$pkg/usr/bin" "$pkg/usr/lib/systemd/system" "$pkg/usr/lib/systemd/system-preset" \
   "$pkg/usr/lib/systemd/catalog" "$pkg/usr/lib/tmpfiles.d" "$pkg/etc/updater/health.d" "$doc/examples" "$pkg/usr/share/man/man1" \
-  "$pkg/usr/share/bash-completion/completions" "$pkg/usr/share/zsh/vendor-completions" "$pkg/usr/share/lintian/overrides"
+  "$pkg/usr/share/bash-completion/completions" "$pkg/usr/share/zsh/vendor-completions" "$pkg/usr/share/lintian/overrides" \
+  "$pkg/usr/share/dbus-1/system.d" "$pkg/usr/share/dbus-1/system-services" "$pkg/usr/lib/sysusers.d" "$doc/dbus"
 
 install -m 0755 "$publish/updater" "$pkg/usr/lib/updater/updater"
 # The native libraries are loaded by the binary, not linked: they are private, not in the library path.
@@ -50,13 +51,17 @@ strip_tool=strip
 "$strip_tool" --strip-unneeded --remove-section=.comment --remove-section=.note "$pkg/usr/lib/updater/libMonoPosixHelper.so"
 ln -s ../lib/updater/updater "$pkg/usr/bin/updater"
 install -m 0644 dist/updater.service dist/updater-check.service dist/updater-check.timer dist/updater-commit.service \
-  dist/updater-health.service "$pkg/usr/lib/systemd/system/"
+  dist/updater-health.service dist/updater-dbus.service "$pkg/usr/lib/systemd/system/"
+install -m 0644 dist/dbus-1/system.d/io.github.updater.Updater1.conf "$pkg/usr/share/dbus-1/system.d/"
+install -m 0644 dist/dbus-1/system-services/io.github.updater.Updater1.service "$pkg/usr/share/dbus-1/system-services/"
+install -m 0644 dist/sysusers.d/updater.conf "$pkg/usr/lib/sysusers.d/updater.conf"
 install -m 0644 dist/90-updater.preset "$pkg/usr/lib/systemd/system-preset/"
 install -m 0644 dist/updater.catalog "$pkg/usr/lib/systemd/catalog/"
 install -m 0644 dist/tmpfiles.d/updater.conf "$pkg/usr/lib/tmpfiles.d/updater.conf"
 install -m 0644 update.conf "$pkg/etc/updater/update.conf"
 install -m 0644 dist/health.d/10-example.conf "$pkg/etc/updater/health.d/10-example.conf"
 install -m 0644 docs/*.md README.md THIRD-PARTY-NOTICES.md "$doc/"
+install -m 0644 docs/dbus/io.github.updater.Updater1.xml "$doc/dbus/"
 install -m 0644 dist/grub.cfg dist/boot.cmd "$doc/examples/"
 # Not active from the package: a device's initramfs takes it on purpose (docs/integration.md, section 3).
 install -d "$doc/examples/initramfs-tools/scripts/local-top"

@@ -34,7 +34,7 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
         }
 
         _units = Directory.CreateDirectory(Host("system.control")).FullName;
-        foreach (var unit in new[] { "updater.service", "updater-check.service", "updater-health.service", "updater-commit.service", "updater-check.timer" })
+        foreach (var unit in new[] { "updater.service", "updater-check.service", "updater-health.service", "updater-commit.service", "updater-check.timer", "updater-dbus.service" })
         {
             File.Copy(RepositoryPaths.Dist(unit), Path.Combine(_units, unit));
         }
@@ -92,7 +92,7 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
     public async Task The_agent_units_score_at_most_3_0_in_systemd_analyze_security()
     {
         var scores = new Dictionary<string, double>();
-        foreach (var unit in new[] { "updater.service", "updater-check.service", "updater-health.service", "updater-commit.service" })
+        foreach (var unit in new[] { "updater.service", "updater-check.service", "updater-health.service", "updater-commit.service", "updater-dbus.service" })
         {
             var run = await _container.TryRunAsync("systemd-analyze", "security", "--no-pager", unit);
             var match = OverallExposure().Match(run.Output);
@@ -103,6 +103,8 @@ public sealed partial class HardenedUnitsTests(ITestOutputHelper output) : IAsyn
 
         Assert.True(scores["updater.service"] <= 3.0, $"updater.service scores {scores["updater.service"]}");
         Assert.True(scores["updater-check.service"] <= 3.0, $"updater-check.service scores {scores["updater-check.service"]}");
+        // The D-Bus API installs as the agent does, in the same sandbox.
+        Assert.True(scores["updater-dbus.service"] <= 3.0, $"updater-dbus.service scores {scores["updater-dbus.service"]}");
         // The health service runs the device maker's check commands in its sandbox: hardened as far as they allow.
         Assert.True(scores["updater-health.service"] < 9.0, $"updater-health.service scores {scores["updater-health.service"]}");
         // The commit runs no check: what it needs is the bootloader, the state directory and one capability (efivarfs).

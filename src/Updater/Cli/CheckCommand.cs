@@ -41,8 +41,7 @@ internal static class CheckCommand
                     r => Console.WriteLine(r.Message));
                 return 0;
             }
-            var check = await client.CheckAsync(ct).ConfigureAwait(false);
-            var report = CheckReport.From(check, channelConfig.Group);
+            var report = CheckReport.From(await client.CheckAsync(ct).ConfigureAwait(false), channelConfig.Group);
             ReportWriter.Write(format, report, CliJsonContext.Default.CheckReport, JsonSchemas.Check, report =>
             {
                 // The channel's fields and the decision's reason come from the server; stdout may be the journal.
@@ -57,5 +56,14 @@ internal static class CheckCommand
             return 0;
         }, ct));
         return command;
+    }
+
+    /// <summary>The report `updater check --json` prints and the D-Bus Check call returns.</summary>
+    public static async Task<CheckReport> ReadAsync(DeviceContext context, Action<string> log, CancellationToken ct)
+    {
+        var channelConfig = context.Config.RequireChannel();
+        using var http = UpdaterHttpClient.Create(channelConfig.TransportOptions(TimeProvider.System, log));
+        var client = new ChannelClient(context, http, TimeProvider.System, log: log);
+        return CheckReport.From(await client.CheckAsync(ct).ConfigureAwait(false), channelConfig.Group);
     }
 }

@@ -29,6 +29,7 @@ internal static class CliApp
         root.Subcommands.Add(TrustCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(DaemonCommand.Create());
+        root.Subcommands.Add(DBusServiceCommand.Create());
         return root;
     }
 

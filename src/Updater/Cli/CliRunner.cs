@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-using Partition.Bootloaders;
 using Updater.Text;
 
 namespace Updater.Cli;
@@ -18,30 +17,15 @@ internal static class CliRunner
         {
             return await action().ConfigureAwait(false);
         }
-        catch (UpdaterException e)
-        {
-            return Fail(e.ExitCode, e.Message);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return Fail(ExitCode.Cancelled, "interrupted; run the same command again to resume");
-        }
-        catch (BootEnvironmentException e)
-        {
-            return Fail(ExitCode.Io, $"bootloader environment: {e.Message}");
-        }
-        catch (IOException e)
-        {
-            return Fail(ExitCode.Io, e.Message);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            return Fail(ExitCode.Io, e.Message);
-        }
         catch (Exception e)
         {
-            InternalError(e, Console.Error);
-            return (int)ExitCode.InternalError;
+            var failure = OperationFailure.From(e, cancellationToken);
+            if (failure.IsBug)
+            {
+                InternalError(e, Console.Error);
+                return (int)ExitCode.InternalError;
+            }
+            return Fail(failure.Code, failure.Message);
         }
     }
 

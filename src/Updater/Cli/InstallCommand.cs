@@ -38,9 +38,7 @@ internal static class InstallCommand
             // [channel]'s http-* keys tune the transport when present; retries are logged as they happen.
             // Retry messages quote the server (status, reason phrase, headers): escaped like every other line.
             Action<string> retried = message => Console.Error.WriteLine(SafeText.Escape(message));
-            var transport = context.Config.Channel?.TransportOptions(TimeProvider.System, retried)
-                ?? new HttpTransportOptions { OnRetry = retried };
-            await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, transport, client: null, ct).ConfigureAwait(false);
+            await using var source = await BundleSources.OpenAsync(parse.GetValue(bundle)!, TransportFor(context, retried), client: null, ct).ConfigureAwait(false);
             var format = output.Get(parse);
             var result = await installer.InstallAsync(source, new InstallOptions
             {
@@ -55,11 +53,18 @@ internal static class InstallCommand
         return command;
     }
 
+    /// <summary>How a bundle URL is read: [channel]'s http-* keys when present, the defaults otherwise; `retried` hears of each retry.</summary>
+    internal static HttpTransportOptions TransportFor(DeviceContext context, Action<string> retried) =>
+        context.Config.Channel?.TransportOptions(TimeProvider.System, retried) ?? new HttpTransportOptions { OnRetry = retried };
+
+    /// <summary>The first line of the printout, and the D-Bus Completed signal's message.</summary>
+    internal static string Summary(InstallResult result) => string.Create(CultureInfo.InvariantCulture,
+        $"installed {result.Version} into slot {result.TargetBootname} ({string.Join(", ", result.Slots)}): {result.ImageBytes} bytes, {result.WrittenBytes} written{(result.Resumed ? " (resumed)" : "")}{(result.VerifiedReadBack ? ", read back and verified" : "")}, {result.ElapsedSeconds:0.0} s");
+
     private static void PrintText(InstallResult result)
     {
         // The version comes from the bundle's manifest: signed, but still text for a terminal.
-        Console.WriteLine(SafeText.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"installed {result.Version} into slot {result.TargetBootname} ({string.Join(", ", result.Slots)}): {result.ImageBytes} bytes, {result.WrittenBytes} written{(result.Resumed ? " (resumed)" : "")}{(result.VerifiedReadBack ? ", read back and verified" : "")}, {result.ElapsedSeconds:0.0} s")));
+        Console.WriteLine(SafeText.Escape(Summary(result)));
         Console.WriteLine(SafeText.Escape($"slot {result.TargetBootname} will be tried on the next boot; reboot to activate"));
     }
 }

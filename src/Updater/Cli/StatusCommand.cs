@@ -20,36 +20,43 @@ internal static class StatusCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var context = DeviceContext.Load(parse.GetValue(GlobalOptions.Config)!, parse.GetValue(GlobalOptions.BootedSlot));
-            var report = DeviceStatus.From(await context.ReadAsync(ct).ConfigureAwait(false), context.Time.GetUtcNow());
-            try
-            {
-                report = report with { ClockCorrection = context.Clock.Read().Correction };
-            }
-            catch (UpdaterException e)
-            {
-                report = report with { Problems = [.. report.Problems, e.Message] };
-            }
-            try
-            {
-                // After the device read: the running image's build time is one of the clock's floors.
-                var root = context.Trust.Load();
-                context.Clock.AddFloor(root.Document.Issued, $"trust root version {root.Version}");
-                var now = context.Clock.GetUtcNow();
-                report = report with { TrustRoot = new TrustRootStatus(root.Version, root.Source, root.Document.Expires, now >= root.Document.Expires) };
-                if (now >= root.Document.Expires)
-                {
-                    report = report with { Problems = [.. report.Problems, $"trust root version {root.Version} expired at {Fleet.UtcMinute.Format(root.Document.Expires)}: nothing installs until version {root.Version + 1} is installed (beside the channel file, or `updater trust update FILE`)"] };
-                }
-            }
-            catch (UpdaterException e)
-            {
-                report = report with { Problems = [.. report.Problems, e.Message] };
-            }
+            var report = await ReadAsync(context, ct).ConfigureAwait(false);
             ReportWriter.Write(output.Get(parse), report, CliJsonContext.Default.StatusReport, JsonSchemas.Status, Print);
             // A script (or a monitoring check) learns "something is wrong" without parsing: the report is whole either way.
             return report.Problems.Count > 0 ? (int)ExitCode.ProblemsListed : (int)ExitCode.Success;
         }, ct));
         return command;
+    }
+
+    /// <summary>The report `updater status` prints and the D-Bus GetStatus call returns: the device, its clock and trust root.</summary>
+    public static async Task<StatusReport> ReadAsync(DeviceContext context, CancellationToken ct)
+    {
+        var report = DeviceStatus.From(await context.ReadAsync(ct).ConfigureAwait(false), context.Time.GetUtcNow());
+        try
+        {
+            report = report with { ClockCorrection = context.Clock.Read().Correction };
+        }
+        catch (UpdaterException e)
+        {
+            report = report with { Problems = [.. report.Problems, e.Message] };
+        }
+        try
+        {
+            // After the device read: the running image's build time is one of the clock's floors.
+            var root = context.Trust.Load();
+            context.Clock.AddFloor(root.Document.Issued, $"trust root version {root.Version}");
+            var now = context.Clock.GetUtcNow();
+            report = report with { TrustRoot = new TrustRootStatus(root.Version, root.Source, root.Document.Expires, now >= root.Document.Expires) };
+            if (now >= root.Document.Expires)
+            {
+                report = report with { Problems = [.. report.Problems, $"trust root version {root.Version} expired at {Fleet.UtcMinute.Format(root.Document.Expires)}: nothing installs until version {root.Version + 1} is installed (beside the channel file, or `updater trust update FILE`)"] };
+            }
+        }
+        catch (UpdaterException e)
+        {
+            report = report with { Problems = [.. report.Problems, e.Message] };
+        }
+        return report;
     }
 
     private static void Print(StatusReport r)
