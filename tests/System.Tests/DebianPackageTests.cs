@@ -83,6 +83,8 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IAsyncLifetim
         await _container.RunAsync("systemctl", "start", "updater-health.service");
         await _container.RunAsync("systemctl", "start", "updater-commit.service");
         string health = await _container.RunAsync("systemctl", "show", "--property=Result,ExecMainStatus", "updater-health.service");
+        // What journald has received, written before it is read: under load the unit's last lines may still be in flight.
+        await _container.RunAsync("journalctl", "--sync");
         string journal = (await _container.TryRunAsync("journalctl", "--no-pager", "-o", "cat", "-u", "updater-health.service")).Output;
         output.WriteLine(journal);
         Assert.Contains("Result=success", health, StringComparison.Ordinal);
@@ -168,6 +170,7 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(["mark", "check", "install", "rollback", "mark", "rollback", "mark"], completed.Select(c => c[0].GetString()!).ToArray());
         Assert.Equal([0, 0, 0, 6, 0, 0, 0], completed.Select(c => c[1].GetInt32()).ToArray());
         Assert.StartsWith("installed 2.0.0 into slot B", completed[2][2].GetString(), StringComparison.Ordinal);
+        await _container.RunAsync("journalctl", "--sync");
         string journal = (await _container.TryRunAsync("journalctl", "--no-pager", "-o", "cat", "-u", "updater-dbus.service")).Output;
         output.WriteLine(journal);
         Assert.Contains("install of /var/lib/updater/release.bundle asked by :1.", journal, StringComparison.Ordinal);

@@ -43,6 +43,7 @@ internal static class Targets
         ["clock"] = Clock,
         ["journal-stream"] = JournalStreamTarget,
         ["filesystem-probe"] = FilesystemProbeTarget,
+        ["dbus-install-arguments"] = DBusInstallArguments,
         ["health"] = Health,
         ["grubenv"] = Grubenv,
         ["systemd-boot"] = SystemdBoot,
@@ -365,6 +366,47 @@ internal static class Targets
             {
                 throw new InvalidOperationException($"{type}: header {fs} with problem '{problem}'");
             }
+        }
+    }
+
+    /// <summary>
+    /// Install's arguments as a caller on the bus chooses them: the first line is the source, each further line
+    /// "key=b:true", "key=x:12", "key=s:text" or "key=i:3" an option. Refused or accepted, never a throw; a
+    /// refusal is one line that names what is wrong; an accepted set reads without a throw.
+    /// </summary>
+    private static void DBusInstallArguments(byte[] input)
+    {
+        string[] lines = Encoding.UTF8.GetString(input).Split('\n');
+        var options = new Dictionary<string, Tmds.DBus.Protocol.VariantValue>(StringComparer.Ordinal);
+        foreach (string line in lines.Skip(1))
+        {
+            int eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq < 0 || line.Length < eq + 3 || line[eq + 2] != ':')
+            {
+                continue;
+            }
+            string value = line[(eq + 3)..];
+            options[line[..eq]] = line[eq + 1] switch
+            {
+                'b' => Tmds.DBus.Protocol.VariantValue.Bool(value == "true"),
+                'x' => Tmds.DBus.Protocol.VariantValue.Int64(long.TryParse(value, out long n) ? n : -1),
+                'i' => Tmds.DBus.Protocol.VariantValue.Int32(value.Length),
+                _ => Tmds.DBus.Protocol.VariantValue.String(value),
+            };
+        }
+        string? problem = Updater.DBus.InstallArguments.Check(lines[0], options);
+        if (problem is null)
+        {
+            var request = Updater.DBus.InstallArguments.Read(options);
+            if (request.InitialFloor is < 0)
+            {
+                throw new InvalidOperationException($"accepted a negative initial floor {request.InitialFloor}");
+            }
+            return;
+        }
+        if (problem.Length > 1024 || problem.Any(char.IsControl))
+        {
+            throw new InvalidOperationException($"rejection is not one bounded line: {problem.Length} characters");
         }
     }
 
